@@ -1,0 +1,38 @@
+/**
+ * The error registry: every stable code tidecast raises, with the module that raises it and a
+ * one-line meaning. docs/errors.md lists the same codes; test/errors.test.ts keeps the two in sync.
+ * A code, once published, is never renamed or reused for another meaning.
+ */
+export const ERROR_CODES = {
+  ERR_BYTES_OUT_OF_RANGE: { module: 'bytes', summary: 'A read or write went past the end of a buffer.' },
+
+  ERR_AMF_TRUNCATED: { module: 'amf', summary: 'An AMF value ended before its declared length.' },
+  ERR_AMF_UNKNOWN_MARKER: { module: 'amf', summary: 'An AMF0 type marker that is not defined or not supported (movieclip, recordset).' },
+  ERR_AMF_DEPTH_EXCEEDED: { module: 'amf', summary: 'Objects or arrays nested deeper than maxDepth.' },
+  ERR_AMF_STRING_TOO_LONG: { module: 'amf', summary: 'A string longer than maxStringBytes.' },
+  ERR_AMF_TOO_MANY_ITEMS: { module: 'amf', summary: 'An array or object with more entries than maxItems.' },
+  ERR_AMF_BAD_REFERENCE: { module: 'amf', summary: 'An AMF0 reference to an object that was not decoded before it.' },
+  ERR_AMF_UNENCODABLE: { module: 'amf', summary: 'A JavaScript value that has no AMF0 encoding (function, symbol, bigint, cycle).' },
+
+  ERR_RTMP_HANDSHAKE_VERSION: { module: 'rtmp', summary: 'C0/S0 carried a protocol version other than 3 (or 6, encrypted, which is not supported).' },
+  ERR_RTMP_HANDSHAKE_DIGEST: { module: 'rtmp', summary: 'The peer\'s complex-handshake digest did not verify.' },
+  ERR_RTMP_HANDSHAKE_TIMEOUT: { module: 'rtmp', summary: 'The handshake did not complete within handshakeTimeoutMs.' },
+  ERR_RTMP_CHUNK_SIZE_INVALID: { module: 'rtmp', summary: 'Set Chunk Size of 0, above 2^31-1, or above maxChunkSize.' },
+  ERR_RTMP_MESSAGE_TOO_LARGE: { module: 'rtmp', summary: 'A message header declared a length above maxMessageLength.' },
+  ERR_RTMP_TOO_MANY_CHUNK_STREAMS: { module: 'rtmp', summary: 'More distinct chunk stream ids in one session than maxChunkStreams.' },
+  ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER: { module: 'rtmp', summary: 'A type 1, 2 or 3 chunk on a chunk stream that never had a type 0 header.' },
+  ERR_RTMP_MESSAGE_MALFORMED: { module: 'rtmp', summary: 'A protocol control or user control message whose body has the wrong size or content.' },
+  ERR_RTMP_COMMAND_MALFORMED: { module: 'rtmp', summary: 'A command message without a name and transaction id, or with arguments of the wrong type.' },
+  ERR_RTMP_UNEXPECTED_COMMAND: { module: 'rtmp', summary: 'A command that is not valid in the session\'s state (publish before connect, media before publish).' },
+  ERR_RTMP_IDLE_TIMEOUT: { module: 'rtmp', summary: 'No byte arrived within idleTimeoutMs.' },
+  ERR_RTMP_TOO_MANY_CONNECTIONS: { module: 'rtmp', summary: 'The server already had maxConnections sessions open.' },
+  ERR_RTMP_OUTGOING_BUFFER_FULL: { module: 'rtmp', summary: 'A player fell further behind than maxOutgoingBufferBytes and was dropped.' },
+  ERR_RTMP_REJECTED: { module: 'rtmp', summary: 'The peer answered connect, createStream, publish or play with an error status.' },
+  ERR_RTMP_CONNECTION_CLOSED: { module: 'rtmp', summary: 'The connection closed before the operation completed.' },
+  ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },
+  ERR_RTMP_URL_INVALID: { module: 'rtmp', summary: 'An rtmp:// or rtmps:// URL that cannot be parsed into host, port, app and stream name.' },
+
+  ERR_CONFIG_INVALID: { module: 'config', summary: 'An option has a value outside its allowed range or of the wrong type.' },
+} as const satisfies Record<string, { module: string; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
