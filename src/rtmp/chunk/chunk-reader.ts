@@ -1,0 +1,214 @@
+import { BufferQueue } from '../../bytes/index.js';
+import { RtmpError } from '../../errors/index.js';
+import { MessageType, type RtmpMessage } from '../message/rtmp-message.js';
+import { ChunkStreamState } from './chunk-stream-state.js';
+import { DEFAULT_CHUNK_READER_LIMITS, INITIAL_CHUNK_SIZE, type ChunkReaderLimits } from './limits.js';
+
+/** Basic header (≤ 3) + type 0 message header (11) + extended timestamp (4): RTMP 5.3.1. */
+const MAX_HEADER_BYTES = 18;
+const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
+
+/**
+ * Incremental chunk stream reader (RTMP 1.0 section 5.3): push received bytes, then call `read()`
+ * until it returns null ("need more data"). Chunks of all chunk streams are de-interleaved and
+ * reassembled into messages; Set Chunk Size and Abort are applied here, as soon as they are
+ * read, because they change how the very next chunk is framed (5.4.1, 5.4.2). They are still
+ * returned so the session sees them.
+ *
+ * Copies: a message that arrives in one chunk inside one pushed buffer is returned as a view;
+ * any other is copied once, chunk by chunk, into a body allocated at its declared length.
+ */
+export class ChunkReader {
+  readonly limits: Readonly<ChunkReaderLimits>;
+  private readonly queue = new BufferQueue();
+  private readonly scratch = new Uint8Array(MAX_HEADER_BYTES);
+  private readonly lowStreams: (ChunkStreamState | undefined)[] = new Array(64).fill(undefined);
+  private readonly highStreams = new Map<number, ChunkStreamState>();
+  private streamCount = 0;
+  private pendingBytes = 0;
+  /** The chunk stream whose chunk header was read and whose chunk body is awaited. */
+  private current: ChunkStreamState | undefined = undefined;
+  private size = INITIAL_CHUNK_SIZE;
+
+  constructor(limits: Partial<ChunkReaderLimits> = {}) {
+    this.limits = { ...DEFAULT_CHUNK_READER_LIMITS, ...limits };
+  }
+
+  /** The peer's current chunk size. */
+  get chunkSize(): number {
+    return this.size;
+  }
+
+  /** Bytes pushed and not yet consumed. */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+  }
+
+  /** The next complete message, or null when more bytes are needed. Throws RtmpError. */
+  read(): RtmpMessage | null {
+    for (;;) {
+      const stream = this.current ?? this.readHeader();
+      if (stream === undefined) return null;
+      this.current = stream;
+      const message = this.readBody(stream);
+      if (message === undefined) return null;
+      if (message !== null) return this.applyControl(message);
+    }
+  }
+
+  /** Parses one chunk header; undefined when it is not all here yet (nothing is consumed then). */
+  private readHeader(): ChunkStreamState | undefined {
+    const q = this.queue;
+    const avail = Math.min(q.length, MAX_HEADER_BYTES);
+    if (avail === 0) return undefined;
+    const w = q.window(avail, this.scratch);
+    const start = q.windowStart;
+    const end = start + avail;
+    let p = start;
+    const b0 = w[p++]!;
+    const fmt = b0 >>> 6;
+    let csid = b0 & 0x3f;
+    // 5.3.1.1: ids 0 and 1 announce the 2- and 3-byte forms (64–319, 64–65599).
+    if (csid === 0) {
+      if (end - p < 1) return undefined;
+      csid = w[p++]! + 64;
+    } else if (csid === 1) {
+      if (end - p < 2) return undefined;
+      csid = w[p]! + w[p + 1]! * 256 + 64;
+      p += 2;
+    }
+    const headerBytes = MESSAGE_HEADER_BYTES[fmt as 0 | 1 | 2 | 3];
+    if (end - p < headerBytes) return undefined;
+    const s = this.stream(csid);
+    if (fmt !== 0 && !s.started) {
+      throw new RtmpError('ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER', `type ${fmt} chunk on chunk stream ${csid} before any type 0`, { fmt, csid });
+    }
+    if (fmt === 3) return this.readType3(s, w, p, end);
+    const field = (w[p]! << 16) | (w[p + 1]! << 8) | w[p + 2]!;
+    const ext = field === 0xffffff;
+    const total = p - start + headerBytes + (ext ? 4 : 0);
+    if (end - start < total) return undefined;
+    const tsField = ext ? u32(w, p + headerBytes) : field;
+    if (s.received !== 0) {
+      throw new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `new message header on chunk stream ${csid} while a message is incomplete`, { csid, fmt });
+    }
+    if (fmt <= 1) {
+      const length = (w[p + 3]! << 16) | (w[p + 4]! << 8) | w[p + 5]!;
+      if (length > this.limits.maxMessageLength) {
+        throw new RtmpError('ERR_RTMP_MESSAGE_TOO_LARGE', `message of ${length} bytes exceeds maxMessageLength ${this.limits.maxMessageLength}`, { length, limit: this.limits.maxMessageLength, csid });
+      }
+      s.length = length;
+      s.typeId = w[p + 6]!;
+      // 5.3.1.2.1: the message stream id is the one little-endian field of the header.
+      if (fmt === 0) s.messageStreamId = w[p + 7]! | (w[p + 8]! << 8) | (w[p + 9]! << 16) | (w[p + 10]! * 0x1000000);
+    }
+    s.timestamp = fmt === 0 ? tsField : (s.timestamp + tsField) >>> 0;
+    s.timestampField = tsField;
+    s.extended = ext;
+    s.started = true;
+    q.skip(total);
+    return s;
+  }
+
+  private readType3(s: ChunkStreamState, w: Uint8Array, p: number, end: number): ChunkStreamState | undefined {
+    let total = p - this.queue.windowStart;
+    if (s.extended) {
+      // 5.3.1.3: a type 3 chunk repeats the extended timestamp of its stream's last header.
+      // Encoders differ on continuation chunks (FFmpeg and librtmp repeat it, some do not), so
+      // there it is consumed only when the 4 bytes equal the value it would repeat.
+      if (end - p < 4) return undefined;
+      if (s.received === 0 || u32(w, p) === s.timestampField) total += 4;
+    }
+    if (s.received === 0) s.timestamp = (s.timestamp + s.timestampField) >>> 0;
+    this.queue.skip(total);
+    return s;
+  }
+
+  /**
+   * Reads the current chunk's body. Returns the completed message, null when the chunk was read
+   * but the message needs more chunks, or undefined when the chunk's bytes are not all here yet.
+   */
+  private readBody(s: ChunkStreamState): RtmpMessage | null | undefined {
+    const q = this.queue;
+    const want = Math.min(this.size, s.length - s.received);
+    if (q.length < want) return undefined;
+    this.current = undefined;
+    let payload: Uint8Array;
+    if (s.received === 0 && want === s.length) {
+      payload = want === 0 ? EMPTY : q.take(want);
+    } else {
+      if (s.body === undefined) {
+        this.reserve(s.length);
+        s.body = new Uint8Array(s.length);
+      }
+      q.readInto(s.body, s.received, want);
+      s.received += want;
+      if (s.received < s.length) return null;
+      payload = s.body;
+      this.pendingBytes -= s.length;
+      s.body = undefined;
+      s.received = 0;
+    }
+    return { chunkStreamId: s.id, typeId: s.typeId, timestamp: s.timestamp, messageStreamId: s.messageStreamId, payload };
+  }
+
+  private reserve(length: number): void {
+    this.pendingBytes += length;
+    if (this.pendingBytes > this.limits.maxPendingBytes) {
+      throw new RtmpError('ERR_RTMP_MESSAGE_TOO_LARGE', `incomplete messages declare ${this.pendingBytes} bytes, above maxPendingBytes ${this.limits.maxPendingBytes}`, { pending: this.pendingBytes, limit: this.limits.maxPendingBytes });
+    }
+  }
+
+  private applyControl(m: RtmpMessage): RtmpMessage {
+    if (m.typeId === MessageType.SET_CHUNK_SIZE && m.chunkStreamId === 2) {
+      this.size = this.checkChunkSize(m.payload);
+    } else if (m.typeId === MessageType.ABORT && m.chunkStreamId === 2 && m.payload.length >= 4) {
+      this.abort(u32(m.payload, 0));
+    }
+    return m;
+  }
+
+  private checkChunkSize(payload: Uint8Array): number {
+    if (payload.length < 4) {
+      throw new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `Set Chunk Size body of ${payload.length} bytes`, { length: payload.length });
+    }
+    // 5.4.1: bit 31 must be 0, so the valid range is 1 ... 2^31 − 1.
+    const size = u32(payload, 0);
+    if (size < 1 || size > 0x7fffffff || size > this.limits.maxChunkSize) {
+      throw new RtmpError('ERR_RTMP_CHUNK_SIZE_INVALID', `Set Chunk Size ${size} outside 1 ... ${this.limits.maxChunkSize}`, { size, limit: this.limits.maxChunkSize });
+    }
+    return size;
+  }
+
+  /** 5.4.2: discard the partly received message of a chunk stream. */
+  private abort(csid: number): void {
+    const s = csid < 64 ? this.lowStreams[csid] : this.highStreams.get(csid);
+    if (s === undefined || s.received === 0) return;
+    this.pendingBytes -= s.length;
+    s.body = undefined;
+    s.received = 0;
+  }
+
+  private stream(csid: number): ChunkStreamState {
+    let s = csid < 64 ? this.lowStreams[csid] : this.highStreams.get(csid);
+    if (s !== undefined) return s;
+    if (this.streamCount >= this.limits.maxChunkStreams) {
+      throw new RtmpError('ERR_RTMP_TOO_MANY_CHUNK_STREAMS', `chunk stream ${csid} would be number ${this.streamCount + 1}, above maxChunkStreams ${this.limits.maxChunkStreams}`, { csid, limit: this.limits.maxChunkStreams });
+    }
+    s = new ChunkStreamState(csid);
+    this.streamCount++;
+    if (csid < 64) this.lowStreams[csid] = s;
+    else this.highStreams.set(csid, s);
+    return s;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function u32(b: Uint8Array, p: number): number {
+  return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+}

@@ -1,0 +1,4 @@
+export { ChunkReader } from './chunk-reader.js';
+export { ChunkWriter } from './chunk-writer.js';
+export { DEFAULT_CHUNK_READER_LIMITS, INITIAL_CHUNK_SIZE } from './limits.js';
+export type { ChunkReaderLimits } from './limits.js';

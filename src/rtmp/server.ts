@@ -1,0 +1,131 @@
+import { EventEmitter } from 'eventemitter3';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { RtmpError, type TidecastError } from '../errors/index.js';
+import { resolveServerOptions, type ResolvedServerOptions, type RtmpServerOptions } from './server-options.js';
+import {
+  ServerSession,
+  type ConnectInfo,
+  type PlayRequest,
+  type PlayerStream,
+  type PublishRequest,
+  type PublishedStream,
+  type SessionOptions,
+} from './session/index.js';
+import { socketTransport } from './socket-transport.js';
+
+export interface RtmpServerEvents {
+  /** A TCP/TLS connection was accepted and its session created. */
+  session: [session: ServerSession];
+  connect: [session: ServerSession, info: ConnectInfo];
+  /** A client asks to publish: `request.reject()` or `request.waitFor(promise)` to decide. */
+  publish: [request: PublishRequest];
+  /** A client asks to play: reject it (StreamNotFound) or let it through and feed the 'playing' player. */
+  play: [request: PlayRequest];
+  playing: [player: PlayerStream, request: PlayRequest];
+  unpublish: [session: ServerSession, stream: PublishedStream];
+  stop: [session: ServerSession, player: PlayerStream];
+  /** A session was closed by an error (protocol violation, limit, timeout). The server goes on. */
+  sessionError: [session: ServerSession, error: TidecastError];
+  sessionClose: [session: ServerSession];
+  /** A connection was refused before it had a session (maxConnections). */
+  refused: [error: RtmpError, remoteAddress: string | undefined];
+}
+
+/**
+ * RTMP (and RTMPS) server: accepts connections, runs one ServerSession each, and forwards the
+ * sessions' events. Each session's errors close that session only.
+ */
+export class RtmpServer extends EventEmitter<RtmpServerEvents> {
+  readonly settings: ResolvedServerOptions;
+  private readonly sessionOptions: Partial<SessionOptions>;
+  private readonly server: net.Server;
+  private readonly live = new Set<ServerSession>();
+  private readonly sockets = new Map<ServerSession, Socket>();
+  private nextId = 1;
+
+  constructor(options: RtmpServerOptions = {}) {
+    super();
+    this.settings = resolveServerOptions(options);
+    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, ...session } = options;
+    this.sessionOptions = session;
+    const onSocket = (socket: Socket): void => this.accept(socket);
+    this.server = tlsOptions ? tls.createServer({ cert: tlsOptions.cert, key: tlsOptions.key }, onSocket) : net.createServer(onSocket);
+  }
+
+  /** Open sessions. */
+  get sessions(): ReadonlySet<ServerSession> {
+    return this.live;
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.settings.port, this.settings.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.address();
+  }
+
+  address(): AddressInfo {
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new RtmpError('ERR_RTMP_CONNECTION_CLOSED', 'server is not listening', {});
+    return a;
+  }
+
+  /** Stops accepting, closes every session, resolves when the listening socket is closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of [...this.live]) session.close();
+    for (const socket of this.sockets.values()) socket.destroy();
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.live.size >= this.settings.maxConnections) {
+      const err = new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.live.size} sessions open, maxConnections is ${this.settings.maxConnections}`, { limit: this.settings.maxConnections });
+      socket.destroy();
+      this.emit('refused', err, socket.remoteAddress);
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new ServerSession(socketTransport(socket), this.sessionOptions);
+    session.id = this.nextId++;
+    session.remoteAddress = socket.remoteAddress ?? '';
+    this.live.add(session);
+    this.sockets.set(session, socket);
+    this.wire(session);
+    const { handshakeTimeoutMs, idleTimeoutMs } = this.settings;
+    const handshakeTimer = setTimeout(() => {
+      session.fail(new RtmpError('ERR_RTMP_HANDSHAKE_TIMEOUT', `handshake not done after ${handshakeTimeoutMs} ms`, { limit: handshakeTimeoutMs }));
+    }, handshakeTimeoutMs);
+    session.once('handshake', () => clearTimeout(handshakeTimer));
+    session.once('close', () => clearTimeout(handshakeTimer));
+    socket.setTimeout(idleTimeoutMs, () => {
+      session.fail(new RtmpError('ERR_RTMP_IDLE_TIMEOUT', `no data for ${idleTimeoutMs} ms`, { limit: idleTimeoutMs }));
+    });
+    socket.on('data', (bytes) => session.receive(bytes));
+    socket.on('error', () => session.close());
+    socket.on('close', () => {
+      session.close();
+      this.sockets.delete(session);
+    });
+    this.emit('session', session);
+  }
+
+  private wire(session: ServerSession): void {
+    session.on('connect', (info) => this.emit('connect', session, info));
+    session.on('publish', (request) => this.emit('publish', request));
+    session.on('play', (request) => this.emit('play', request));
+    session.on('playing', (player, request) => this.emit('playing', player, request));
+    session.on('unpublish', (stream) => this.emit('unpublish', session, stream));
+    session.on('stop', (player) => this.emit('stop', session, player));
+    session.on('error', (error) => this.emit('sessionError', session, error));
+    session.on('close', () => {
+      this.live.delete(session);
+      this.emit('sessionClose', session);
+    });
+  }
+}

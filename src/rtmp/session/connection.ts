@@ -1,0 +1,210 @@
+import { EventEmitter } from 'eventemitter3';
+import { BufferQueue } from '../../bytes/index.js';
+import { RtmpError, TidecastError } from '../../errors/index.js';
+import { ChunkReader, ChunkWriter } from '../chunk/index.js';
+import type { HandshakeOutput } from '../handshake/index.js';
+import {
+  MessageType,
+  UserControlEvent,
+  acknowledgementMessage,
+  readControlValue,
+  readUserControl,
+  setChunkSizeMessage,
+  userControlMessage,
+  type RtmpMessage,
+} from '../message/index.js';
+import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './limits.js';
+import type { Transport } from './transport.js';
+
+export interface ConnectionEvents {
+  /** The handshake completed; messages may flow. */
+  handshake: [];
+  /** A protocol error closed the connection. */
+  error: [error: TidecastError];
+  close: [];
+}
+
+interface Handshaker {
+  receive(queue: BufferQueue): HandshakeOutput;
+}
+
+/**
+ * What server and client sessions share: handshake, chunk reader and writer, and the protocol
+ * control layer (RTMP 5.4, 7.1.7): chunk size, acknowledgements, pings. Everything above that —
+ * commands and media — goes to `handleMessage` of the subclass.
+ */
+export abstract class RtmpConnection<Events extends ConnectionEvents = ConnectionEvents> extends EventEmitter<Events> {
+  readonly options: SessionOptions;
+  protected readonly transport: Transport;
+  protected readonly reader: ChunkReader;
+  protected readonly writer = new ChunkWriter();
+  private readonly handshakeQueue = new BufferQueue();
+  private handshaker: Handshaker | undefined;
+  private paused = false;
+  private closedFlag = false;
+  /** Bytes received, for Acknowledgement (5.4.3); a double, so it never wraps here. */
+  bytesReceived = 0;
+  bytesSent = 0;
+  private lastAckAt = 0;
+  /** The peer's Window Acknowledgement Size; until it sends one, we ack by the size we announced. */
+  private ackWindow: number;
+
+  constructor(transport: Transport, handshaker: Handshaker, options: Partial<SessionOptions> = {}) {
+    super();
+    this.options = { ...DEFAULT_SESSION_OPTIONS, chunk: {}, amf: {}, ...options };
+    this.transport = transport;
+    this.handshaker = handshaker;
+    this.reader = new ChunkReader(this.options.chunk);
+    this.ackWindow = this.options.windowAckSize;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  get handshakeDone(): boolean {
+    return this.handshaker === undefined;
+  }
+
+  /** Feeds bytes received from the peer. Protocol errors close the connection; nothing is thrown. */
+  receive(bytes: Uint8Array): void {
+    if (this.closedFlag) return;
+    this.bytesReceived += bytes.length;
+    try {
+      if (this.handshaker !== undefined) {
+        this.handshakeQueue.push(bytes);
+        this.stepHandshake();
+      } else {
+        this.reader.push(bytes);
+      }
+      this.drain();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Sends one message, chunked. */
+  send(m: RtmpMessage): void {
+    if (this.closedFlag) return;
+    const bytes = this.writer.encode(m);
+    this.bytesSent += bytes.length;
+    this.transport.write(bytes);
+  }
+
+  /** Sends raw bytes (the handshake). */
+  protected sendRaw(bytes: Uint8Array): void {
+    this.bytesSent += bytes.length;
+    this.transport.write(bytes);
+  }
+
+  /** Announces and switches to a new outgoing chunk size (5.4.1). */
+  setOutgoingChunkSize(size: number): void {
+    this.send(setChunkSizeMessage(size));
+    this.writer.setChunkSize(size);
+  }
+
+  /** Stops handling messages (and reading the socket) until `resumeMessages`; used while an async decision is pending. */
+  protected pauseMessages(): void {
+    this.paused = true;
+    this.transport.pause();
+  }
+
+  protected resumeMessages(): void {
+    if (!this.paused || this.closedFlag) return;
+    this.paused = false;
+    this.transport.resume();
+    try {
+      this.drain();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Closes after flushing what was sent (a refusal's status message must reach the client). */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.transport.end();
+    this.onClose();
+    this.base().emit('close');
+  }
+
+  /** Closes with an error: emitted as 'error', then the transport is destroyed. */
+  fail(err: unknown): void {
+    if (this.closedFlag) return;
+    const error =
+      err instanceof TidecastError
+        ? err
+        : new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `internal error while handling a message: ${String(err)}`, {}, { cause: err });
+    this.closedFlag = true;
+    this.transport.destroy();
+    this.onClose();
+    if (this.base().listenerCount('error') > 0) this.base().emit('error', error);
+    this.base().emit('close');
+  }
+
+  /** This emitter seen with the base event map (TypeScript cannot narrow the generic one). */
+  private base(): EventEmitter<ConnectionEvents> {
+    return this as unknown as EventEmitter<ConnectionEvents>;
+  }
+
+  /** Called once when the connection closes, before 'close' is emitted. */
+  protected onClose(): void {}
+
+  protected abstract handleMessage(m: RtmpMessage): void;
+
+  private stepHandshake(): void {
+    const out = this.handshaker!.receive(this.handshakeQueue);
+    for (const bytes of out.send) this.sendRaw(bytes);
+    if (!out.done) return;
+    this.handshaker = undefined;
+    if (this.handshakeQueue.length > 0) this.reader.push(this.handshakeQueue.take(this.handshakeQueue.length));
+    this.base().emit('handshake');
+  }
+
+  private drain(): void {
+    while (!this.paused && !this.closedFlag && this.handshaker === undefined) {
+      const m = this.reader.read();
+      if (m === null) break;
+      if (!this.handleControl(m)) this.handleMessage(m);
+    }
+    this.maybeAcknowledge();
+  }
+
+  /** 5.4.3: acknowledge each window of bytes received. */
+  private maybeAcknowledge(): void {
+    if (this.closedFlag || this.handshaker !== undefined) return;
+    if (this.bytesReceived - this.lastAckAt >= this.ackWindow) {
+      this.lastAckAt = this.bytesReceived;
+      this.send(acknowledgementMessage(this.bytesReceived));
+    }
+  }
+
+  /** Protocol control and user control messages; true when consumed here. */
+  private handleControl(m: RtmpMessage): boolean {
+    switch (m.typeId) {
+      case MessageType.SET_CHUNK_SIZE:
+      case MessageType.ABORT:
+      case MessageType.ACKNOWLEDGEMENT:
+        return true; // chunk size and abort were applied by the reader
+      case MessageType.WINDOW_ACK_SIZE: {
+        const size = readControlValue(m);
+        if (size > 0) this.ackWindow = size;
+        return true;
+      }
+      case MessageType.SET_PEER_BANDWIDTH:
+        return true;
+      case MessageType.USER_CONTROL: {
+        const uc = readUserControl(m);
+        if (uc.event === UserControlEvent.PING_REQUEST) this.send(userControlMessage(UserControlEvent.PING_RESPONSE, uc.value));
+        this.handleUserControl(uc.event, uc.value);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** User control events other than ping requests, for subclasses that care (Stream Begin/EOF). */
+  protected handleUserControl(_event: number, _value: number): void {}
+}

@@ -1,0 +1,13 @@
+export { RtmpConnection } from './connection.js';
+export type { ConnectionEvents } from './connection.js';
+export { ServerSession } from './server-session.js';
+export type { ServerSessionEvents, ConnectInfo, PublishedStream } from './server-session.js';
+export { PlayerStream } from './player-stream.js';
+export type { VideoWriteOptions, PlayerOutput } from './player-stream.js';
+export { StreamRequest, PublishRequest, PlayRequest } from './stream-request.js';
+export { StatusCode, status } from './status.js';
+export { parseStreamName, parseAppName } from './stream-name.js';
+export type { StreamName } from './stream-name.js';
+export { DEFAULT_SESSION_OPTIONS } from './limits.js';
+export type { SessionOptions } from './limits.js';
+export type { Transport } from './transport.js';

@@ -1,0 +1,33 @@
+import type { AmfLimits } from '../../amf/index.js';
+import type { ChunkReaderLimits } from '../chunk/index.js';
+
+/** Per-session limits and settings. Each default has its reason; breaching one closes that session only. */
+export interface SessionOptions {
+  /** Chunk stream limits; see ChunkReaderLimits. */
+  chunk: Partial<ChunkReaderLimits>;
+  /** AMF decoding limits for commands and data; see AmfLimits. */
+  amf: Partial<AmfLimits>;
+  /**
+   * Outgoing chunk size announced after the handshake. Default 4096: the value OBS, FFmpeg and
+   * nginx-rtmp use; 128-byte chunks would add a header every 128 bytes of video.
+   */
+  outgoingChunkSize: number;
+  /**
+   * Window Acknowledgement Size and Set Peer Bandwidth announced to the peer. Default 2 500 000
+   * bytes, what FMS, nginx-rtmp and SRS announce and what clients are tested against.
+   */
+  windowAckSize: number;
+  /**
+   * Bytes a player may have queued in the socket before tidecast drops its non-key frames until
+   * the queue drains below half of this; at twice this the player is disconnected
+   * (ERR_RTMP_OUTGOING_BUFFER_FULL). Default 4 MiB: about 5 s of 6 Mb/s video, enough to ride out a
+   * brief stall, small enough that a thousand stalled players cost 8 GiB at worst.
+   */
+  maxOutgoingBufferBytes: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: Readonly<Omit<SessionOptions, 'chunk' | 'amf'>> = Object.freeze({
+  outgoingChunkSize: 4096,
+  windowAckSize: 2_500_000,
+  maxOutgoingBufferBytes: 4 * 1024 * 1024,
+});

@@ -1,0 +1,100 @@
+import { RtmpError } from '../../errors/index.js';
+import {
+  ChunkStreamId,
+  MessageType,
+  UserControlEvent,
+  onStatusMessage,
+  userControlMessage,
+  type RtmpMessage,
+} from '../message/index.js';
+import { StatusCode, status } from './status.js';
+
+/** What a player stream needs from its session. */
+export interface PlayerOutput {
+  send(m: RtmpMessage): void;
+  pendingBytes(): number;
+  maxOutgoingBufferBytes(): number;
+  fail(err: RtmpError): void;
+}
+
+export interface VideoWriteOptions {
+  /** The frame decodes on its own: skipping may end here. */
+  keyframe?: boolean;
+  /** Never dropped: sequence headers and metadata, without which nothing after decodes. */
+  essential?: boolean;
+}
+
+/**
+ * One stream a player is watching, fed by whoever wired it (the hub later, a test now). Writes never
+ * block and never queue without bound: past `maxOutgoingBufferBytes` of unsent bytes the player
+ * skips to the next keyframe once it has drained to half of that; past twice that it is dropped.
+ */
+export class PlayerStream {
+  readonly messageStreamId: number;
+  readonly streamKey: string;
+  /** Frames not sent because the player was too slow. */
+  dropped = 0;
+  private readonly out: PlayerOutput;
+  private skipping = false;
+  private ended = false;
+  paused = false;
+
+  constructor(out: PlayerOutput, messageStreamId: number, streamKey: string) {
+    this.out = out;
+    this.messageStreamId = messageStreamId;
+    this.streamKey = streamKey;
+  }
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  writeAudio(timestamp: number, payload: Uint8Array, essential = false): void {
+    this.write(MessageType.AUDIO, ChunkStreamId.AUDIO, timestamp, payload, false, essential);
+  }
+
+  writeVideo(timestamp: number, payload: Uint8Array, options: VideoWriteOptions = {}): void {
+    this.write(MessageType.VIDEO, ChunkStreamId.VIDEO, timestamp, payload, options.keyframe ?? false, options.essential ?? false);
+  }
+
+  /** A data message (onMetaData): strip `@setDataFrame` first (see stripSetDataFrame). */
+  writeData(timestamp: number, payload: Uint8Array): void {
+    this.write(MessageType.DATA_AMF0, ChunkStreamId.DATA, timestamp, payload, false, true);
+  }
+
+  /** The publisher left: Stream EOF and UnpublishNotify (what FMS and nginx-rtmp send), then nothing more. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.out.send(userControlMessage(UserControlEvent.STREAM_EOF, this.messageStreamId));
+    this.out.send(onStatusMessage(this.messageStreamId, status(StatusCode.PLAY_UNPUBLISH_NOTIFY, `${this.streamKey} is now unpublished.`)));
+  }
+
+  /** Marks the stream stopped without telling the player (deleteStream, close). */
+  detach(): void {
+    this.ended = true;
+  }
+
+  private write(typeId: number, csid: number, timestamp: number, payload: Uint8Array, keyframe: boolean, essential: boolean): void {
+    if (this.ended || (this.paused && !essential)) return;
+    const pending = this.out.pendingBytes();
+    const max = this.out.maxOutgoingBufferBytes();
+    if (pending > 2 * max) {
+      this.out.fail(
+        new RtmpError('ERR_RTMP_OUTGOING_BUFFER_FULL', `player of ${this.streamKey} has ${pending} bytes unsent, above twice maxOutgoingBufferBytes ${max}`, { pending, limit: max }),
+      );
+      return;
+    }
+    if (!essential) {
+      if (pending > max) this.skipping = true;
+      if (this.skipping) {
+        if (!(keyframe && pending <= max / 2)) {
+          this.dropped++;
+          return;
+        }
+        this.skipping = false;
+      }
+    }
+    this.out.send({ chunkStreamId: csid, typeId, timestamp, messageStreamId: this.messageStreamId, payload });
+  }
+}

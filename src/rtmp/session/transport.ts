@@ -1,0 +1,16 @@
+/**
+ * What a session needs from its connection: the I/O edge. RtmpServer and RtmpClient adapt a
+ * net/tls socket to it; tests adapt an array. Sessions never touch sockets or timers themselves.
+ */
+export interface Transport {
+  write(bytes: Uint8Array): void;
+  /** Bytes accepted by `write` and not yet handed to the kernel (socket.writableLength). */
+  readonly pendingBytes: number;
+  /** Stop delivering received bytes until `resume` (TCP flow control does the rest). */
+  pause(): void;
+  resume(): void;
+  /** Flush what was written, then close. */
+  end(): void;
+  /** Close at once, dropping what was not sent. */
+  destroy(): void;
+}
