@@ -32,6 +32,13 @@ export const ERROR_CODES = {
   ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },
   ERR_RTMP_URL_INVALID: { module: 'rtmp', summary: 'An rtmp:// or rtmps:// URL that cannot be parsed into host, port, app and stream name.' },
 
+  ERR_FLV_BAD_SIGNATURE: { module: 'flv', summary: 'An FLV file does not start with "FLV".' },
+  ERR_FLV_BAD_HEADER: { module: 'flv', summary: 'The FLV header\'s DataOffset is below 9 or above FLV_MAX_DATA_OFFSET (4096).' },
+  ERR_FLV_UNKNOWN_TAG_TYPE: { module: 'flv', summary: 'A tag type other than 8 (audio), 9 (video) or 18 (script data).' },
+  ERR_FLV_TAG_TOO_LARGE: { module: 'flv', summary: 'A tag\'s DataSize is above maxTagBytes.' },
+  ERR_FLV_PREVIOUS_TAG_SIZE_MISMATCH: { module: 'flv', summary: 'A PreviousTagSize is not 11 + DataSize of the tag before it (or not 0 for the first).' },
+  ERR_FLV_TRUNCATED: { module: 'flv', summary: 'The FLV input ended inside the header or a tag.' },
+
   ERR_CONFIG_INVALID: { module: 'config', summary: 'An option has a value outside its allowed range or of the wrong type.' },
 } as const satisfies Record<string, { module: string; summary: string }>;
 

@@ -25,6 +25,8 @@ export class BytesError extends TidecastError {}
 export class AmfError extends TidecastError {}
 /** Raised by the RTMP handshake, chunk stream, messages and sessions. */
 export class RtmpError extends TidecastError {}
+/** Raised by the FLV readers and writers. */
+export class FlvError extends TidecastError {}
 /** Raised when options fail validation at start. */
 export class ConfigError extends TidecastError {}
 
