@@ -11,3 +11,5 @@ export type { StreamName } from './stream-name.js';
 export { DEFAULT_SESSION_OPTIONS } from './limits.js';
 export type { SessionOptions } from './limits.js';
 export type { Transport } from './transport.js';
+export { ClientSession } from './client-session.js';
+export type { ClientSessionEvents, CallResult } from './client-session.js';
