@@ -1,3 +1,4 @@
+import { RtmpError } from '../../errors/index.js';
 import type { BufferQueue } from '../../bytes/index.js';
 import {
   C0_C1_SIZE,
@@ -109,10 +110,14 @@ export class ClientHandshake {
     const readTimeMs = this.now();
     const s2 = queue.take(SIGNATURE_SIZE);
     const c2 = new Uint8Array(SIGNATURE_SIZE);
-    // Like librtmp: a server whose S1 has no version or no valid digest did a plain handshake,
-    // so we fall back to echoing S1 rather than fail.
+    // Like librtmp: a server whose S1 carries no version did a plain handshake, so we fall back to
+    // echoing S1; one that claims the complex form (non-zero version) must carry a valid digest.
     const ownDigest = this.c1Digest;
-    const server = ownDigest !== undefined && signatureVersion(s1) !== 0 ? findDigest(s1, FMS_KEY_TEXT) : undefined;
+    const complexServer = ownDigest !== undefined && signatureVersion(s1) !== 0;
+    const server = complexServer ? findDigest(s1, FMS_KEY_TEXT) : undefined;
+    if (complexServer && server === undefined) {
+      throw new RtmpError('ERR_RTMP_HANDSHAKE_DIGEST', 'S1 claims a version but carries no valid server digest in either scheme', { packet: 'S1' });
+    }
     if (ownDigest === undefined || server === undefined) {
       writeEcho(c2, s1, readTimeMs);
     } else {

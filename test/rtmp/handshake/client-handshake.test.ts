@@ -67,7 +67,7 @@ describe('ClientHandshake ↔ ServerHandshake', () => {
     const c1 = client.start().subarray(1);
     const reply = new Uint8Array(3073);
     reply[0] = 3;
-    reply.set([0, 0, 0, 5, 1, 2, 3, 4], 1);
+    reply.set([0, 0, 0, 5, 0, 0, 0, 0], 1);
     reply.fill(0x33, 9);
     const queue = new BufferQueue();
     queue.push(reply);
@@ -79,6 +79,18 @@ describe('ClientHandshake ↔ ServerHandshake', () => {
     expect(Buffer.from(c2.subarray(4, 8)).readUInt32BE(0)).toBe(99);
     expect(c2.subarray(8)).toEqual(reply.subarray(9, 1537));
     expect(c1.length).toBe(1536);
+  });
+
+  it('a complex client refuses an S1 that claims a version but has no valid digest (as librtmp does)', () => {
+    const client = new ClientHandshake({ complex: true });
+    client.start();
+    const reply = new Uint8Array(3073);
+    reply[0] = 3;
+    reply.set([0, 0, 0, 5, 1, 2, 3, 4], 1);
+    reply.fill(0x33, 9);
+    const queue = new BufferQueue();
+    queue.push(reply);
+    expect(() => client.receive(queue)).toThrowError(expect.objectContaining({ code: 'ERR_RTMP_HANDSHAKE_DIGEST' }));
   });
 });
 
