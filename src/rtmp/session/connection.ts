@@ -62,6 +62,11 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     return this.closedFlag;
   }
 
+  /** The chunk size the peer sends with (its last Set Chunk Size). */
+  get peerChunkSize(): number {
+    return this.reader.chunkSize;
+  }
+
   get handshakeDone(): boolean {
     return this.handshaker === undefined;
   }
