@@ -1,6 +1,14 @@
 export { MessageType, ChunkStreamId } from './rtmp-message.js';
 export type { RtmpMessage, MessageTypeId } from './rtmp-message.js';
-export * from './protocol-control.js';
-export * from './user-control.js';
-export * from './command.js';
-export * from './data.js';
+export { readControlValue } from './control-body.js';
+export { setChunkSizeMessage } from './set-chunk-size.js';
+export { abortMessage } from './abort.js';
+export { acknowledgementMessage } from './acknowledgement.js';
+export { windowAckSizeMessage } from './window-ack-size.js';
+export { setPeerBandwidthMessage, readPeerBandwidth, PeerBandwidthLimit } from './set-peer-bandwidth.js';
+export type { PeerBandwidth, PeerBandwidthLimitType } from './set-peer-bandwidth.js';
+export { userControlMessage, readUserControl, UserControlEvent } from './user-control.js';
+export type { UserControl } from './user-control.js';
+export { decodeCommand, commandMessage, onStatusMessage } from './command.js';
+export type { Command, StatusInfo } from './command.js';
+export { decodeData, dataMessage, stripSetDataFrame } from './data.js';
