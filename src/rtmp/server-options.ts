@@ -1,3 +1,4 @@
+import { resolveAmfLimits } from '../amf/index.js';
 import { ConfigError } from '../errors/index.js';
 import type { SessionOptions } from './session/index.js';
 
@@ -47,6 +48,8 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
   integer('maxConnections', resolved.maxConnections, 1, 1_000_000);
   if (o.outgoingChunkSize !== undefined) integer('outgoingChunkSize', o.outgoingChunkSize, 128, 0xffffff);
   if (o.windowAckSize !== undefined) integer('windowAckSize', o.windowAckSize, 1, 0x7fffffff);
+  for (const [key, value] of Object.entries(o.chunk ?? {})) integer(`chunk.${key}`, value, 1, 0x7fffffff);
+  resolveAmfLimits(o.amf);
   if (o.maxOutgoingBufferBytes !== undefined) integer('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, 1024, 2 ** 40);
   return resolved;
 }
