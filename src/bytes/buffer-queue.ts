@@ -42,8 +42,8 @@ export class BufferQueue {
    */
   window(n: number, scratch: Uint8Array): Uint8Array {
     if (n > this.total) throw outOfRange(n, this.total);
-    const head = this.bufs[this.first]!;
-    if (head.length - this.offset >= n) {
+    const head = this.bufs[this.first];
+    if (head !== undefined && head.length - this.offset >= n) {
       this.windowStart = this.offset;
       return head;
     }

@@ -104,7 +104,7 @@ export class ChunkReader {
       s.length = length;
       s.typeId = w[p + 6]!;
       // 5.3.1.2.1: the message stream id is the one little-endian field of the header.
-      if (fmt === 0) s.messageStreamId = w[p + 7]! | (w[p + 8]! << 8) | (w[p + 9]! << 16) | (w[p + 10]! * 0x1000000);
+      if (fmt === 0) s.messageStreamId = (w[p + 7]! | (w[p + 8]! << 8) | (w[p + 9]! << 16)) + w[p + 10]! * 0x1000000;
     }
     s.timestamp = fmt === 0 ? tsField : (s.timestamp + tsField) >>> 0;
     s.timestampField = tsField;
