@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   ERR_RTMP_UNEXPECTED_COMMAND: { module: 'rtmp', summary: 'A command that is not valid in the session\'s state (publish before connect, media before publish).' },
   ERR_RTMP_IDLE_TIMEOUT: { module: 'rtmp', summary: 'No byte arrived within idleTimeoutMs.' },
   ERR_RTMP_TOO_MANY_CONNECTIONS: { module: 'rtmp', summary: 'The server already had maxConnections sessions open.' },
-  ERR_RTMP_OUTGOING_BUFFER_FULL: { module: 'rtmp', summary: 'A player fell further behind than maxOutgoingBufferBytes and was dropped.' },
+  ERR_RTMP_OUTGOING_BUFFER_FULL: { module: 'rtmp', summary: 'A player fell more than twice maxOutgoingBufferBytes behind (bytes unsent plus bytes skipped) and was disconnected.' },
   ERR_RTMP_REJECTED: { module: 'rtmp', summary: 'The peer answered connect, createStream, publish or play with an error status.' },
   ERR_RTMP_CONNECTION_CLOSED: { module: 'rtmp', summary: 'The connection closed before the operation completed.' },
   ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },

@@ -86,8 +86,10 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   private accept(socket: Socket): void {
     if (this.live.size >= this.settings.maxConnections) {
       const err = new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.live.size} sessions open, maxConnections is ${this.settings.maxConnections}`, { limit: this.settings.maxConnections });
+      // Read before destroy(): a destroyed socket no longer knows its peer.
+      const remoteAddress = socket.remoteAddress;
       socket.destroy();
-      this.emit('refused', err, socket.remoteAddress);
+      this.emit('refused', err, remoteAddress);
       return;
     }
     socket.setNoDelay(true);

@@ -19,8 +19,8 @@ export interface SessionOptions {
   windowAckSize: number;
   /**
    * Bytes a player may have queued in the socket before tidecast drops its non-key frames until
-   * the queue drains below half of this; at twice this the player is disconnected
-   * (ERR_RTMP_OUTGOING_BUFFER_FULL). Default 4 MiB: about 5 s of 6 Mb/s video, enough to ride out a
+   * the queue drains below half of this; once twice this behind (queued plus skipped bytes) the
+   * player is disconnected (ERR_RTMP_OUTGOING_BUFFER_FULL). Default 4 MiB: about 5 s of 6 Mb/s video, enough to ride out a
    * brief stall, small enough that a thousand stalled players cost 8 GiB at worst.
    */
   maxOutgoingBufferBytes: number;

@@ -27,7 +27,8 @@ export interface VideoWriteOptions {
 /**
  * One stream a player is watching, fed by whoever wired it (the hub later, a test now). Writes never
  * block and never queue without bound: past `maxOutgoingBufferBytes` of unsent bytes the player
- * skips to the next keyframe once it has drained to half of that; past twice that it is dropped.
+ * skips to the next keyframe once it has drained to half of that; once it is more than twice that
+ * behind (bytes unsent plus bytes skipped while skipping) it is dropped.
  */
 export class PlayerStream {
   readonly messageStreamId: number;
@@ -36,6 +37,13 @@ export class PlayerStream {
   dropped = 0;
   private readonly out: PlayerOutput;
   private skipping = false;
+  /**
+   * Payload bytes dropped while the player had not drained. A player that stops reading never
+   * drains, so its queue alone stays under the limit (nothing more is queued once it skips);
+   * counting what it missed is what lets "twice the limit" end such a player instead of leaving
+   * it skipping for ever. Reset once it has drained to half the limit.
+   */
+  private skippedBytes = 0;
   private ended = false;
   paused = false;
 
@@ -90,9 +98,17 @@ export class PlayerStream {
       if (this.skipping) {
         if (!(keyframe && pending <= max / 2)) {
           this.dropped++;
+          // A player that has drained is only waiting for a keyframe: it is not falling behind.
+          this.skippedBytes = pending <= max / 2 ? 0 : this.skippedBytes + payload.length;
+          if (pending + this.skippedBytes > 2 * max) {
+            this.out.fail(
+              new RtmpError('ERR_RTMP_OUTGOING_BUFFER_FULL', `player of ${this.streamKey} is ${pending + this.skippedBytes} bytes behind (${pending} unsent, ${this.skippedBytes} skipped), above twice maxOutgoingBufferBytes ${max}`, { pending, skipped: this.skippedBytes, limit: max }),
+            );
+          }
           return;
         }
         this.skipping = false;
+        this.skippedBytes = 0;
       }
     }
     this.out.send({ chunkStreamId: csid, typeId, timestamp, messageStreamId: this.messageStreamId, payload });

@@ -139,6 +139,10 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
         return this.result(cmd, null, cmd.name === 'getStreamLength' ? 0 : undefined);
       case 'FCPublish':
         return this.onFcPublish(cmd);
+      case 'FCSubscribe':
+        // librtmp sends it before playing a live stream; FMS and SRS answer onFCSubscribe.
+        this.send(commandMessage({ name: 'onFCSubscribe', transactionId: 0, commandObject: null, args: [status(StatusCode.PLAY_START, String(cmd.args[0] ?? ''))] }));
+        return this.result(cmd, null, undefined);
       case 'FCUnpublish':
         this.stopPublishing(m.messageStreamId === 0 ? this.findPublished(cmd.args[0]) : m.messageStreamId);
         this.send(commandMessage({ name: 'onFCUnpublish', transactionId: 0, commandObject: null, args: [status(StatusCode.UNPUBLISH_SUCCESS, String(cmd.args[0] ?? ''))] }));
