@@ -1,7 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { locateFfmpeg, locateFfprobe } from '../../src/transcode/index.js';
+import { spawnTool } from './process.js';
 
 /**
  * Helpers for tests that use ffmpeg and ffprobe as oracles. The executables are found once per
@@ -45,14 +45,7 @@ export async function runFfprobeJson<T = unknown>(args: readonly string[]): Prom
   return JSON.parse(stdout) as T;
 }
 
-export interface FfmpegRun {
-  readonly child: ChildProcess;
-  /** Settles when the process exits; `timedOut` says it was killed at `timeoutMs`. */
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean }>;
-}
-
-/** Keeps the end of stderr, where ffmpeg reports why it stopped, without unbounded growth. */
-const STDERR_KEEP_BYTES = 64 * 1024;
+export type FfmpegRun = ReturnType<typeof spawnTool>;
 
 /**
  * Starts `ffmpeg -hide_banner -nostdin …args`. At `timeoutMs` the process is killed with SIGKILL
@@ -61,36 +54,7 @@ const STDERR_KEEP_BYTES = 64 * 1024;
 export async function spawnFfmpeg(args: readonly string[], options: { timeoutMs: number }): Promise<FfmpegRun> {
   const ffmpeg = await ffmpegPath();
   if (ffmpeg === undefined) throw new Error('ffmpeg not found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg)');
-  const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean }>(
-    (resolve, reject) => {
-      let stderr = '';
-      let timedOut = false;
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (chunk: string) => {
-        stderr = (stderr + chunk).slice(-STDERR_KEEP_BYTES);
-      });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(child.pid, 'SIGKILL');
-          } catch {
-            // Exited between the check and the kill.
-          }
-        }
-      }, options.timeoutMs);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, stderr, timedOut });
-      });
-    },
-  );
-  return { child, done };
+  return spawnTool(ffmpeg, ['-hide_banner', '-nostdin', ...args], options);
 }
 
 export interface ProbedPacket {

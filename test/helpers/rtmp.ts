@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net, { type Socket } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { encodeAmf0 } from '../../src/amf/index.js';
 import { BufferQueue } from '../../src/bytes/index.js';
 import type { TidecastError } from '../../src/errors/index.js';
@@ -23,10 +21,15 @@ import {
 import { socketTransport } from '../../src/rtmp/socket-transport.js';
 import { fixturePath } from './ffmpeg.js';
 
+import { withTimeout } from './process.js';
+
+export { delay, findOnPath, killByPid, spawnTool, withTimeout } from './process.js';
+export type { ToolResult } from './process.js';
+
 /**
  * Shared pieces of the RTMP integration tests (test/integration/): a server on a free loopback
- * port, a relay that wires publishers to players by stream key, raw sockets for hostile clients,
- * and small process and timing helpers. Everything here is bounded in time and ends only what it
+ * port, a relay that wires publishers to players by stream key, raw sockets for hostile clients
+ * (process and timing helpers live in ./process.ts). Everything here is bounded in time and ends only what it
  * started, by PID. Over 400 lines: it is the one helper module of the integration tests, in
  * sections that each stand alone.
  */
@@ -365,93 +368,6 @@ export function writeTag(stream: PublishingStream, tag: FlvFileTag, timestamp = 
   else if (tag.type === 9) stream.writeVideo(timestamp, tag.body);
   else stream.writeDataPayload(timestamp, tag.body);
   return record({ typeId: tag.type, timestamp, payload: tag.body });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes and time
-
-/** The first executable `name` in a PATH directory, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-export interface ToolResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Bytes the tool wrote to stdout (counted, not kept). */
-  stdoutBytes: number;
-  /** The first and the last 32 KiB of stderr: the handshake is logged first, the outcome last. */
-  stderr: string;
-  timedOut: boolean;
-}
-
-const STDERR_HEAD_BYTES = 32 * 1024;
-const STDERR_TAIL_BYTES = 32 * 1024;
-
-/** Spawns `path args`; at `timeoutMs` kills it with SIGKILL by its PID. */
-export function spawnTool(path: string, args: readonly string[], options: { timeoutMs: number }): { child: ChildProcess; done: Promise<ToolResult> } {
-  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<ToolResult>((resolve, reject) => {
-    let head = '';
-    let tail = '';
-    let stdoutBytes = 0;
-    let timedOut = false;
-    child.stdout!.on('data', (chunk: Buffer) => (stdoutBytes += chunk.length));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-      if (head.length < STDERR_HEAD_BYTES) head += text;
-      else tail = (tail + text).slice(-STDERR_TAIL_BYTES);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killByPid(child);
-    }, options.timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdoutBytes, stderr: head + tail, timedOut });
-    });
-  });
-  return { child, done };
-}
-
-/** SIGKILL to a child we started, by its PID, if it is still running. */
-export function killByPid(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // It exited between the check and the kill.
-  }
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `promise`, or a rejection naming `what` after `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The first `event` on `server` whose arguments satisfy `match`. */

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BufferQueue } from '../../../src/bytes/index.js';
 import { ServerHandshake } from '../../../src/rtmp/handshake/index.js';
+import { findOnPath } from '../../helpers/process.js';
 
 /*
  * rtmpdump (librtmp 2.4) as an oracle. librtmp does the complex (FP9) handshake only when it was
@@ -14,19 +13,6 @@ import { ServerHandshake } from '../../../src/rtmp/handshake/index.js';
  * mode librtmp drops the connection unless S1's digest and S2's HMAC both verify, so a connect
  * chunk arriving after the handshake is proof that it accepted our S1/S2.
  */
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 const RTMPDUMP = findOnPath('rtmpdump');
 /** Bounds the whole exchange; rtmpdump's own -m timeout is 5 s. */
 const EXCHANGE_TIMEOUT_MS = 10_000;
