@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   ERR_RTMP_REJECTED: { module: 'rtmp', summary: 'The peer answered connect, createStream, publish or play with an error status.' },
   ERR_RTMP_CONNECTION_CLOSED: { module: 'rtmp', summary: 'The connection closed before the operation completed.' },
   ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },
+  ERR_RTMP_HANDLER_THREW: { module: 'rtmp', summary: 'An event listener (the embedder\'s code) threw while a message was handled; that session was closed so the process goes on. The thrown value is the cause.' },
   ERR_RTMP_URL_INVALID: { module: 'rtmp', summary: 'An rtmp:// or rtmps:// URL that cannot be parsed into host, port, app and stream name.' },
 
   ERR_FLV_BAD_SIGNATURE: { module: 'flv', summary: 'An FLV file does not start with "FLV".' },

@@ -36,8 +36,8 @@ const STDERR_HEAD_BYTES = 32 * 1024;
 const STDERR_TAIL_BYTES = 32 * 1024;
 
 /** Spawns `path args`; at `timeoutMs` kills it with SIGKILL by its PID. */
-export function spawnTool(path: string, args: readonly string[], options: { timeoutMs: number }): { child: ChildProcess; done: Promise<ToolResult> } {
-  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnTool(path: string, args: readonly string[], options: { timeoutMs: number; cwd?: string }): { child: ChildProcess; done: Promise<ToolResult> } {
+  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   const done = new Promise<ToolResult>((resolve, reject) => {
     let head = '';
     let tail = '';

@@ -140,7 +140,7 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     const error =
       err instanceof TidecastError
         ? err
-        : new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `internal error while handling a message: ${String(err)}`, {}, { cause: err });
+        : new RtmpError('ERR_RTMP_HANDLER_THREW', `an event listener threw while a message was handled: ${String(err)}`, {}, { cause: err });
     this.closedFlag = true;
     this.transport.destroy();
     this.onClose();

@@ -241,3 +241,20 @@ describe('PlayerStream drop policy', () => {
     expect(server.closed).toBe(true);
   });
 });
+
+describe('a throwing listener', () => {
+  it('closes only its session, with ERR_RTMP_HANDLER_THREW and the thrown error as cause', async () => {
+    const pair = await connected();
+    const errors: { code: string; cause: unknown }[] = [];
+    pair.server.on('error', (e) => errors.push({ code: e.code, cause: e.cause }));
+    const boom = new Error('embedder bug');
+    pair.server.on('publish', () => {
+      throw boom;
+    });
+    const id = await createStream(pair);
+    pair.client.notify('publish', ['k'], id);
+    pair.pump();
+    expect(errors).toEqual([{ code: 'ERR_RTMP_HANDLER_THREW', cause: boom }]);
+    expect(pair.server.closed).toBe(true);
+  });
+});
