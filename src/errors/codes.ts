@@ -40,6 +40,19 @@ export const ERROR_CODES = {
   ERR_FLV_PREVIOUS_TAG_SIZE_MISMATCH: { module: 'flv', summary: 'A PreviousTagSize is not 11 + DataSize of the tag before it (or not 0 for the first).' },
   ERR_FLV_TRUNCATED: { module: 'flv', summary: 'The FLV input ended inside the header or a tag.' },
 
+  ERR_FLV_TAG_MALFORMED: { module: 'flv', summary: 'An audio, video or script tag body too short for its header or with an impossible field value.' },
+  ERR_FLV_UNSUPPORTED_CODEC: { module: 'flv', summary: 'A codec id, sound format or FourCC tidecast does not carry.' },
+
+  ERR_CODEC_TRUNCATED: { module: 'codec', summary: 'A decoder configuration, parameter set, NAL unit or ADTS frame ended before its syntax did.' },
+  ERR_CODEC_INVALID: { module: 'codec', summary: 'A bitstream field outside its allowed range or inconsistent with another (H.264/H.265/AAC syntax).' },
+  ERR_CODEC_UNSUPPORTED: { module: 'codec', summary: 'Valid syntax that tidecast does not handle (e.g. an AAC object type or an SPS extension it cannot parse).' },
+
+  ERR_MEDIA_INVALID: { module: 'media', summary: 'A track or sample description that cannot be packaged (zero timescale, unknown track, negative duration).' },
+
+  ERR_CMAF_INVALID: { module: 'cmaf', summary: 'Box or segment input that cannot be written (samples of another track, a size beyond 32 bits, decreasing decode times).' },
+
+  ERR_HLS_INVALID: { module: 'hls', summary: 'A playlist model that violates RFC 8216bis (missing duration, segment longer than the target, bad attribute value).' },
+
   ERR_CONFIG_INVALID: { module: 'config', summary: 'An option has a value outside its allowed range or of the wrong type.' },
 } as const satisfies Record<string, { module: string; summary: string }>;
 

@@ -27,6 +27,14 @@ export class AmfError extends TidecastError {}
 export class RtmpError extends TidecastError {}
 /** Raised by the FLV readers and writers. */
 export class FlvError extends TidecastError {}
+/** Raised by the H.264, H.265 and AAC parsers and builders. */
+export class CodecError extends TidecastError {}
+/** Raised by src/media (tracks, samples, timestamps). */
+export class MediaError extends TidecastError {}
+/** Raised by the CMAF box writer, segment writers and segmenter. */
+export class CmafError extends TidecastError {}
+/** Raised by the HLS playlist models and serializers. */
+export class HlsError extends TidecastError {}
 /** Raised when options fail validation at start. */
 export class ConfigError extends TidecastError {}
 
