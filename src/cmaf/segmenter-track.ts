@@ -1,0 +1,213 @@
+import { CmafError } from '../errors/index.js';
+import { checkTimescale, secondsToTicks, type Sample } from '../media/index.js';
+import { resolveSegmenterOptions, type SegmenterCounters, type SegmenterEvent, type SegmenterOptions, type SegmenterPart } from './segmenter-types.js';
+
+export interface TrackSegmenterOptions extends SegmenterOptions {
+  trackId: number;
+  /** Ticks per second of the track's sample times. */
+  timescale: number;
+  /**
+   * `'own'` (default): the track decides its cuts — at the first sync sample once the segment
+   * has reached its target — as the video track, or the only track, of a presentation does.
+   * `'external'`: cuts only where cutAt() says, so the track follows a leader's segments.
+   */
+  cuts?: 'own' | 'external';
+}
+
+interface OpenPart {
+  startDts: number;
+  duration: number;
+  independent: boolean;
+  samples: Sample[];
+}
+
+interface OpenSegment {
+  sequence: number;
+  startDts: number;
+  duration: number;
+  parts: SegmenterPart[];
+}
+
+interface CutPoint {
+  dts: number;
+  sequence: number;
+}
+
+const NONE: readonly SegmenterEvent[] = Object.freeze([]);
+
+/**
+ * Cuts one track's samples into segments and parts, purely: samples in, boundaries out, no clock.
+ *
+ * A sample's duration is its successor's dts minus its own (ISO/IEC 14496-12 8.8.8: the samples of
+ * a track run are contiguous in decode time, so there is no other way to keep a gap), so every
+ * sample is held until the next one arrives and flush() settles the last. Durations written that
+ * way make each part and segment end exactly where the next begins.
+ *
+ * Parts fill greedily: a part closes before the sample that would take it past the part target
+ * (RFC 8216bis 4.4.4.9: a Partial Segment's duration MUST be ≤ the Part Target Duration), and a
+ * sample longer than the target sits alone. A segment is cut when a sync sample arrives and the
+ * segment has reached its target, so it lasts less than target + its last GOP, and it always starts
+ * with a sync sample (23000-19 7.3.2: a CMAF fragment starts with a SAP of type 1 or 2).
+ */
+export class TrackSegmenter {
+  readonly trackId: number;
+  readonly timescale: number;
+  readonly segmentTargetTicks: number;
+  readonly partTargetTicks: number;
+  readonly #external: boolean;
+  #nextSequence: number;
+  #pending: Sample | undefined;
+  #lastDts: number | undefined;
+  #lastDuration: number | undefined;
+  #segment: OpenSegment | undefined;
+  #part: OpenPart | undefined;
+  #cuts: CutPoint[] = [];
+  #counters: SegmenterCounters = { samples: 0, droppedBeforeStart: 0, parts: 0, segments: 0 };
+
+  constructor(options: TrackSegmenterOptions) {
+    const resolved = resolveSegmenterOptions(options);
+    checkTimescale('timescale', options.timescale);
+    this.trackId = options.trackId;
+    this.timescale = options.timescale;
+    // "Reached" means at least the target, "never exceeds" at most: round each the safe way.
+    this.segmentTargetTicks = secondsToTicks(resolved.segmentTargetSeconds, this.timescale, 'ceil');
+    this.partTargetTicks = Math.max(1, secondsToTicks(resolved.partTargetSeconds, this.timescale, 'floor'));
+    this.#external = options.cuts === 'external';
+    this.#nextSequence = resolved.firstSequence;
+  }
+
+  /** Takes the next sample in decode order; returns the parts and segments it closed. */
+  push(sample: Sample): readonly SegmenterEvent[] {
+    this.#check(sample);
+    const events: SegmenterEvent[] = [];
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      pending.duration = sample.dts - pending.dts;
+      this.#place(pending, events);
+    }
+    const accepted = this.#startsSegment(sample, events) || this.#segment !== undefined;
+    this.#pending = accepted ? sample : undefined;
+    if (!accepted) this.#counters.droppedBeforeStart += 1;
+    return events.length === 0 ? NONE : events;
+  }
+
+  /**
+   * Tells an `'external'` segmenter that a segment starts at `dts` (this track's ticks): the first
+   * sync sample at or after it opens segment `sequence`. Cut points must come in increasing order.
+   */
+  cutAt(dts: number, sequence: number): void {
+    if (!this.#external) throw new CmafError('ERR_CMAF_INVALID', `track ${this.trackId} decides its own cuts; cutAt needs cuts: 'external'`, { trackId: this.trackId });
+    const last = this.#cuts.at(-1);
+    if (!Number.isSafeInteger(dts) || !Number.isSafeInteger(sequence) || (last !== undefined && (dts < last.dts || sequence <= last.sequence))) {
+      throw new CmafError('ERR_CMAF_INVALID', `cut point ${dts}#${sequence} must be integers increasing on ${last?.dts}#${last?.sequence}`, { dts, sequence });
+    }
+    this.#cuts.push({ dts, sequence });
+  }
+
+  /**
+   * Ends the stream: settles the held sample — with its own duration if it has one (audio), else
+   * the previous sample's, else `defaultDuration` — and closes the open part and segment. The
+   * segmenter then starts afresh at the next sync sample (a new segment, sequence continuing;
+   * decode times still may not go back).
+   */
+  flush(defaultDuration = 0): readonly SegmenterEvent[] {
+    if (!Number.isSafeInteger(defaultDuration) || defaultDuration < 0) {
+      throw new CmafError('ERR_CMAF_INVALID', `flush duration must be a non-negative integer of ticks, got ${defaultDuration}`, { defaultDuration });
+    }
+    const events: SegmenterEvent[] = [];
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      if (!(pending.duration > 0)) pending.duration = this.#lastDuration ?? defaultDuration;
+      this.#place(pending, events);
+    }
+    this.#closeSegment(events);
+    this.#pending = undefined;
+    this.#lastDuration = undefined;
+    this.#cuts = [];
+    return events;
+  }
+
+  /** The segment being filled: where the last cut happened. Undefined before the first. */
+  get openSegment(): { readonly sequence: number; readonly startDts: number } | undefined {
+    const segment = this.#segment;
+    return segment === undefined ? undefined : { sequence: segment.sequence, startDts: segment.startDts };
+  }
+
+  get counters(): Readonly<SegmenterCounters> {
+    return { ...this.#counters };
+  }
+
+  #check(sample: Sample): void {
+    if (sample.trackId !== this.trackId) {
+      throw new CmafError('ERR_CMAF_INVALID', `sample of track ${sample.trackId} pushed to the segmenter of track ${this.trackId}`, { trackId: this.trackId, sampleTrackId: sample.trackId });
+    }
+    if (!Number.isSafeInteger(sample.duration) || sample.duration < 0) {
+      throw new CmafError('ERR_CMAF_INVALID', `sample duration ${sample.duration} of track ${this.trackId} is not a non-negative integer`, { trackId: this.trackId, duration: sample.duration });
+    }
+    if (!Number.isSafeInteger(sample.dts) || (this.#lastDts !== undefined && sample.dts < this.#lastDts)) {
+      throw new CmafError('ERR_CMAF_INVALID', `decode time ${sample.dts} of track ${this.trackId} is not an integer at or after ${this.#lastDts}`, {
+        trackId: this.trackId,
+        dts: sample.dts,
+        previousDts: this.#lastDts,
+      });
+    }
+    this.#lastDts = sample.dts;
+  }
+
+  /** Decides whether `sample` opens a segment, closing the one before; false when it does not. */
+  #startsSegment(sample: Sample, events: SegmenterEvent[]): boolean {
+    if (!sample.keyframe) return false;
+    let sequence: number | undefined;
+    if (this.#external) {
+      while (this.#cuts.length > 0 && this.#cuts[0]!.dts <= sample.dts) sequence = this.#cuts.shift()!.sequence;
+    } else if (this.#segment === undefined || sample.dts - this.#segment.startDts >= this.segmentTargetTicks) {
+      sequence = this.#nextSequence;
+    }
+    if (sequence === undefined) return false;
+    this.#closeSegment(events);
+    this.#segment = { sequence, startDts: sample.dts, duration: 0, parts: [] };
+    this.#nextSequence = sequence + 1;
+    return true;
+  }
+
+  #place(sample: Sample, events: SegmenterEvent[]): void {
+    const open = this.#part;
+    if (open !== undefined && open.duration + sample.duration > this.partTargetTicks) this.#closePart(events);
+    const part = (this.#part ??= { startDts: sample.dts, duration: 0, independent: sample.keyframe, samples: [] });
+    part.samples.push(sample);
+    part.duration += sample.duration;
+    this.#lastDuration = sample.duration;
+    this.#counters.samples += 1;
+  }
+
+  #closePart(events: SegmenterEvent[]): void {
+    const open = this.#part;
+    const segment = this.#segment;
+    if (open === undefined || segment === undefined) return;
+    const part: SegmenterPart = {
+      type: 'part',
+      trackId: this.trackId,
+      segmentSequence: segment.sequence,
+      index: segment.parts.length,
+      samples: open.samples,
+      independent: open.independent,
+      startDts: open.startDts,
+      duration: open.duration,
+    };
+    segment.parts.push(part);
+    segment.duration += part.duration;
+    this.#part = undefined;
+    this.#counters.parts += 1;
+    events.push(part);
+  }
+
+  #closeSegment(events: SegmenterEvent[]): void {
+    this.#closePart(events);
+    const segment = this.#segment;
+    if (segment === undefined) return;
+    this.#segment = undefined;
+    if (segment.parts.length === 0) return;
+    this.#counters.segments += 1;
+    events.push({ type: 'segment', trackId: this.trackId, sequence: segment.sequence, startDts: segment.startDts, duration: segment.duration, parts: segment.parts });
+  }
+}
