@@ -1,0 +1,26 @@
+export type {
+  ByteRange,
+  InitSection,
+  MediaPlaylist,
+  MediaSegment,
+  OpenSegment,
+  PartialSegment,
+  PlaylistType,
+  PreloadHint,
+  RenditionReport,
+  SegmentTags,
+  ServerControl,
+  Skip,
+} from './media-playlist.js';
+export type { MultivariantPlaylist, Rendition, RenditionType, Resolution, VariantStream } from './multivariant-playlist.js';
+export { renderMediaPlaylist } from './render-media.js';
+export { targetDuration, roundedSegmentSeconds, MIN_TARGET_DURATION_SECONDS } from './target-duration.js';
+export type { HasDurationSeconds } from './target-duration.js';
+export { peakBitrate, averageBitrate } from './bitrate.js';
+export type { MeasuredSegment } from './bitrate.js';
+export { mediaPlaylistMinimumVersion, multivariantMinimumVersion } from './version.js';
+export { formatProgramDateTime } from './program-date-time.js';
+export { DURATION_DECIMALS } from './attributes.js';
+export { renderMultivariantPlaylist } from './render-multivariant.js';
+export { buildMultivariantPlaylist, DEFAULT_AUDIO_GROUP_ID, FMP4_MEDIA_PLAYLIST_VERSION } from './build-multivariant.js';
+export type { AudioRenditionSource, MeasuredBitrate, MultivariantSource, VideoVariantSource } from './build-multivariant.js';
