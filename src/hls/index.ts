@@ -24,3 +24,5 @@ export { DURATION_DECIMALS } from './attributes.js';
 export { renderMultivariantPlaylist } from './render-multivariant.js';
 export { buildMultivariantPlaylist, DEFAULT_AUDIO_GROUP_ID, FMP4_MEDIA_PLAYLIST_VERSION } from './build-multivariant.js';
 export type { AudioRenditionSource, MeasuredBitrate, MultivariantSource, VideoVariantSource } from './build-multivariant.js';
+export { HlsVodPackager } from './vod-packager.js';
+export type { VodPackagerOptions, PackagedFile } from './vod-packager.js';

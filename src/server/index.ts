@@ -1,0 +1,9 @@
+/**
+ * The composition root: the one place that wires stages together (design.md). For now the FLV →
+ * media adapter and the offline packager; createMediaServer lands here with the live server.
+ */
+export { FlvToMedia, VIDEO_TRACK_ID, AUDIO_TRACK_ID } from './flv-to-media.js';
+export type { MediaEvent, FlvToMediaCounters } from './flv-to-media.js';
+export { avcTrack, hevcTrack, aacTrack } from './tracks-from-configs.js';
+export { packageFlv } from './package-flv.js';
+export type { PackageFlvOptions, PackageFlvProgress } from './package-flv.js';
