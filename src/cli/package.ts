@@ -1,0 +1,74 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors/index.js';
+import { packageFlv, type PackageFlvProgress } from '../server/index.js';
+
+const USAGE = 'usage: tidecast package <input.flv> <outdir> [--segment-duration 2]';
+
+/** `tidecast package <input.flv> <outdir> [--segment-duration 2]`: an HLS VOD from an FLV file. */
+export async function runPackage(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'segment-duration': { type: 'string' } }, strict: true });
+  const [input, outdir] = positionals;
+  if (input === undefined || outdir === undefined || positionals.length > 2) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `package takes an input file and an output folder; ${USAGE}`, { option: 'arguments', value: positionals.join(' ') });
+  }
+  const segmentTargetSeconds = segmentDuration(values['segment-duration'] ?? '2');
+  const root = resolve(outdir);
+  const progress = terminalProgress();
+  const started = Date.now();
+  const { tracks, progress: done } = await packageFlv(
+    createReadStream(input, { highWaterMark: 1 << 20 }),
+    async (file) => {
+      const path = join(root, file.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeAtomically(path, file.pieces);
+    },
+    { segmentTargetSeconds },
+    progress.update,
+  );
+  progress.end();
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`packaged ${tracks.map((t) => `${t.kind} ${t.codecString}`).join(', ')}: ${done.files} files in ${root} (${(done.bytesRead / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s)`);
+  console.log(`play: ${join(root, 'index.m3u8')}`);
+}
+
+function segmentDuration(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `option --segment-duration must be a number of seconds from 0.1 to 3600, got ${raw}`, { option: '--segment-duration', value: raw });
+  }
+  return n;
+}
+
+/** Writes to a temporary name, then renames, so a reader never sees half a segment. */
+async function writeAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writev(pieces as Uint8Array[]);
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/** A one-line progress indication on a terminal (stderr); silent when stderr is not a TTY. */
+function terminalProgress(): { update: (p: PackageFlvProgress) => void; end: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, end: () => undefined };
+  let last = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\rpackaging: ${(p.bytesRead / 1e6).toFixed(1)} MB read, ${p.samples} frames, ${p.files} files`);
+    },
+    end: () => {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
