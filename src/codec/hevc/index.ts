@@ -1,0 +1,10 @@
+export { parseHvcC, buildHvcC } from './hvcc.js';
+export type { HevcConfig } from './hvcc.js';
+export { hevcConfigFromParameterSets } from './config-from-parameter-sets.js';
+export type { HevcParameterSets } from './config-from-parameter-sets.js';
+export { parseHevcSps } from './sps.js';
+export type { HevcSps } from './sps.js';
+export type { HevcVui } from './sps-vui.js';
+export type { HevcProfileTierLevel } from './profile-tier-level.js';
+export { HEVC_NAL_TYPE, hevcNalType, isHevcIrapType, isHevcKeyframe } from './nal-types.js';
+export { hevcCodecString } from './codec-string.js';
