@@ -33,8 +33,9 @@ export interface PackagedFile {
 
 interface Rendition {
   readonly track: Track;
+  /** Folder of the rendition's files: 'video' and 'audio', numbered by track id when a kind repeats. */
   readonly name: string;
-  readonly segments: { uri: string; durationSeconds: number; byteLength: number }[];
+  readonly segments: { sequence: number; uri: string; durationSeconds: number; byteLength: number }[];
   fragments: number;
 }
 
@@ -47,7 +48,8 @@ export class HlsVodPackager {
     if (tracks.length === 0) throw new MediaError('ERR_MEDIA_INVALID', 'nothing to package: no track', {});
     this.segmenter = new PresentationSegmenter({ tracks, segmentTargetSeconds: options.segmentTargetSeconds ?? 2 });
     for (const track of tracks) {
-      const name = track.kind === 'video' ? (tracks.filter((t) => t.kind === 'video').length > 1 ? `video${track.id}` : 'video') : `audio${tracks.filter((t) => t.kind === 'audio').length > 1 ? track.id : ''}`;
+      const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
+      const name = repeated ? `${track.kind}${track.id}` : track.kind;
       this.renditions.set(track.id, { track, name, segments: [], fragments: 0 });
       const init = initSegment([track]);
       this.out.push({ path: `${name}/init.mp4`, pieces: [init], byteLength: init.length });
@@ -82,7 +84,7 @@ export class HlsVodPackager {
     if (samples.length === 0) return;
     const f = fragment({ sequenceNumber: ++r.fragments, track: r.track, samples, baseMediaDecodeTime: s.startDts, styp: true });
     const uri = `${s.sequence}.m4s`;
-    r.segments.push({ uri, durationSeconds: s.duration / r.track.timescale, byteLength: f.byteLength });
+    r.segments.push({ sequence: s.sequence, uri, durationSeconds: s.duration / r.track.timescale, byteLength: f.byteLength });
     this.out.push({ path: `${r.name}/${uri}`, pieces: [f.header, ...f.payloads], byteLength: f.byteLength });
   }
 
@@ -90,7 +92,7 @@ export class HlsVodPackager {
     return renderMediaPlaylist({
       playlistType: 'VOD',
       independentSegments: true,
-      mediaSequence: firstSequence(r),
+      mediaSequence: r.segments[0]?.sequence ?? 0,
       map: { uri: 'init.mp4' },
       segments: r.segments.map(({ uri, durationSeconds }) => ({ uri, durationSeconds })),
       endList: true,
@@ -116,9 +118,4 @@ export class HlsVodPackager {
     const bytes = Buffer.from(text, 'utf8');
     this.out.push({ path, pieces: [bytes], byteLength: bytes.length });
   }
-}
-
-function firstSequence(r: Rendition): number {
-  const first = r.segments[0];
-  return first === undefined ? 0 : Number.parseInt(first.uri, 10);
 }
