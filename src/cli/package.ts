@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors/index.js';
@@ -15,6 +15,7 @@ export async function runPackage(args: string[]): Promise<void> {
     throw new ConfigError('ERR_CONFIG_INVALID', `package takes an input file and an output folder; ${USAGE}`, { option: 'arguments', value: positionals.join(' ') });
   }
   const segmentTargetSeconds = segmentDuration(values['segment-duration'] ?? '2');
+  await readable(input);
   const root = resolve(outdir);
   const progress = terminalProgress();
   const started = Date.now();
@@ -40,6 +41,16 @@ function segmentDuration(raw: string): number {
     throw new ConfigError('ERR_CONFIG_INVALID', `option --segment-duration must be a number of seconds from 0.1 to 3600, got ${raw}`, { option: '--segment-duration', value: raw });
   }
   return n;
+}
+
+/** A missing or unreadable input is a usage error, not a crash: the read stream would throw a raw ENOENT. */
+async function readable(input: string): Promise<void> {
+  try {
+    await access(input, constants.R_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError('ERR_CONFIG_INVALID', `cannot read the input file ${input} (${reason})`, { option: 'input', value: input });
+  }
 }
 
 /** Writes to a temporary name, then renames, so a reader never sees half a segment. */
