@@ -1,15 +1,16 @@
 import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
+import { packagingRatios, packagingSuite } from './packaging.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 
 /**
  * Runs every benchmark suite and prints one table of medians.
  *
- *   npm run bench               full run (about 20 s per suite after the one-time recording)
+ *   npm run bench               full run (about 20 s per suite after the one-time recordings)
  *   npm run bench -- --quick    short run for CI: same cases, smaller time budgets
  */
 
-const SUITES: BenchSuite[] = [chunkStreamSuite];
+const SUITES: BenchSuite[] = [chunkStreamSuite, packagingSuite];
 
 function table(rows: BenchRow[]): string {
   const header = ['suite', 'case', 'median ms', 'payload MB', 'MB/s', 'samples'];
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   }
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores${quick ? ', --quick' : ''}`);
   console.log(table(rows));
+  for (const line of packagingRatios(rows)) console.log(line);
 }
 
 await main();

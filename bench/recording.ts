@@ -10,41 +10,48 @@ import { ChunkStreamId, commandMessage, MessageType, setChunkSizeMessage, type R
 import { locateFfmpeg } from '../src/transcode/index.js';
 
 /**
- * The benchmark's input: a 1080p30 publish session as the bytes an RTMP encoder puts on the wire.
- * ffmpeg makes a 20 s H.264 + AAC FLV once (cached in os.tmpdir()/tidecast-bench/); its tags then
- * become RTMP messages written by ChunkWriter after a Set Chunk Size, as OBS sends them.
+ * The benchmarks' input: 1080p30 H.264 + AAC FLVs that ffmpeg makes once and that are cached in
+ * os.tmpdir()/tidecast-bench/, one file per length. The chunk stream suite replays the 20 s one as
+ * a publish session (its tags become RTMP messages written by ChunkWriter after a Set Chunk Size,
+ * as OBS sends them); the packaging suite reads the 60 s one as a file.
  */
 
 const CACHE_DIR = path.join(tmpdir(), 'tidecast-bench');
-const FLV_NAME = 'testsrc2-1080p30-6M-20s.flv';
+
+/** The chunk stream suite's recording, and the packaging suite's in --quick runs. */
+export const SHORT_RECORDING_SECONDS = 20;
+/** The packaging suite's full-run input: 60 s, long enough that 30 segments per track are cut. */
+export const LONG_RECORDING_SECONDS = 60;
 
 /**
  * x264 ultrafast at a 6 Mb/s cap with a 2 s VBV buffer: the upper end of what OBS and streaming
  * platforms recommend for 1080p30, so chunk traffic is typical of a real heavy publisher.
  */
-const FFMPEG_ARGS = [
-  '-hide_banner', '-nostdin', '-y',
-  '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30',
-  '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-  '-t', '20',
-  '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '6M', '-maxrate', '6M', '-bufsize', '12M', '-g', '60', '-pix_fmt', 'yuv420p',
-  '-c:a', 'aac', '-b:a', '128k',
-  '-f', 'flv',
-];
+function ffmpegArgs(seconds: number): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '6M', '-maxrate', '6M', '-bufsize', '12M', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k',
+    '-f', 'flv',
+  ];
+}
 
-/** ffmpeg's run time bound: 20 s of 1080p at ultrafast takes about 5 s on two cores. */
-const FFMPEG_TIMEOUT_MS = 180_000;
+/** ffmpeg's run time bound: 60 s of 1080p at ultrafast takes about 15 s on two cores. */
+const FFMPEG_TIMEOUT_MS = 300_000;
 
-/** Path of the cached FLV, made with ffmpeg on first use. */
-export async function benchFlvPath(): Promise<string> {
-  const file = path.join(CACHE_DIR, FLV_NAME);
+/** Path of the cached `seconds`-long FLV, made with ffmpeg on first use. */
+export async function benchFlvPath(seconds: number = SHORT_RECORDING_SECONDS): Promise<string> {
+  const file = path.join(CACHE_DIR, `testsrc2-1080p30-6M-${seconds}s.flv`);
   if (await isFile(file)) return file;
   const ffmpeg = await locateFfmpeg();
   if (ffmpeg === undefined) throw new Error('the benchmark needs ffmpeg (FFMPEG_PATH, PATH or @ffmpeg-installer/ffmpeg) to make its 1080p recording once');
   await mkdir(CACHE_DIR, { recursive: true });
   // Written under a temporary name and renamed, so an interrupted run never leaves a truncated cache.
   const partial = `${file}.${process.pid}.partial`;
-  await promisify(execFile)(ffmpeg.path, [...FFMPEG_ARGS, partial], { timeout: FFMPEG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  await promisify(execFile)(ffmpeg.path, [...ffmpegArgs(seconds), partial], { timeout: FFMPEG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
   await rename(partial, file);
   return file;
 }

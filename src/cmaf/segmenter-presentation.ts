@@ -124,7 +124,10 @@ export class PresentationSegmenter {
 
   #release(follower: Follower, all: boolean, events: SegmenterEvent[]): void {
     const { queue, segmenter } = follower;
-    const decided = this.#leaderDts === undefined ? -Infinity : rescale(this.#leaderDts, this.#leader.timescale, segmenter.timescale, 'floor');
+    // Until the leader has cut its first segment, no follower sample is decided: the ones before
+    // that cut may still open the follower's first segment early (TrackSegmenter#earlyStart).
+    const decided =
+      this.#leaderDts === undefined || this.#lastCut === undefined ? -Infinity : rescale(this.#leaderDts, this.#leader.timescale, segmenter.timescale, 'floor');
     while (queue.length > 0) {
       const head = queue[0]!;
       if (!all && head.dts > decided && queue.at(-1)!.dts - head.dts <= follower.maxLeadTicks) return;

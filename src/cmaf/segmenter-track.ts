@@ -155,11 +155,25 @@ export class TrackSegmenter {
   }
 
   /** Decides whether `sample` opens a segment, closing the one before; false when it does not. */
+  /**
+   * A follower's first samples may precede the leader's first cut: encoders start audio a frame or
+   * two before the first video keyframe (ffmpeg without B-frames: audio at 0 ms, video at 46 ms).
+   * They open the first segment early rather than be dropped, as long as they are within one
+   * segment target of it — further back there is no video to go with them.
+   */
+  #earlyStart(sample: Sample): number | undefined {
+    const first = this.#cuts[0];
+    if (this.#segment !== undefined || first === undefined || first.dts - sample.dts > this.segmentTargetTicks) return undefined;
+    this.#cuts.shift();
+    return first.sequence;
+  }
+
   #startsSegment(sample: Sample, events: SegmenterEvent[]): boolean {
     if (!sample.keyframe) return false;
     let sequence: number | undefined;
     if (this.#external) {
       while (this.#cuts.length > 0 && this.#cuts[0]!.dts <= sample.dts) sequence = this.#cuts.shift()!.sequence;
+      sequence ??= this.#earlyStart(sample);
     } else if (this.#segment === undefined || sample.dts - this.#segment.startDts >= this.segmentTargetTicks) {
       sequence = this.#nextSequence;
     }

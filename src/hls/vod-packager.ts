@@ -1,4 +1,4 @@
-import { PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterSegment } from '../cmaf/index.js';
+import { PresentationSegmenter, fragment, initSegment, type Fragment, type SegmenterEvent, type SegmenterSegment } from '../cmaf/index.js';
 import { MediaError } from '../errors/index.js';
 import type { AudioTrack, Sample, Track, VideoTrack } from '../media/index.js';
 import { averageBitrate, peakBitrate, type MeasuredSegment } from './bitrate.js';
@@ -80,12 +80,12 @@ export class HlsVodPackager {
   private addSegment(s: SegmenterSegment): void {
     const r = this.renditions.get(s.trackId);
     if (r === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
-    const samples = s.parts.flatMap((p) => p.samples);
+    const samples = segmentSamples(s);
     if (samples.length === 0) return;
     const f = fragment({ sequenceNumber: ++r.fragments, track: r.track, samples, baseMediaDecodeTime: s.startDts, styp: true });
     const uri = `${s.sequence}.m4s`;
     r.segments.push({ sequence: s.sequence, uri, durationSeconds: s.duration / r.track.timescale, byteLength: f.byteLength });
-    this.out.push({ path: `${r.name}/${uri}`, pieces: [f.header, ...f.payloads], byteLength: f.byteLength });
+    this.out.push({ path: `${r.name}/${uri}`, pieces: fragmentPieces(f), byteLength: f.byteLength });
   }
 
   private mediaPlaylist(r: Rendition): string {
@@ -118,4 +118,23 @@ export class HlsVodPackager {
     const bytes = Buffer.from(text, 'utf8');
     this.out.push({ path, pieces: [bytes], byteLength: bytes.length });
   }
+}
+
+/**
+ * The segment's samples in order. Plain loops here and in fragmentPieces, not `parts.flatMap` and
+ * `[header, ...payloads]`: V8 runs both in its runtime, and they took a tenth of packaging time.
+ */
+function segmentSamples(s: SegmenterSegment): readonly Sample[] {
+  if (s.parts.length === 1) return s.parts[0]!.samples;
+  const samples: Sample[] = [];
+  for (const part of s.parts) for (const sample of part.samples) samples.push(sample);
+  return samples;
+}
+
+/** The fragment header, then every sample payload: the file's pieces in write order. */
+function fragmentPieces(f: Fragment): Uint8Array[] {
+  const pieces = new Array<Uint8Array>(f.payloads.length + 1);
+  pieces[0] = f.header;
+  for (let i = 0; i < f.payloads.length; i++) pieces[i + 1] = f.payloads[i]!;
+  return pieces;
 }

@@ -23,12 +23,17 @@ function run(arrivals: readonly Sample[], options: PresentationSegmenterOptions)
  * Follower segment n starts at the first follower sample at or after leader segment n's start
  * (compared exactly by cross-multiplying), and the follower sample before it is before that start.
  */
-function expectAligned(leader: readonly SegmenterSegment[], leaderScale: number, follower: readonly SegmenterSegment[], followerScale: number, frame: number): void {
+/**
+ * Follower segment n starts at the first follower frame at or after leader segment n — except the
+ * first, which may start up to one segment target earlier (audio that precedes the first keyframe).
+ */
+function expectAligned(leader: readonly SegmenterSegment[], leaderScale: number, follower: readonly SegmenterSegment[], followerScale: number, frame: number, targetSeconds = 2): void {
   expect(follower.length).toBeGreaterThan(0);
   for (const segment of follower) {
     const lead = leader.find((l) => l.sequence === segment.sequence);
     expect(lead).toBeDefined();
-    expect(segment.startDts * leaderScale).toBeGreaterThanOrEqual(lead!.startDts * followerScale);
+    const earliest = segment === follower[0] ? lead!.startDts * followerScale - targetSeconds * leaderScale * followerScale : lead!.startDts * followerScale;
+    expect(segment.startDts * leaderScale).toBeGreaterThanOrEqual(earliest);
     if (segment !== follower[0]) expect((segment.startDts - frame) * leaderScale).toBeLessThan(lead!.startDts * followerScale);
   }
 }
@@ -58,23 +63,41 @@ describe('PresentationSegmenter', () => {
     expect(samplesOf(a)).toHaveLength(audio.length);
   });
 
-  it('drops audio before the first video keyframe, so both tracks start together', () => {
+  it('keeps audio that precedes the first video keyframe by up to one segment target in the first segment', () => {
     const late = fakeVideo({ trackId: 1, gops: [60, 60], frameDuration: 3000, startDts: 45_000, leadingInterFrames: 5 });
     const { byTrack, segmenter } = run(interleave([{ samples: late, timescale: 90_000 }, { samples: audio.slice(0, 200), timescale: 48_000 }]), { tracks: [VIDEO, AUDIO] });
     const firstKeyframe = 45_000 + 5 * 3000; // 0.6667 s
     expect(byTrack.get(1)![0]!.startDts).toBe(firstKeyframe);
-    expect(byTrack.get(2)![0]!.startDts).toBe(32 * 1024); // first frame at or after 0.6667 s
-    expect(segmenter.counters(2).droppedBeforeStart).toBe(32);
-    expect(segmenter.counters(1).droppedBeforeStart).toBe(5);
+    expect(byTrack.get(2)!.map((s) => s.sequence)).toEqual(byTrack.get(1)!.map((s) => s.sequence));
+    expect(byTrack.get(2)![0]!.startDts).toBe(0); // the 32 frames before 0.6667 s are kept
+    expect(segmenter.counters(2).droppedBeforeStart).toBe(0);
+    expect(segmenter.counters(1).droppedBeforeStart).toBe(5); // video cannot start before a keyframe
+  });
+
+  it('drops audio further than one segment target before the first video keyframe', () => {
+    const late = fakeVideo({ trackId: 1, gops: [60, 60], frameDuration: 3000, startDts: 270_000 }); // 3 s
+    const { byTrack, segmenter } = run(interleave([{ samples: late, timescale: 90_000 }, { samples: audio.slice(0, 300), timescale: 48_000 }]), { tracks: [VIDEO, AUDIO] });
+    // With no video cut yet, audio is held for at most maxFollowerLeadSeconds (1 s); older frames
+    // go on undecided and, with no segment open, are dropped. The cut at 3 s then opens the audio
+    // segment early at the oldest held frame (≈ 2 s, within one 2 s target of the cut).
+    const firstAudio = byTrack.get(2)![0]!.startDts;
+    expect(firstAudio).toBe(94 * 1024);
+    expect(segmenter.counters(2).droppedBeforeStart).toBe(94);
   });
 
   it('rounds a cut up in the follower timescale: a sample a fraction of a tick early stays before it', () => {
-    // Video cut at 3 ticks of 90 kHz = 1.6 ticks of 48 kHz: the audio sample at 1 is before it.
+    // Video cuts at 3 and 6 ticks of 90 kHz (a 1-tick segment target) are 1.6 and 3.2 ticks of
+    // 48 kHz: rounded up to 2 and 4, so the second audio segment starts at 4 and the sample at 3
+    // stays before it. The first segment opens early at 1, one target (1 tick) before its cut.
     const v = fakeVideo({ trackId: 1, gops: [1, 1], frameDuration: 3, startDts: 3 });
     const a = fakeAudio({ trackId: 2, count: 5, samplesPerFrame: 1 });
-    const { byTrack, segmenter } = run(interleave([{ samples: v, timescale: 90_000 }, { samples: a, timescale: 48_000 }]), { tracks: [VIDEO, AUDIO] });
-    expect(byTrack.get(2)!.map((s) => s.startDts)).toEqual([2]);
-    expect(segmenter.counters(2).droppedBeforeStart).toBe(2);
+    const { byTrack, segmenter } = run(interleave([{ samples: v, timescale: 90_000 }, { samples: a, timescale: 48_000 }]), {
+      tracks: [VIDEO, AUDIO],
+      segmentTargetSeconds: 0.00001,
+      partTargetSeconds: 0.00001,
+    });
+    expect(byTrack.get(2)!.map((s) => s.startDts)).toEqual([1, 4]);
+    expect(segmenter.counters(2).droppedBeforeStart).toBe(1);
   });
 
   it('lets audio run on when video stalls, holding at most maxFollowerLeadSeconds', () => {
@@ -129,7 +152,7 @@ describe('PresentationSegmenter', () => {
             partTargetSeconds: 0.25,
           });
           const audioSegments = byTrack.get(2)!;
-          if (audioSegments.length > 0) expectAligned(byTrack.get(1)!, 90_000, audioSegments, rate, spf);
+          if (audioSegments.length > 0) expectAligned(byTrack.get(1)!, 90_000, audioSegments, rate, spf, targetMs / 1000);
           expect(samplesOf(audioSegments).length + segmenter.counters(2).droppedBeforeStart).toBe(a.length);
           expect(samplesOf(byTrack.get(1)!)).toHaveLength(v.length);
         },
