@@ -102,7 +102,6 @@ function trackOf(run: FixtureRun, kind: 'video' | 'audio'): Track {
  * fixed, and then this entry goes.
  */
 const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
-  'h264-he-aac.flv': 'audio frames before the first video keyframe are dropped by the follower TrackSegmenter (first audio at 0 ms, video at 46 ms)',
 };
 
 const frameTimes = (f: SourceFrame): string => `${msToTimeString(f.dtsMs)}/${msToTimeString(f.ptsMs)}/${f.keyframe ? 'K' : '_'}`;
