@@ -11,6 +11,12 @@ async function main(argv: string[]): Promise<void> {
   return serve(argv);
 }
 
+// A reader that goes away (`tidecast package … | head -1`) is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(isTidecastError(err) ? `tidecast: ${err.message}` : err);
   process.exit(1);
