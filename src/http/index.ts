@@ -1,0 +1,8 @@
+/** HTTP delivery: routes for playlists, segments, the streams API and the page (docs/http.md). */
+export { registerDelivery } from './delivery.js';
+export type { DeliveryOptions } from './delivery.js';
+export { summarizeStreams } from './streams-api.js';
+export type { StreamSummary } from './streams-api.js';
+export { deliveryPath, isSafeSegment } from './path-rules.js';
+export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL } from './cache-control.js';
+export { renderPage } from './page.js';

@@ -1,0 +1,100 @@
+/**
+ * The page at `/`: the live streams (from /api/streams, refreshed every 2 s) and a player for the
+ * chosen one, using hls.js served by this server from the installed package (/assets/hls.min.js),
+ * never from a CDN. Plain HTML and a small script: nothing to build.
+ */
+export function renderPage(title = 'tidecast'): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #111; color: #eee; }
+  header { padding: 12px 20px; background: #1b1b1b; font-weight: 600; }
+  main { display: flex; gap: 20px; padding: 20px; flex-wrap: wrap; }
+  #streams { min-width: 260px; list-style: none; padding: 0; margin: 0; }
+  #streams li { padding: 8px 10px; border-radius: 6px; cursor: pointer; background: #1e1e1e; margin-bottom: 6px; }
+  #streams li.active { background: #2d4f7c; }
+  #streams small { display: block; color: #aaa; }
+  video { width: min(960px, 100%); background: #000; border-radius: 6px; }
+  #status { color: #aaa; margin-top: 6px; }
+</style>
+</head>
+<body>
+<header>${escapeHtml(title)} — live streams</header>
+<main>
+  <ul id="streams"><li>No live stream yet. Publish to rtmp://&lt;host&gt;:1935/live/&lt;key&gt;.</li></ul>
+  <section>
+    <video id="video" controls muted playsinline></video>
+    <div id="status">Pick a stream.</div>
+  </section>
+</main>
+<script src="/assets/hls.min.js"></script>
+<script>
+const list = document.getElementById('streams');
+const video = document.getElementById('video');
+const statusLine = document.getElementById('status');
+let current = null;
+let hls = null;
+
+function describe(s) {
+  const v = s.video ? s.video.codec + ' ' + s.video.width + 'x' + s.video.height + (s.video.frameRate ? ' ' + s.video.frameRate.toFixed(2) + ' fps' : '') : 'no video';
+  const a = s.audio ? s.audio.codec + ' ' + s.audio.sampleRate + ' Hz' : 'no audio';
+  return v + ' · ' + a + ' · ' + Math.round(s.bitrateKbps) + ' kb/s · up ' + Math.round(s.uptimeSeconds) + ' s';
+}
+
+function play(s) {
+  current = s.app + '/' + s.streamKey;
+  const url = '/' + current + '/index.m3u8';
+  if (hls) hls.destroy();
+  if (window.Hls && Hls.isSupported()) {
+    hls = new Hls({ liveDurationInfinity: true });
+    hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) statusLine.textContent = 'Playback error: ' + d.details; });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  } else {
+    video.src = url;
+  }
+  video.play().catch(() => undefined);
+  statusLine.textContent = 'Playing ' + url;
+  window.tidecastPlayer = { url, hls };
+  render(lastStreams);
+}
+
+let lastStreams = [];
+function render(streams) {
+  lastStreams = streams;
+  if (streams.length === 0) { list.innerHTML = '<li>No live stream yet. Publish to rtmp://&lt;host&gt;:1935/live/&lt;key&gt;.</li>'; return; }
+  list.replaceChildren(...streams.map((s) => {
+    const li = document.createElement('li');
+    const id = s.app + '/' + s.streamKey;
+    li.className = id === current ? 'active' : '';
+    li.dataset.stream = id;
+    li.textContent = id;
+    const small = document.createElement('small');
+    small.textContent = describe(s);
+    li.append(small);
+    li.onclick = () => play(s);
+    return li;
+  }));
+}
+
+async function refresh() {
+  try {
+    const res = await fetch('/api/streams');
+    render((await res.json()).streams);
+  } catch (e) { /* the next refresh tries again */ }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

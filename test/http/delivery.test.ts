@@ -1,0 +1,78 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { registerDelivery, type StreamSummary } from '../../src/http/index.js';
+import { MemoryStore, storedFile } from '../../src/store/index.js';
+
+function server(streams: StreamSummary[] = []) {
+  const store = new MemoryStore();
+  const app = Fastify();
+  registerDelivery(app, { store, streams: () => streams });
+  return { app, store };
+}
+
+describe('HTTP delivery', () => {
+  it('serves a playlist with its type, no-cache and open CORS', async () => {
+    const { app, store } = server();
+    store.put('live/cam/index.m3u8', storedFile([Buffer.from('#EXTM3U\n')], 'application/vnd.apple.mpegurl'));
+    const r = await app.inject('/live/cam/index.m3u8');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    expect(r.headers['cache-control']).toBe('no-cache');
+    expect(r.headers['access-control-allow-origin']).toBe('*');
+    expect(r.body).toBe('#EXTM3U\n');
+  });
+
+  it('serves a segment from its pieces, immutable, with the exact length; HEAD has the headers only', async () => {
+    const { app, store } = server();
+    store.put('live/cam/video/3.m4s', storedFile([Buffer.from('head'), Buffer.from('er+'), Buffer.from('payload')], 'video/iso.segment'));
+    const r = await app.inject('/live/cam/video/3.m4s');
+    expect(r.statusCode).toBe(200);
+    expect(r.rawPayload.toString()).toBe('header+payload');
+    expect(r.headers['content-length']).toBe('14');
+    expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const h = await app.inject({ method: 'HEAD', url: '/live/cam/video/3.m4s' });
+    expect(h.statusCode).toBe(200);
+    expect(h.headers['content-length']).toBe('14');
+    expect(h.rawPayload.length).toBe(0);
+  });
+
+  it.each(['/live/nope/index.m3u8', '/live/cam/video/99.m4s'])('404 for %s', async (url) => {
+    const { app } = server();
+    expect((await app.inject(url)).statusCode).toBe(404);
+  });
+
+  it.each(['/live/cam/..%2F..%2Fetc%2Fpasswd', '/live/cam/.hidden', '/live/ca%00m/index.m3u8', '/live/cam/a/b/c.m4s', '/live/c%20am/index.m3u8'])(
+    'refuses %s without touching the store',
+    async (url) => {
+      const { app, store } = server();
+      let reads = 0;
+      const get = store.get.bind(store);
+      store.get = (p: string) => {
+        reads++;
+        return get(p);
+      };
+      const r = await app.inject(url);
+      expect([400, 404]).toContain(r.statusCode);
+      expect(reads).toBe(0);
+    },
+  );
+
+  it('lists streams as JSON and serves the page with hls.js from the package', async () => {
+    const s: StreamSummary = { app: 'live', streamKey: 'cam', video: { codec: 'avc1.64001f', width: 1280, height: 720, frameRate: 30 }, audio: undefined, bitrateKbps: 2500, uptimeSeconds: 12, playlist: '/live/cam/index.m3u8' };
+    const { app } = server([s]);
+    expect((await app.inject('/api/streams')).json()).toEqual({ streams: [s] });
+    const page = await app.inject('/');
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<script src="/assets/hls.min.js"></script>');
+    const js = await app.inject('/assets/hls.min.js');
+    expect(js.statusCode).toBe(200);
+    expect(js.body.length).toBeGreaterThan(100_000);
+  });
+
+  it('answers CORS preflight', async () => {
+    const { app } = server();
+    const r = await app.inject({ method: 'OPTIONS', url: '/live/cam/index.m3u8' });
+    expect(r.statusCode).toBe(204);
+    expect(r.headers['access-control-allow-methods']).toContain('GET');
+  });
+});
