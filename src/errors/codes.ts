@@ -51,6 +51,8 @@ export const ERROR_CODES = {
 
   ERR_CMAF_INVALID: { module: 'cmaf', summary: 'Box or segment input that cannot be written (samples of another track, a size beyond 32 bits, decreasing decode times).' },
 
+  ERR_STORE_PATH_INVALID: { module: 'store', summary: 'A store path with \'..\', an absolute path, an empty part or a character outside [A-Za-z0-9._-].' },
+
   ERR_HLS_INVALID: { module: 'hls', summary: 'A playlist model that violates RFC 8216bis (missing duration, segment longer than the target, bad attribute value).' },
 
   ERR_CONFIG_INVALID: { module: 'config', summary: 'An option has a value outside its allowed range or of the wrong type.' },

@@ -26,3 +26,12 @@ export { buildMultivariantPlaylist, DEFAULT_AUDIO_GROUP_ID, FMP4_MEDIA_PLAYLIST_
 export type { AudioRenditionSource, MeasuredBitrate, MultivariantSource, VideoVariantSource } from './build-multivariant.js';
 export { HlsVodPackager } from './vod-packager.js';
 export type { VodPackagerOptions, PackagedFile } from './vod-packager.js';
+export { HlsLivePackager } from './live-packager.js';
+export type { LivePackagerCounters } from './live-packager.js';
+export type { LiveRendition } from './live-rendition.js';
+export { resolveLiveOptions, DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS } from './live-options.js';
+export type { LivePackagerOptions, LiveSegmentEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
+export { createLiveTimeline, appendLiveSegment, endLiveTimeline, reopenLiveTimeline, liveMediaPlaylist, initUri } from './live-timeline.js';
+export type { LiveSegment, LiveTimeline, LiveWindowPolicy, LiveTimelineUpdate } from './live-timeline.js';
+export { applyChanges, ChangeQueue } from './live-changes.js';
+export type { StoreChange } from './live-changes.js';

@@ -1,7 +1,10 @@
 /**
- * The composition root: the one place that wires stages together (design.md). For now the FLV →
- * media adapter and the offline packager; createMediaServer lands here with the live server.
+ * The composition root: the one place that wires stages together (design.md) — createMediaServer,
+ * the FLV → media adapter and the offline packager.
  */
+export { createMediaServer, MediaServer } from './media-server.js';
+export type { MediaServerEvents } from './media-server.js';
+export type { MediaServerOptions } from './media-server-options.js';
 export { FlvToMedia, VIDEO_TRACK_ID, AUDIO_TRACK_ID } from './flv-to-media.js';
 export type { MediaEvent, FlvToMediaCounters } from './flv-to-media.js';
 export { avcTrack, hevcTrack, aacTrack } from './tracks-from-configs.js';

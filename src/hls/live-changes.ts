@@ -1,0 +1,64 @@
+import type { MaybePromise, SegmentStore, StoredFile } from '../store/index.js';
+
+/**
+ * The "then act" half of the live packager (the model: membrane's manifest returns changesets a
+ * storage layer applies): every packager call decides a list of changes, and only this file
+ * touches the store. Order matters and is kept: a segment is put before the playlist that lists
+ * it, and a file is deleted only after the playlist that stopped listing it was put — so a client
+ * never reads a playlist naming a segment the store does not have (6.2.2).
+ */
+export type StoreChange = { readonly type: 'put'; readonly path: string; readonly file: StoredFile } | { readonly type: 'delete'; readonly path: string };
+
+/**
+ * Applies `changes` in order. A synchronous store (MemoryStore) is written before this returns
+ * and nothing is awaited; with an asynchronous one (DiskStore) each call waits for the previous.
+ */
+export function applyChanges(store: SegmentStore, changes: readonly StoreChange[], from = 0): MaybePromise<void> {
+  for (let i = from; i < changes.length; i++) {
+    const change = changes[i]!;
+    const result = change.type === 'put' ? store.put(change.path, change.file) : store.delete(change.path);
+    if (isPromise(result)) return result.then(() => applyChanges(store, changes, i + 1));
+  }
+  return undefined;
+}
+
+/**
+ * Serializes the change lists of successive calls on one store: with an asynchronous store the
+ * next list waits for the previous one, so files never land out of order. A failed write goes to
+ * `onError` when one is given (and the list's promise resolves: a caller that drops the promise
+ * cannot crash the process with an unhandled rejection), else it rejects the promise returned for
+ * its own list. Either way later lists still run.
+ */
+export class ChangeQueue {
+  readonly #store: SegmentStore;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  #tail: Promise<void> | undefined;
+
+  constructor(store: SegmentStore, onError?: (error: unknown) => void) {
+    this.#store = store;
+    this.#onError = onError;
+  }
+
+  apply(changes: readonly StoreChange[]): MaybePromise<void> {
+    if (changes.length === 0) return this.#tail;
+    let result = this.#tail === undefined ? applyChanges(this.#store, changes) : this.#tail.then(() => applyChanges(this.#store, changes));
+    if (!isPromise(result)) return undefined;
+    const onError = this.#onError;
+    if (onError !== undefined) result = result.catch(onError);
+    const tail = result.catch(() => undefined);
+    this.#tail = tail;
+    void tail.then(() => {
+      if (this.#tail === tail) this.#tail = undefined;
+    });
+    return result;
+  }
+
+  /** Resolves when every change handed over so far is written (or failed). */
+  idle(): Promise<void> {
+    return this.#tail ?? Promise.resolve();
+  }
+}
+
+function isPromise(value: unknown): value is Promise<void> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}

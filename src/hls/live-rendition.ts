@@ -1,0 +1,73 @@
+import type { Fragment, SegmenterSegment } from '../cmaf/index.js';
+import type { Sample, Track } from '../media/index.js';
+import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
+import type { LiveTimeline } from './live-timeline.js';
+
+/** One track's output: its folder name, its timeline, and counters that outlive a generation. */
+export interface LiveRendition {
+  track: Track;
+  /** Folder of its files, fixed for the stream's life: 'video', 'audio', or 'video<id>' when a kind repeats. */
+  readonly name: string;
+  timeline: LiveTimeline;
+  /** mfhd sequence numbers keep increasing across generations (ISO/IEC 14496-12 8.8.5.3). */
+  fragments: number;
+  /** The next segment follows a discontinuity (a republish or a new generation). */
+  discontinuityNext: boolean;
+  /** The track is no longer published: its playlist has ended. */
+  removed: boolean;
+}
+
+export function renditionName(track: Track, tracks: readonly Track[]): string {
+  const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
+  return repeated ? `${track.kind}${track.id}` : track.kind;
+}
+
+/**
+ * Whether a decoder set up for `a` can go on with `b`'s samples: same codec, configuration record
+ * and timescale (and what the multivariant playlist says about it). Anything else needs a new init
+ * segment and, 4.4.4.3, an EXT-X-DISCONTINUITY ("a change in ... encoding parameters").
+ */
+export function sameTrackSetup(a: Track, b: Track): boolean {
+  if (a.id !== b.id || a.kind !== b.kind || a.codec !== b.codec || a.timescale !== b.timescale || a.codecString !== b.codecString) return false;
+  if (!sameBytes(a.decoderConfig, b.decoderConfig)) return false;
+  if (a.kind === 'video' && b.kind === 'video') {
+    return a.width === b.width && a.height === b.height && a.sarWidth === b.sarWidth && a.sarHeight === b.sarHeight && a.frameRate === b.frameRate;
+  }
+  if (a.kind === 'audio' && b.kind === 'audio') return a.sampleRate === b.sampleRate && a.channels === b.channels && a.samplesPerFrame === b.samplesPerFrame;
+  return false;
+}
+
+export function sameTrackSetups(a: readonly Track[], b: readonly Track[]): boolean {
+  return a.length === b.length && a.every((track, i) => sameTrackSetup(track, b[i]!));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function mediaContentType(track: Track): string {
+  return track.kind === 'video' ? VIDEO_MP4_CONTENT_TYPE : AUDIO_MP4_CONTENT_TYPE;
+}
+
+export function textFile(text: string): StoredFile {
+  const bytes = new TextEncoder().encode(text);
+  return { pieces: [bytes], byteLength: bytes.byteLength, contentType: PLAYLIST_CONTENT_TYPE };
+}
+
+/** The segment's samples in order (the part objects' own arrays; one part needs no new array). */
+export function segmentSamples(segment: SegmenterSegment): readonly Sample[] {
+  if (segment.parts.length === 1) return segment.parts[0]!.samples;
+  const samples: Sample[] = [];
+  for (const part of segment.parts) for (const sample of part.samples) samples.push(sample);
+  return samples;
+}
+
+/** The fragment header, then every sample payload: zero-copy pieces of the segment file. */
+export function fragmentFile(f: Fragment, contentType: string): StoredFile {
+  const pieces = new Array<Uint8Array>(f.payloads.length + 1);
+  pieces[0] = f.header;
+  for (let i = 0; i < f.payloads.length; i++) pieces[i + 1] = f.payloads[i]!;
+  return { pieces, byteLength: f.byteLength, contentType };
+}

@@ -1,0 +1,171 @@
+import { peakBitrate } from './bitrate.js';
+import { invalid } from './invalid.js';
+import type { LivePlaylistKind } from './live-options.js';
+import type { MediaPlaylist } from './media-playlist.js';
+import { roundedSegmentSeconds } from './target-duration.js';
+
+/**
+ * The timeline of one live rendition as a pure value (design.md "Timeline"; the "decide purely"
+ * half of the packager): appending a segment returns the next timeline and what fell out of it,
+ * and the packager turns that into store writes and deletes. No clock, no I/O; tests compare the
+ * playlists it renders as exact strings.
+ */
+
+/** One published segment. */
+export interface LiveSegment {
+  /** Media sequence number (RFC 8216bis 4.4.3.2). */
+  readonly msn: number;
+  /** URI relative to the media playlist: `<msn>.m4s`. */
+  readonly uri: string;
+  readonly durationSeconds: number;
+  readonly byteLength: number;
+  /** EXT-X-PROGRAM-DATE-TIME, epoch ms (4.4.4.6). */
+  readonly programDateTimeMs: number;
+  /** EXT-X-DISCONTINUITY before it (4.4.4.3): a republish or a new encoder configuration. */
+  readonly discontinuity: boolean;
+  /** Init segment generation: its EXT-X-MAP is `init-<generation>.mp4`. */
+  readonly generation: number;
+}
+
+export interface LiveTimeline {
+  /** The segments the playlist lists, oldest first. */
+  readonly segments: readonly LiveSegment[];
+  /** Segments out of the playlist but still in the store (6.2.2), oldest first. */
+  readonly retired: readonly LiveSegment[];
+  /** 4.4.3.3: discontinuity tags that slid out of the window. */
+  readonly discontinuitySequence: number;
+  readonly targetDurationSeconds: number;
+  /** Times a segment longer than the target forced it up after the first playlist (see appendLiveSegment). */
+  readonly targetDurationRaises: number;
+  /** Largest peak segment bit rate (4.1) measured over any window so far, bit/s. */
+  readonly peakBitsPerSecond: number;
+  /** Number the next segment must exceed the last one by; EXT-X-MEDIA-SEQUENCE of an empty playlist. */
+  readonly nextMsn: number;
+  readonly ended: boolean;
+}
+
+/** What the window policy reads from the options. */
+export interface LiveWindowPolicy {
+  readonly windowSegments: number;
+  readonly keepAfterWindowSegments: number;
+  readonly playlistType: LivePlaylistKind;
+}
+
+export interface LiveTimelineUpdate {
+  readonly timeline: LiveTimeline;
+  /** Segments to delete from the store now: out of the playlist for keepAfterWindowSegments more. */
+  readonly expired: readonly LiveSegment[];
+  /** Init generations no remaining segment (listed or retired) uses any more: delete their files. */
+  readonly releasedGenerations: readonly number[];
+}
+
+export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0): LiveTimeline {
+  return { segments: [], retired: [], discontinuitySequence: 0, targetDurationSeconds, targetDurationRaises: 0, peakBitsPerSecond: 0, nextMsn: firstMsn, ended: false };
+}
+
+export function initUri(generation: number): string {
+  return `init-${generation}.mp4`;
+}
+
+/**
+ * Appends `segment` and slides the window.
+ *
+ * EXT-X-TARGETDURATION: 6.2.1 says it MUST NOT change, 4.4.3.1 that every EXTINF, rounded, MUST be
+ * ≤ it. Segments are cut at the first keyframe past the segment target, so their length is set by
+ * the encoder's GOP, which the packager learns only from the first segment: the target starts at
+ * ceil(segment target) and is raised to the first segment's rounded duration before any playlist
+ * exists (OBS's "auto" keyframe interval gives 8–10 s segments, which a fixed 2 would make
+ * invalid from the start). A later, longer GOP still raises it — changing the target once is
+ * something clients absorb (they pace reloads by it), while an EXTINF above it makes the whole
+ * playlist invalid (clients "MUST fail to parse", Section 4) — and is counted in
+ * targetDurationRaises so the embedder can warn about the encoder's keyframe interval.
+ */
+export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, policy: LiveWindowPolicy): LiveTimelineUpdate {
+  if (!Number.isSafeInteger(segment.msn) || segment.msn < timeline.nextMsn) {
+    throw invalid('segment.msn', `must be an integer ≥ ${timeline.nextMsn} (media sequence numbers only grow, 6.2.1), got ${segment.msn}`);
+  }
+  const rounded = roundedSegmentSeconds(segment.durationSeconds);
+  const first = timeline.segments.length === 0 && timeline.retired.length === 0;
+  const raise = rounded > timeline.targetDurationSeconds && !first;
+  const targetDurationSeconds = Math.max(timeline.targetDurationSeconds, rounded);
+  let segments = [...timeline.segments, segment];
+  let retired = timeline.retired;
+  let discontinuitySequence = timeline.discontinuitySequence;
+  if (policy.playlistType === 'sliding') {
+    const slid = slide(segments, targetDurationSeconds, policy.windowSegments);
+    segments = slid.kept;
+    // 4.4.3.3: the discontinuity sequence counts the EXT-X-DISCONTINUITY tags removed with their segments.
+    discontinuitySequence += slid.removed.filter((s) => s.discontinuity).length;
+    retired = [...retired, ...slid.removed];
+  }
+  const expiredCount = Math.max(0, retired.length - policy.keepAfterWindowSegments);
+  const expired = retired.slice(0, expiredCount);
+  retired = retired.slice(expiredCount);
+  const next: LiveTimeline = {
+    segments,
+    retired,
+    discontinuitySequence,
+    targetDurationSeconds,
+    targetDurationRaises: timeline.targetDurationRaises + (raise ? 1 : 0),
+    peakBitsPerSecond: Math.max(timeline.peakBitsPerSecond, peakBitrate(segments, targetDurationSeconds)),
+    nextMsn: segment.msn + 1,
+    ended: timeline.ended,
+  };
+  return { timeline: next, expired, releasedGenerations: released(expired, [...segments, ...retired]) };
+}
+
+/**
+ * The oldest segments go while more than `windowSegments` are listed — but 6.2.2: "The server MUST
+ * NOT remove a Media Segment from a Playlist file without an EXT-X-ENDLIST tag if that would
+ * produce a Playlist whose duration is less than three times the target duration."
+ */
+function slide(segments: LiveSegment[], targetDurationSeconds: number, windowSegments: number): { kept: LiveSegment[]; removed: LiveSegment[] } {
+  let total = segments.reduce((sum, s) => sum + s.durationSeconds, 0);
+  let start = 0;
+  while (segments.length - start > windowSegments && total - segments[start]!.durationSeconds >= 3 * targetDurationSeconds) {
+    total -= segments[start]!.durationSeconds;
+    start += 1;
+  }
+  return { kept: segments.slice(start), removed: segments.slice(0, start) };
+}
+
+function released(expired: readonly LiveSegment[], remaining: readonly LiveSegment[]): number[] {
+  const used = new Set(remaining.map((s) => s.generation));
+  const newest = remaining.at(-1)?.generation ?? Infinity;
+  return [...new Set(expired.map((s) => s.generation))].filter((g) => !used.has(g) && g < newest);
+}
+
+/** The publisher left: no segment follows (4.4.3.4 EXT-X-ENDLIST). */
+export function endLiveTimeline(timeline: LiveTimeline): LiveTimeline {
+  return timeline.ended ? timeline : { ...timeline, ended: true };
+}
+
+/** The same stream was published again: the playlist goes on (after a discontinuity). */
+export function reopenLiveTimeline(timeline: LiveTimeline): LiveTimeline {
+  return timeline.ended ? { ...timeline, ended: false } : timeline;
+}
+
+/**
+ * The Media Playlist model of the timeline. 6.2.1: a live playlist only appends, removes from the
+ * front and counts up EXT-X-MEDIA-SEQUENCE and EXT-X-DISCONTINUITY-SEQUENCE; every segment names
+ * its init section, so the EXT-X-MAP in force survives the window sliding past the point where it
+ * changed, and carries EXT-X-PROGRAM-DATE-TIME (4.4.4.6), which also re-anchors the clock a
+ * client keeps across a discontinuity.
+ */
+export function liveMediaPlaylist(timeline: LiveTimeline, playlistType: LivePlaylistKind): MediaPlaylist {
+  return {
+    independentSegments: true,
+    targetDurationSeconds: timeline.targetDurationSeconds,
+    mediaSequence: timeline.segments[0]?.msn ?? timeline.nextMsn,
+    discontinuitySequence: timeline.discontinuitySequence,
+    ...(playlistType === 'EVENT' ? { playlistType: 'EVENT' as const } : {}),
+    segments: timeline.segments.map((s) => ({
+      uri: s.uri,
+      durationSeconds: s.durationSeconds,
+      map: { uri: initUri(s.generation) },
+      programDateTimeMs: s.programDateTimeMs,
+      ...(s.discontinuity ? { discontinuity: true } : {}),
+    })),
+    endList: timeline.ended,
+  };
+}

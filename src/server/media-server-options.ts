@@ -1,0 +1,45 @@
+import { ConfigError } from '../errors/index.js';
+import type { HubOptions } from '../hub/index.js';
+import type { LivePackagerOptions } from '../hls/index.js';
+import type { RtmpServerOptions } from '../rtmp/index.js';
+import type { SegmentStore } from '../store/index.js';
+
+export interface MediaServerOptions {
+  /** RTMP ingest; `port` defaults to 1935, `host` to '0.0.0.0'. */
+  rtmp?: RtmpServerOptions;
+  /** HTTP delivery. Default port 8080 on '0.0.0.0'; port 0 picks a free one. */
+  http?: { port?: number; host?: string };
+  /** Live HLS packaging: segment target (2 s), window (6 segments), … */
+  hls?: Omit<LivePackagerOptions, 'onSegment'>;
+  /** Stream registry: takeover policy, reader and GOP cache bounds. */
+  hub?: HubOptions;
+  /** Where segments and playlists live. Default: a MemoryStore. */
+  store?: SegmentStore;
+  /**
+   * Time after a publisher leaves before its playlists get EXT-X-ENDLIST. Default 10 000 ms: OBS
+   * and FFmpeg reconnect within a few seconds, and a player must not see the stream end meanwhile;
+   * a reconnect inside the grace continues the playlists after a DISCONTINUITY.
+   */
+  endGraceMs?: number;
+  /** Wall clock in epoch ms, for PROGRAM-DATE-TIME and rates. Default Date.now (tests inject one). */
+  now?: () => number;
+}
+
+export interface ResolvedMediaServerOptions {
+  httpPort: number;
+  httpHost: string;
+  endGraceMs: number;
+}
+
+export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaServerOptions {
+  const resolved = { httpPort: o.http?.port ?? 8080, httpHost: o.http?.host ?? o.rtmp?.host ?? '0.0.0.0', endGraceMs: o.endGraceMs ?? 10_000 };
+  check('http.port', resolved.httpPort, 0, 65535);
+  check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
+  return resolved;
+}
+
+function check(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name, value: String(value) });
+  }
+}

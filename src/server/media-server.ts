@@ -1,0 +1,186 @@
+import { EventEmitter } from 'eventemitter3';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { HlsLivePackager, type LiveSegmentEvent } from '../hls/index.js';
+import { registerDelivery, summarizeStreams } from '../http/index.js';
+import { Hub, type LiveStream, type Publisher, type Reader } from '../hub/index.js';
+import type { Track } from '../media/index.js';
+import { RtmpServer, type PublishRequest, type ServerSession } from '../rtmp/index.js';
+import { MemoryStore, type SegmentStore } from '../store/index.js';
+import { FlvToMedia } from './flv-to-media.js';
+import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
+import { prefixedStore } from './prefixed-store.js';
+import { feedRtmpPlayer } from './rtmp-player-feed.js';
+
+export interface MediaServerEvents {
+  publish: [stream: { app: string; streamKey: string }];
+  unpublish: [stream: { app: string; streamKey: string }];
+  /** A segment was published to the store (every rendition). */
+  segment: [stream: { app: string; streamKey: string }, segment: LiveSegmentEvent];
+}
+
+/** One publishing RTMP stream: its hub handle and its FLV → media adapter. */
+interface Ingest {
+  publisher: Publisher;
+  media: FlvToMedia;
+  /** Tracks changed since the last sample: announce them before the next one. */
+  tracksPending: boolean;
+}
+
+/** One live stream's packaging: the packager and the timer that ends its playlists. */
+interface Packaging {
+  packager: HlsLivePackager;
+  generation: number | undefined;
+  endTimer: NodeJS.Timeout | undefined;
+  /** The hub reader feeding the packager; a takeover keeps it (the stream never ended). */
+  reader: Reader | undefined;
+}
+
+/**
+ * The composition root (design.md): RTMP ingest → FLV → media → hub → live HLS packager → store
+ * → HTTP. `npm start` runs one with the defaults; embedders create their own.
+ */
+export class MediaServer extends EventEmitter<MediaServerEvents> {
+  readonly rtmp: RtmpServer;
+  readonly hub: Hub;
+  readonly http: FastifyInstance;
+  readonly store: SegmentStore;
+  readonly settings: ResolvedMediaServerOptions;
+  private readonly options: MediaServerOptions;
+  private readonly now: () => number;
+  private readonly ingests = new Map<string, Ingest>();
+  private readonly packaging = new Map<LiveStream, Packaging>();
+
+  constructor(options: MediaServerOptions = {}) {
+    super();
+    this.options = options;
+    this.settings = resolveMediaServerOptions(options);
+    this.now = options.now ?? Date.now;
+    this.store = options.store ?? new MemoryStore();
+    this.hub = new Hub(options.hub);
+    this.rtmp = new RtmpServer(options.rtmp);
+    this.http = Fastify();
+    registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now()) });
+    this.hub.on('streamStart', ({ stream }) => this.onStreamStart(stream));
+    this.rtmp.on('publish', (request) => this.onPublish(request));
+    this.rtmp.on('session', (session) => this.wireSession(session));
+    this.rtmp.on('unpublish', (session, stream) => this.onUnpublish(session, stream.messageStreamId));
+    this.rtmp.on('play', (request) => {
+      if (this.hub.stream(request.app, request.streamKey)?.state !== 'live') request.reject(`${request.app}/${request.streamKey} is not live`);
+    });
+    this.rtmp.on('playing', (player, request) => {
+      const stream = this.hub.stream(request.app, request.streamKey);
+      if (stream !== undefined) feedRtmpPlayer(stream.subscribe({ startWith: 'gop' }), player);
+    });
+  }
+
+  /** Starts RTMP and HTTP; resolves with the bound ports. */
+  async listen(): Promise<{ rtmp: AddressInfo; http: AddressInfo }> {
+    const rtmp = await this.rtmp.listen();
+    await this.http.listen({ port: this.settings.httpPort, host: this.settings.httpHost });
+    return { rtmp, http: this.http.server.address() as AddressInfo };
+  }
+
+  /** Closes sessions, ends every playlist at once, stops listening. */
+  async close(): Promise<void> {
+    await this.rtmp.close();
+    for (const [stream, p] of this.packaging) {
+      clearTimeout(p.endTimer);
+      if (p.endTimer !== undefined) await p.packager.end(this.now());
+    }
+    await this.http.close();
+  }
+
+  private onPublish(request: PublishRequest): void {
+    const result = this.hub.publish({ app: request.app, streamKey: request.streamKey, publisherId: ingestId(request.session, request.messageStreamId), nowMs: this.now() });
+    if (!result.ok) {
+      request.reject(`${request.app}/${request.streamKey} is already being published`);
+      return;
+    }
+    this.ingests.set(ingestId(request.session, request.messageStreamId), { publisher: result.publisher, media: new FlvToMedia(), tracksPending: false });
+    this.emit('publish', { app: request.app, streamKey: request.streamKey });
+  }
+
+  private wireSession(session: ServerSession): void {
+    const onMedia = (m: { typeId: number; timestamp: number; payload: Uint8Array; messageStreamId: number }): void => {
+      const ingest = this.ingests.get(ingestId(session, m.messageStreamId));
+      if (ingest === undefined || !ingest.publisher.active) return;
+      for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) {
+        if (e.type === 'track') ingest.tracksPending = true;
+        else if (e.type === 'sample') {
+          if (ingest.tracksPending) {
+            ingest.publisher.setTracks(currentTracks(ingest.media));
+            ingest.tracksPending = false;
+          }
+          ingest.publisher.pushSample(e.sample, this.now());
+        }
+      }
+    };
+    session.on('audio', onMedia);
+    session.on('video', onMedia);
+  }
+
+  private onUnpublish(session: ServerSession, messageStreamId: number): void {
+    const id = ingestId(session, messageStreamId);
+    const ingest = this.ingests.get(id);
+    if (ingest === undefined) return;
+    this.ingests.delete(id);
+    const { stream } = ingest.publisher;
+    ingest.publisher.end(this.now());
+    this.emit('unpublish', { app: stream.app, streamKey: stream.streamKey });
+  }
+
+  /** A stream went live (first publish or a comeback): its packager reads it from the hub. */
+  private onStreamStart(stream: LiveStream): void {
+    let p = this.packaging.get(stream);
+    if (p === undefined) {
+      const packager = new HlsLivePackager(prefixedStore(this.store, `${stream.app}/${stream.streamKey}`), {
+        ...this.options.hls,
+        onSegment: (segment) => this.emit('segment', { app: stream.app, streamKey: stream.streamKey }, segment),
+      });
+      p = { packager, generation: undefined, endTimer: undefined, reader: undefined };
+      this.packaging.set(stream, p);
+    }
+    const packaging = p;
+    clearTimeout(packaging.endTimer);
+    packaging.endTimer = undefined;
+    if (packaging.reader !== undefined && !packaging.reader.closed) return;
+    // The packager must see every sample: a generous bound, far above a GOP at any sane bit rate.
+    const reader = stream.subscribe({ startWith: 'live', maxQueuedBytes: 64 * 1024 * 1024 });
+    packaging.reader = reader;
+    const drain = (): void => {
+      for (const item of reader.drain()) {
+        const nowMs = this.now();
+        if (item.type === 'tracks') {
+          if (packaging.generation !== undefined) void packaging.packager.resume(nowMs);
+          packaging.generation = item.generation;
+          void packaging.packager.setTracks(item.tracks, nowMs);
+        } else if (item.type === 'sample') {
+          void packaging.packager.pushSample(item.sample, nowMs);
+        } else {
+          reader.close();
+          packaging.endTimer = setTimeout(() => {
+            packaging.endTimer = undefined;
+            void packaging.packager.end(this.now());
+          }, this.settings.endGraceMs);
+          packaging.endTimer.unref();
+        }
+      }
+    };
+    reader.onReadable(drain);
+    drain();
+  }
+}
+
+/** `createMediaServer(options)`: the `tidecast` package's entry point. */
+export function createMediaServer(options: MediaServerOptions = {}): MediaServer {
+  return new MediaServer(options);
+}
+
+function ingestId(session: ServerSession, messageStreamId: number): string {
+  return `rtmp-${session.id}-${messageStreamId}`;
+}
+
+function currentTracks(media: FlvToMedia): Track[] {
+  return [media.videoTrack, media.audioTrack].filter((t): t is NonNullable<typeof t> => t !== undefined);
+}

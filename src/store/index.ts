@@ -1,0 +1,12 @@
+/**
+ * tidecast/store — where packagers put segments, init segments and playlists, and where HTTP
+ * delivery reads them: MemoryStore (the default, synchronous, zero-copy) and DiskStore (atomic
+ * writes under a root directory). Depends on src/errors only (and node:fs for DiskStore).
+ */
+export type { SegmentStore, StoredFile, MaybePromise } from './store.js';
+export { storedFile, joinPieces } from './store.js';
+export { checkStorePath, checkStorePrefix, StorePathError, MAX_STORE_PATH_LENGTH } from './store-path.js';
+export { PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, AUDIO_MP4_CONTENT_TYPE, DEFAULT_CONTENT_TYPE, contentTypeForPath } from './content-type.js';
+export { MemoryStore } from './memory-store.js';
+export type { MemoryStoreCounters } from './memory-store.js';
+export { DiskStore } from './disk-store.js';

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { checkStorePath, joinPieces, MemoryStore, StorePathError, storedFile } from '../../src/store/index.js';
+
+const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
+
+describe('MemoryStore', () => {
+  it('keeps the pieces as given (zero-copy views) and counts files and bytes', () => {
+    const store = new MemoryStore();
+    const backing = bytes(1, 2, 3, 4, 5, 6);
+    const pieces = [backing.subarray(0, 2), backing.subarray(2, 6)];
+    store.put('video/0.m4s', storedFile(pieces, 'video/mp4'));
+    store.put('index.m3u8', storedFile([bytes(35)], 'application/vnd.apple.mpegurl'));
+    const got = store.get('video/0.m4s')!;
+    expect(got.pieces[0]).toBe(pieces[0]);
+    expect(got.pieces[1]!.buffer).toBe(backing.buffer);
+    expect(got).toMatchObject({ byteLength: 6, contentType: 'video/mp4' });
+    expect(joinPieces(got)).toEqual(backing);
+    expect(store.counters).toEqual({ files: 2, bytes: 7 });
+    expect(store.has('video/0.m4s')).toBe(true);
+    expect(store.list()).toEqual(['index.m3u8', 'video/0.m4s']);
+    expect(store.list('video/')).toEqual(['video/0.m4s']);
+  });
+
+  it('replacing a file adjusts the byte count; delete evicts and tolerates a missing file', () => {
+    const store = new MemoryStore();
+    store.put('a/1.m4s', storedFile([bytes(1, 2, 3)], 'video/mp4'));
+    store.put('a/1.m4s', storedFile([bytes(1)], 'video/mp4'));
+    expect(store.counters).toEqual({ files: 1, bytes: 1 });
+    store.delete('a/1.m4s');
+    store.delete('a/1.m4s');
+    store.delete('a/never.m4s');
+    expect(store.counters).toEqual({ files: 0, bytes: 0 });
+    expect(store.get('a/1.m4s')).toBeUndefined();
+  });
+
+  it.each(['', '/etc/passwd', '../x', 'a/../b', 'a/./b', 'a//b', 'a/', '.hidden', 'a/.tmp', 'a\\b', 'a b', 'a?b', 'é', 'x'.repeat(1025)])(
+    'rejects the path %j with StorePathError',
+    (path) => {
+      const store = new MemoryStore();
+      expect(() => store.put(path, storedFile([], 'x'))).toThrow(StorePathError);
+      expect(() => store.get(path)).toThrow(StorePathError);
+      expect(() => store.delete(path)).toThrow(StorePathError);
+    },
+  );
+
+  it('accepts what the packagers write', () => {
+    for (const path of ['index.m3u8', 'video/index.m3u8', 'audio/init-0.mp4', 'video2/123.m4s', 'a_b-c/d.e.f']) expect(checkStorePath(path)).toBe(path);
+    try {
+      checkStorePath('../secret');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ERR_STORE_PATH_INVALID', details: { path: '../secret' } });
+    }
+  });
+});
