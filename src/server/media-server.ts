@@ -17,6 +17,8 @@ export interface MediaServerEvents {
   unpublish: [stream: { app: string; streamKey: string }];
   /** A segment was published to the store (every rendition). */
   segment: [stream: { app: string; streamKey: string }, segment: LiveSegmentEvent];
+  /** Packaging of one stream failed (a store write, or media the packager refused); the server goes on. */
+  streamError: [stream: { app: string; streamKey: string }, error: unknown];
 }
 
 /** One publishing RTMP stream: its hub handle and its FLV → media adapter. */
@@ -137,6 +139,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       const packager = new HlsLivePackager(prefixedStore(this.store, `${stream.app}/${stream.streamKey}`), {
         ...this.options.hls,
         onSegment: (segment) => this.emit('segment', { app: stream.app, streamKey: stream.streamKey }, segment),
+        onWriteError: (error) => this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error),
       });
       p = { packager, generation: undefined, endTimer: undefined, reader: undefined };
       this.packaging.set(stream, p);
@@ -149,27 +152,44 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     const reader = stream.subscribe({ startWith: 'live', maxQueuedBytes: 64 * 1024 * 1024 });
     packaging.reader = reader;
     const drain = (): void => {
-      for (const item of reader.drain()) {
-        const nowMs = this.now();
-        if (item.type === 'tracks') {
-          if (packaging.generation !== undefined) void packaging.packager.resume(nowMs);
-          packaging.generation = item.generation;
-          void packaging.packager.setTracks(item.tracks, nowMs);
-        } else if (item.type === 'sample') {
-          void packaging.packager.pushSample(item.sample, nowMs);
-        } else {
-          reader.close();
-          packaging.endTimer = setTimeout(() => {
-            packaging.endTimer = undefined;
-            void packaging.packager.end(this.now());
-          }, this.settings.endGraceMs);
-          packaging.endTimer.unref();
-        }
+      try {
+        this.package(packaging, reader);
+      } catch (error) {
+        // One stream's bad media must not stop the others, nor the publisher's session.
+        this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error);
       }
     };
     reader.onReadable(drain);
     drain();
   }
+
+  /** Hands what the hub queued for one stream to its packager. */
+  private package(packaging: Packaging, reader: Reader): void {
+    for (const item of reader.drain()) {
+      const nowMs = this.now();
+      if (item.type === 'tracks') {
+        // A new generation after the first: a comeback or a codec change, so a DISCONTINUITY.
+        if (packaging.generation !== undefined) void packaging.packager.resume(nowMs);
+        packaging.generation = item.generation;
+        void packaging.packager.setTracks(item.tracks, nowMs);
+      } else if (item.type === 'sample') {
+        void packaging.packager.pushSample(item.sample, nowMs);
+      } else {
+        reader.close();
+        this.scheduleEnd(packaging);
+      }
+    }
+  }
+
+  /** ENDLIST after the grace period, unless the stream comes back first (onStreamStart clears it). */
+  private scheduleEnd(packaging: Packaging): void {
+    packaging.endTimer = setTimeout(() => {
+      packaging.endTimer = undefined;
+      void packaging.packager.end(this.now());
+    }, this.settings.endGraceMs);
+    packaging.endTimer.unref();
+  }
+
 }
 
 /** `createMediaServer(options)`: the `tidecast` package's entry point. */
