@@ -1,8 +1,8 @@
 /**
- * tidecast — the package entry point. The media server (createMediaServer) lands here with the
- * live server; until then this re-exports the modules that exist, each also importable on its own
- * (`tidecast/rtmp`, `tidecast/amf`, `tidecast/flv`, `tidecast/codec`, `tidecast/media`,
- * `tidecast/cmaf`, `tidecast/hls`, `tidecast/errors`).
+ * tidecast — the package entry point: createMediaServer (RTMP in, HLS out) and the offline
+ * packager, plus every module as a namespace, each also importable on its own (`tidecast/rtmp`,
+ * `tidecast/amf`, `tidecast/flv`, `tidecast/codec`, `tidecast/media`, `tidecast/hub`,
+ * `tidecast/cmaf`, `tidecast/hls`, `tidecast/store`, `tidecast/errors`).
  */
 export * as rtmp from './rtmp/index.js';
 export * as amf from './amf/index.js';
@@ -11,6 +11,8 @@ export * as codec from './codec/index.js';
 export * as media from './media/index.js';
 export * as cmaf from './cmaf/index.js';
 export * as hls from './hls/index.js';
-export { packageFlv } from './server/index.js';
-export type { PackageFlvOptions, PackageFlvProgress } from './server/index.js';
+export * as hub from './hub/index.js';
+export * as store from './store/index.js';
+export { createMediaServer, MediaServer, packageFlv } from './server/index.js';
+export type { MediaServerEvents, MediaServerOptions, PackageFlvOptions, PackageFlvProgress } from './server/index.js';
 export * from './errors/index.js';
