@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
+import { liveServerBench } from './live-server.bench.js';
 import { packagingRatios, packagingSuite } from './packaging.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores${quick ? ', --quick' : ''}`);
   console.log(table(rows));
   for (const line of packagingRatios(rows)) console.log(line);
+  process.stderr.write(`bench: live server under concurrent publishers${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\nlive server, 1080p 6 Mb/s publishers replayed at real time (server in its own process):`);
+  console.log(await liveServerBench({ quick }));
 }
 
 await main();
