@@ -1,67 +1,114 @@
-import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors/index.js';
-import { RtmpServer } from '../rtmp/index.js';
+import { configLayerFromEnv, configLayerFromStrings, loadConfigFile, resolveServerConfig, type ServerConfig, type ServerConfigLayer } from '../config/index.js';
+import { createMediaServer, type MediaServerOptions } from '../server/index.js';
+import { createLogger, logServerEvents, publicHost, settingsBlock } from './serve-output.js';
 
 export const HELP = `tidecast — live-streaming media server
 
-Usage: tidecast [serve] [--rtmp-port 1935] [--host 0.0.0.0]
+Usage: tidecast [serve] [options]
        tidecast package <input.flv> <outdir> [--segment-duration 2]
 
-  --rtmp-port <n>   RTMP port (default 1935, env TIDECAST_RTMP_PORT)
-  --host <addr>     address to bind (default 0.0.0.0, env TIDECAST_HOST)
-  -h, --help        this text
+serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
+HLS and serves the playlists, segments and a player page over HTTP.
 
-serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp) and logs each stream;
-HLS delivery over HTTP comes with the live server. package writes an HLS VOD
-(CMAF segments and playlists) from an FLV file.`;
+  --rtmp-port <n>          RTMP port (default 1935, env TIDECAST_RTMP_PORT)
+  --http-port <n>          HTTP port (default 8080, env TIDECAST_HTTP_PORT)
+  --host <addr>            address both bind (default 0.0.0.0, env TIDECAST_HOST)
+  --segment-duration <s>   live segment target in seconds (default 2, env TIDECAST_SEGMENT_DURATION)
+  --window-segments <n>    segments in a live playlist (default 6)
+  --end-grace-ms <ms>      wait before a stream's playlists end after its publisher left (default 10000)
+  --config <file>          JSON or YAML file with the keys rtmpPort, httpPort, host,
+                           segmentDuration, windowSegments, endGraceMs
+  -h, --help               this text
 
-export function port(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be a port number from 0 to 65535, got ${raw}`, { option: name, value: raw });
-  }
-  return n;
+Precedence: option > environment variable > config file > default.
+Log level: env TIDECAST_LOG_LEVEL (default info; debug logs every segment).
+
+package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
+
+/**
+ * A bound on the graceful shutdown: closing waits for sessions and HTTP connections; a client that
+ * never lets go must not keep the process alive after SIGTERM (systemd and Docker send SIGKILL at 10 s).
+ */
+export const SHUTDOWN_TIMEOUT_MS = 8_000;
+
+/** Flags → settings, with the environment and the config file beneath them. */
+export async function serveConfig(args: string[], env: Readonly<Record<string, string | undefined>>): Promise<{ config: ServerConfig; help: boolean }> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'rtmp-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      host: { type: 'string' },
+      'segment-duration': { type: 'string' },
+      'window-segments': { type: 'string' },
+      'end-grace-ms': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  const flags = configLayerFromStrings(
+    {
+      rtmpPort: values['rtmp-port'],
+      httpPort: values['http-port'],
+      host: values.host,
+      segmentDuration: values['segment-duration'],
+      windowSegments: values['window-segments'],
+      endGraceMs: values['end-grace-ms'],
+    },
+    'flag',
+  );
+  const file: ServerConfigLayer = values.config === undefined ? {} : await loadConfigFile(values.config);
+  return { config: resolveServerConfig({ flags, env: configLayerFromEnv(env), file }), help: values.help === true };
 }
 
-/** The address OBS on another machine should use: the first non-internal IPv4 one, else localhost. */
-function publicHost(bound: string): string {
-  if (bound !== '0.0.0.0' && bound !== '::') return bound;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
+export function mediaServerOptions(config: ServerConfig): MediaServerOptions {
+  return {
+    rtmp: { port: config.rtmpPort, host: config.host },
+    http: { port: config.httpPort, host: config.host },
+    hls: { segmentTargetSeconds: config.segmentDuration, windowSegments: config.windowSegments },
+    endGraceMs: config.endGraceMs,
+  };
 }
 
 export async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { 'rtmp-port': { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
+  const { config, help } = await serveConfig(args, process.env);
+  if (help) {
     console.log(HELP);
     return;
   }
-  const rtmpPort = port('--rtmp-port', values['rtmp-port'] ?? process.env['TIDECAST_RTMP_PORT'] ?? '1935');
-  const host = values.host ?? process.env['TIDECAST_HOST'] ?? '0.0.0.0';
-  const server = new RtmpServer({ port: rtmpPort, host });
-  server.on('publish', (r) => console.log(`publish   ${r.app}/${r.streamKey} from ${r.session.remoteAddress}`));
-  server.on('unpublish', (s, stream) => console.log(`unpublish ${stream.app}/${stream.streamKey} (session ${s.id})`));
-  server.on('sessionError', (s, err) => console.log(`session ${s.id} closed: ${err.code} ${err.message}`));
-  const address = await server.listen();
-  console.log(`tidecast RTMP ingest listening on ${host}:${address.port}
+  const log = createLogger(process.env, process.stdout.isTTY === true);
+  const server = createMediaServer(mediaServerOptions(config));
+  logServerEvents(server, log);
+  const { rtmp, http } = await server.listen();
+  process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host)) + '\n');
+  log.info({ rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration }, 'listening');
 
-OBS settings (Settings → Stream → Service: Custom…):
-  Server:     rtmp://${publicHost(host)}:${address.port}/live
-  Stream Key: any name, e.g. mystream
-
-Test without OBS:
-  ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://127.0.0.1:${address.port}/live/mystream`);
-  const stop = (): void => {
-    console.log('shutting down');
-    void server.close().then(() => process.exit(0));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

@@ -101,6 +101,16 @@ export class HlsLivePackager {
   }
 
   /**
+   * The publisher left, perhaps to come back (the outer layer's grace period): the open segments
+   * are cut and listed now, so a player at the live edge gets the session's last media instead of
+   * stalling through the grace; the playlists stay open. Next comes resume() (a comeback) or end().
+   */
+  pause(nowMs: number): MaybePromise<void> {
+    checkNow(nowMs);
+    return this.#queue.apply(this.#flush());
+  }
+
+  /**
    * The publisher left for good (the outer layer decides after its grace period): the open
    * segments are cut and published and every playlist gets EXT-X-ENDLIST (4.4.3.4).
    */

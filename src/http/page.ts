@@ -45,13 +45,31 @@ function describe(s) {
   return v + ' · ' + a + ' · ' + Math.round(s.bitrateKbps) + ' kb/s · up ' + Math.round(s.uptimeSeconds) + ' s';
 }
 
-function play(s) {
+// A stream is listed as soon as it is published; its playlist exists once the first segment is
+// cut (a segment target later). Wait for it rather than hand hls.js a 404 it will not retry.
+async function playlistReady(url) {
+  for (let i = 0; i < 40; i++) {
+    const res = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
+    if (res && res.ok) return true;
+    statusLine.textContent = 'Waiting for the first segment…';
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function play(s) {
   current = s.app + '/' + s.streamKey;
   const url = '/' + current + '/index.m3u8';
+  render(lastStreams);
+  if (!(await playlistReady(url))) { statusLine.textContent = 'No playlist at ' + url; return; }
   if (hls) hls.destroy();
   if (window.Hls && Hls.isSupported()) {
     hls = new Hls({ liveDurationInfinity: true });
-    hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) statusLine.textContent = 'Playback error: ' + d.details; });
+    hls.on(Hls.Events.ERROR, (_e, d) => {
+      if (!d.fatal) return;
+      statusLine.textContent = 'Playback error: ' + d.details;
+      if (d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    });
     hls.loadSource(url);
     hls.attachMedia(video);
   } else {

@@ -176,6 +176,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
         void packaging.packager.pushSample(item.sample, nowMs);
       } else {
         reader.close();
+        void packaging.packager.pause(nowMs);
         this.scheduleEnd(packaging);
       }
     }

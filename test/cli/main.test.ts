@@ -1,32 +1,99 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtmpClient } from '../../src/rtmp/index.js';
+import { ffmpegPath, fixturePath, spawnFfmpeg } from '../helpers/ffmpeg.js';
 import { killByPid, spawnTool } from '../helpers/process.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const started: import('node:child_process').ChildProcess[] = [];
+const started: ChildProcess[] = [];
+const temps: string[] = [];
+const ffmpeg = await ffmpegPath();
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of started.splice(0)) killByPid(child);
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
+interface Served {
+  child: ChildProcess;
+  /** Everything written to stdout so far: the settings block, then JSON log lines (stdout is a pipe). */
+  out: () => string;
+  logs: () => Array<Record<string, unknown>>;
+  exit: Promise<number | null>;
+}
+
+/** `tidecast …args` with stdout a pipe (not a TTY), so pino writes one JSON object a line. */
+function serveCli(args: string[], env: Record<string, string> = {}): Served {
+  const child = spawn(process.execPath, [tsx, 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+  started.push(child);
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const logs = (): Array<Record<string, unknown>> =>
+    out
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { child, out: () => out, logs, exit };
+}
+
+function listeningPorts(out: string): { rtmp: number; http: number } {
+  return { rtmp: Number(/RTMP ingest listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]), http: Number(/HTTP listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]) };
+}
+
 describe('tidecast command', () => {
-  it('serves RTMP, prints the OBS settings and logs a publish', async () => {
-    const child = spawn(process.execPath, [tsx, 'src/cli/main.ts', '--rtmp-port', '0', '--host', '127.0.0.1'], { cwd: root });
-    started.push(child);
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    await expect.poll(() => out, { timeout: 20_000 }).toMatch(/Stream Key: any name/);
-    expect(out).toMatch(/Server: +rtmp:\/\/127\.0\.0\.1:\d+\/live/);
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
-    const client = await RtmpClient.connect(`rtmp://127.0.0.1:${port}/live`);
+  it('serves RTMP and HTTP, prints the OBS settings and URLs, logs a publish as JSON, exits 0 on SIGTERM', async () => {
+    const served = serveCli(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1']);
+    await expect.poll(() => served.logs().some((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toBe(true);
+    const out = served.out();
+    const ports = listeningPorts(out);
+    expect(out).toContain(`OBS settings (Settings → Stream → Service: Custom…):
+  Server:     rtmp://127.0.0.1:${ports.rtmp}/live
+  Stream Key: any name, e.g. mystream
+
+Playback (HLS): http://127.0.0.1:${ports.http}/live/<key>/index.m3u8
+Page:           http://127.0.0.1:${ports.http}/
+`);
+    const page = await fetch(`http://127.0.0.1:${ports.http}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/assets/hls.min.js');
+
+    const client = await RtmpClient.connect(`rtmp://127.0.0.1:${ports.rtmp}/live`);
     await client.publish('clitest');
-    await expect.poll(() => out, { timeout: 5_000 }).toMatch(/publish +live\/clitest/);
+    await expect.poll(() => served.logs().find((l) => l['msg'] === 'publish live/clitest'), { timeout: 5_000 }).toMatchObject({ level: 30, app: 'live', streamKey: 'clitest' });
     await client.close();
-    child.kill('SIGTERM');
-    await expect.poll(() => out, { timeout: 5_000 }).toMatch(/shutting down/);
+    await expect.poll(() => served.logs().some((l) => l['msg'] === 'unpublish live/clitest'), { timeout: 5_000 }).toBe(true);
+
+    served.child.kill('SIGTERM');
+    expect(await served.exit).toBe(0);
+    expect(served.logs().map((l) => l['msg'])).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+  });
+
+  it.skipIf(ffmpeg === undefined)('logs each segment at debug level (TIDECAST_LOG_LEVEL=debug)', async () => {
+    const served = serveCli(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1'], { TIDECAST_LOG_LEVEL: 'debug' });
+    await expect.poll(() => served.logs().some((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toBe(true);
+    const { rtmp } = listeningPorts(served.out());
+    const run = await spawnFfmpeg(['-loglevel', 'error', '-re', '-i', fixturePath('media/h264-aac.flv'), '-t', '4', '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmp}/live/seg`], { timeoutMs: 20_000 });
+    started.push(run.child);
+    await expect.poll(() => served.logs().find((l) => l['msg'] === 'segment live/seg/video #0'), { timeout: 15_000 }).toMatchObject({ level: 20, track: 'video', msn: 0 });
+    killByPid(run.child);
+  });
+
+  it('takes its settings from a YAML config file beneath the environment and the flags', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidecast-cli-'));
+    temps.push(dir);
+    const file = join(dir, 'tidecast.yaml');
+    await writeFile(file, 'host: 127.0.0.1\nrtmpPort: 1\nhttpPort: 0\nsegmentDuration: 4\n');
+    const served = serveCli(['--config', file, '--rtmp-port', '0'], { TIDECAST_SEGMENT_DURATION: '3' });
+    await expect.poll(() => served.logs().find((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toMatchObject({ host: '127.0.0.1', segmentDuration: 3 });
+    expect(listeningPorts(served.out()).rtmp).toBeGreaterThan(1);
+    served.child.kill('SIGINT');
+    expect(await served.exit).toBe(0);
   });
 
   it('refuses a bad option value, naming it, with exit code 1', async () => {
@@ -35,5 +102,17 @@ describe('tidecast command', () => {
     const result = await run.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('option --rtmp-port must be a port number from 0 to 65535, got x');
+  });
+
+  it('refuses a config file with an unknown key, naming the key and the file, with exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidecast-cli-'));
+    temps.push(dir);
+    const file = join(dir, 'tidecast.json');
+    await writeFile(file, '{ "rtmpPort": 0, "segmentSeconds": 2 }');
+    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--config', file], { timeoutMs: 20_000, cwd: root });
+    started.push(run.child);
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs`);
   });
 });

@@ -1,0 +1,68 @@
+import { networkInterfaces } from 'node:os';
+import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
+import type { MediaServer } from '../server/index.js';
+
+/**
+ * What `tidecast serve` shows: the settings block a streamer copies into OBS (plain text on
+ * stdout, for people) and the log (pino on stdout: pretty on a terminal, one JSON object a line
+ * otherwise, for machines and log shippers).
+ */
+
+/** `TIDECAST_LOG_LEVEL` (trace, debug, info, warn, error); segments are logged at debug. */
+export const DEFAULT_LOG_LEVEL = 'info';
+
+export function createLogger(env: Readonly<Record<string, string | undefined>>, terminal: boolean): Logger {
+  const level = env['TIDECAST_LOG_LEVEL'] ?? DEFAULT_LOG_LEVEL;
+  // Synchronous writes: the last lines before process.exit (shutdown, a fatal error) must not be lost.
+  const destination = terminal
+    ? PinoPretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+    : pino.destination({ fd: 1, sync: true });
+  return pino({ name: 'tidecast', level, base: { pid: process.pid } }, destination);
+}
+
+/** Streams, segments and session errors of `server`, as log lines. */
+export function logServerEvents(server: MediaServer, log: Logger): void {
+  server.on('publish', (s) => log.info({ app: s.app, streamKey: s.streamKey }, `publish ${s.app}/${s.streamKey}`));
+  server.on('unpublish', (s) => log.info({ app: s.app, streamKey: s.streamKey }, `unpublish ${s.app}/${s.streamKey}`));
+  server.on('segment', (s, seg) =>
+    log.debug(
+      { app: s.app, streamKey: s.streamKey, track: seg.track, msn: seg.msn, durationSeconds: seg.durationSeconds, byteLength: seg.byteLength },
+      `segment ${s.app}/${s.streamKey}/${seg.track} #${seg.msn}`,
+    ),
+  );
+  server.rtmp.on('sessionError', (session, err) =>
+    log.warn({ session: session.id, code: err.code, details: err.details }, `session ${session.id} closed: ${err.code} ${err.message}`),
+  );
+  server.rtmp.on('refused', (err, remoteAddress) => log.warn({ code: err.code, remoteAddress }, `connection refused: ${err.message}`));
+}
+
+/** The address OBS on another machine should use: the first non-internal IPv4 one, else localhost. */
+export function publicHost(bound: string): string {
+  if (bound !== '0.0.0.0' && bound !== '::') return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** The block printed once both servers listen: OBS settings, playback and page URLs, a test command. */
+export function settingsBlock(bound: { host: string; rtmpPort: number; httpPort: number }, reachable: string): string {
+  // RFC 3986 3.2.2: an IPv6 literal in a URL goes in brackets.
+  const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
+  const http = `http://${urlHost}:${bound.httpPort}`;
+  return `tidecast live server
+  RTMP ingest listening on ${bound.host}:${bound.rtmpPort}
+  HTTP listening on ${bound.host}:${bound.httpPort}
+
+OBS settings (Settings → Stream → Service: Custom…):
+  Server:     rtmp://${urlHost}:${bound.rtmpPort}/live
+  Stream Key: any name, e.g. mystream
+
+Playback (HLS): ${http}/live/<key>/index.m3u8
+Page:           ${http}/
+
+Test without OBS:
+  ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://127.0.0.1:${bound.rtmpPort}/live/mystream
+`;
+}
