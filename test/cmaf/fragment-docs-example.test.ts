@@ -1,40 +1,29 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { firstCodeBlock, markdownSection, readDoc, repoRoot, runExample, withTempDir } from '../helpers/docs-examples.js';
 import { parseMp4 } from '../helpers/mp4box.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const dir = mkdtempSync(join(tmpdir(), 'tidecast-cmaf-doc-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The first ```ts block after "## Example" in docs/cmaf.md, exactly as a reader would copy it. */
+/**
+ * The first ```ts block of docs/cmaf.md's "## Example" section, exactly as a reader would copy it:
+ * `tidecast/<module>` is left as written and resolved by tsx through the tsconfig paths of the
+ * repository root, where it runs.
+ */
 function example(): string {
-  const doc = readFileSync(join(root, 'docs/cmaf.md'), 'utf8');
-  const section = doc.slice(doc.indexOf('## Example'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('docs/cmaf.md has no ts example under "## Example"');
-  return match[1]!;
+  return firstCodeBlock(markdownSection(readDoc('cmaf.md'), 'Example'), 'ts');
 }
 
 describe('docs/cmaf.md example', () => {
   it('runs as written and produces a file mp4box.js reads as 300 H.264 samples', async () => {
-    const script = join(dir, 'example.ts');
-    const out = join(dir, 'out.mp4');
-    writeFileSync(script, example());
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [tsx, script], { cwd: root, env: { ...process.env, OUT: out } }, (err, so, se) =>
-        err ? reject(new Error(`${err.message}\n${se}`)) : resolve(so),
-      );
+    await withTempDir(async (dir) => {
+      const out = join(dir, 'out.mp4');
+      const stdout = await runExample(example(), { cwd: repoRoot, env: { OUT: out } });
+      expect(stdout).toMatch(/^fragment 1: 60 samples, header 848 B \+ 60 payload views = 41794 B$/m);
+      expect(stdout.trim().split('\n')).toHaveLength(5);
+      const parsed = parseMp4(new Uint8Array(readFileSync(out)));
+      expect(parsed.tracks[0]).toMatchObject({ codec: 'avc1.64000d', width: 320, height: 240 });
+      expect(parsed.samples.get(1)).toHaveLength(300);
+      expect(parsed.fragments).toHaveLength(5);
     });
-    expect(stdout).toMatch(/^fragment 1: 60 samples, header 848 B \+ 60 payload views = 41794 B$/m);
-    expect(stdout.trim().split('\n')).toHaveLength(5);
-    const parsed = parseMp4(new Uint8Array(readFileSync(out)));
-    expect(parsed.tracks[0]).toMatchObject({ codec: 'avc1.64000d', width: 320, height: 240 });
-    expect(parsed.samples.get(1)).toHaveLength(300);
-    expect(parsed.fragments).toHaveLength(5);
   });
 });

@@ -1,25 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { codeBlocks, pointAtSources, readDoc, repoRoot, runExample } from '../helpers/docs-examples.js';
 
 /** docs/flv.md's first example, run as written (package specifiers pointed at src/) from the repository root. */
-const root = new URL('../../', import.meta.url).pathname;
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const dir = mkdtempSync(join(tmpdir(), 'tidecast-flv-doc-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('docs/flv.md example', () => {
   it('prints one line per tag of the fixture: metadata, sequence headers, then frames', async () => {
-    const doc = readFileSync(join(root, 'docs/flv.md'), 'utf8');
-    const code = /```ts\n([\s\S]*?)```/.exec(doc)![1]!;
-    const file = join(dir, 'example.ts');
-    writeFileSync(file, code.replace(/from 'tidecast\/(\w+)'/g, (_m, module: string) => `from '${join(root, 'src', module, 'index.js')}'`));
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [tsx, file], { cwd: root, timeout: 30_000, maxBuffer: 1 << 24 }, (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)));
-    });
+    const code = codeBlocks(readDoc('flv.md'), 'ts')[0]!;
+    const stdout = await runExample(pointAtSources(code), { cwd: repoRoot, timeoutMs: 30_000 });
     // console.log of the metadata object spans several lines; every other line is one tag.
     const lines = stdout.trimEnd().split('\n').filter((l) => /^(avc|aac) /.test(l));
     expect(stdout).toMatch(/^onMetaData AmfEcmaArray \{/);
