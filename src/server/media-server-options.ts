@@ -21,6 +21,13 @@ export interface MediaServerOptions {
    * a reconnect inside the grace continues the playlists after a DISCONTINUITY.
    */
   endGraceMs?: number;
+  /**
+   * Time an ended stream's last playlists and segments stay served after EXT-X-ENDLIST before they
+   * are deleted and the stream forgotten. Default 60 000 ms: players still in the last window can
+   * finish it, and a server that sees many one-off stream keys does not keep every last window in
+   * memory for ever.
+   */
+  endedRetentionMs?: number;
   /** Wall clock in epoch ms, for PROGRAM-DATE-TIME and rates. Default Date.now (tests inject one). */
   now?: () => number;
 }
@@ -29,12 +36,14 @@ export interface ResolvedMediaServerOptions {
   httpPort: number;
   httpHost: string;
   endGraceMs: number;
+  endedRetentionMs: number;
 }
 
 export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaServerOptions {
-  const resolved = { httpPort: o.http?.port ?? 8080, httpHost: o.http?.host ?? o.rtmp?.host ?? '0.0.0.0', endGraceMs: o.endGraceMs ?? 10_000 };
+  const resolved = { httpPort: o.http?.port ?? 8080, httpHost: o.http?.host ?? o.rtmp?.host ?? '0.0.0.0', endGraceMs: o.endGraceMs ?? 10_000, endedRetentionMs: o.endedRetentionMs ?? 60_000 };
   check('http.port', resolved.httpPort, 0, 65535);
   check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
+  check('endedRetentionMs', resolved.endedRetentionMs, 0, 86_400_000);
   return resolved;
 }
 

@@ -36,6 +36,8 @@ interface Packaging {
   endTimer: NodeJS.Timeout | undefined;
   /** The hub reader feeding the packager; a takeover keeps it (the stream never ended). */
   reader: Reader | undefined;
+  /** The playlists carry EXT-X-ENDLIST (the grace period ran out). */
+  ended: boolean;
 }
 
 /**
@@ -86,9 +88,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** Closes sessions, ends every playlist at once, stops listening. */
   async close(): Promise<void> {
     await this.rtmp.close();
-    for (const [stream, p] of this.packaging) {
+    for (const p of this.packaging.values()) {
       clearTimeout(p.endTimer);
-      if (p.endTimer !== undefined) await p.packager.end(this.now());
+      if (!p.ended && p.generation !== undefined) await p.packager.end(this.now());
     }
     await this.http.close();
   }
@@ -141,19 +143,20 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
         onSegment: (segment) => this.emit('segment', { app: stream.app, streamKey: stream.streamKey }, segment),
         onWriteError: (error) => this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error),
       });
-      p = { packager, generation: undefined, endTimer: undefined, reader: undefined };
+      p = { packager, generation: undefined, endTimer: undefined, reader: undefined, ended: false };
       this.packaging.set(stream, p);
     }
     const packaging = p;
     clearTimeout(packaging.endTimer);
     packaging.endTimer = undefined;
+    packaging.ended = false;
     if (packaging.reader !== undefined && !packaging.reader.closed) return;
     // The packager must see every sample: a generous bound, far above a GOP at any sane bit rate.
     const reader = stream.subscribe({ startWith: 'live', maxQueuedBytes: 64 * 1024 * 1024 });
     packaging.reader = reader;
     const drain = (): void => {
       try {
-        this.package(packaging, reader);
+        this.package(stream, packaging, reader);
       } catch (error) {
         // One stream's bad media must not stop the others, nor the publisher's session.
         this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error);
@@ -164,7 +167,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   }
 
   /** Hands what the hub queued for one stream to its packager. */
-  private package(packaging: Packaging, reader: Reader): void {
+  private package(stream: LiveStream, packaging: Packaging, reader: Reader): void {
     for (const item of reader.drain()) {
       const nowMs = this.now();
       if (item.type === 'tracks') {
@@ -177,18 +180,33 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       } else {
         reader.close();
         void packaging.packager.pause(nowMs);
-        this.scheduleEnd(packaging);
+        this.scheduleEnd(stream, packaging);
       }
     }
   }
 
-  /** ENDLIST after the grace period, unless the stream comes back first (onStreamStart clears it). */
-  private scheduleEnd(packaging: Packaging): void {
+  /**
+   * ENDLIST after the grace period, unless the stream comes back first (onStreamStart clears the
+   * timer); after the retention period its files are deleted and the stream forgotten.
+   */
+  private scheduleEnd(stream: LiveStream, packaging: Packaging): void {
     packaging.endTimer = setTimeout(() => {
-      packaging.endTimer = undefined;
+      packaging.ended = true;
       void packaging.packager.end(this.now());
+      packaging.endTimer = setTimeout(() => void this.forget(stream, packaging), this.settings.endedRetentionMs);
+      packaging.endTimer.unref();
     }, this.settings.endGraceMs);
     packaging.endTimer.unref();
+  }
+
+  private async forget(stream: LiveStream, packaging: Packaging): Promise<void> {
+    packaging.endTimer = undefined;
+    if (stream.state === 'live') return;
+    this.packaging.delete(stream);
+    // Only streams that ended at least a grace plus a retention ago: this one, not one in its grace.
+    this.hub.removeIdle(this.now(), this.settings.endGraceMs + this.settings.endedRetentionMs);
+    const prefix = `${stream.app}/${stream.streamKey}/`;
+    for (const path of await this.store.list(prefix)) await this.store.delete(path);
   }
 
 }

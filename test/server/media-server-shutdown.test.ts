@@ -35,3 +35,27 @@ describe('MediaServer.close', () => {
     await client.close();
   });
 });
+
+describe('ended streams', () => {
+  it('are served with ENDLIST for endedRetentionMs, then their files are deleted and the key forgotten', async () => {
+    const store = new MemoryStore();
+    const server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' }, store, endGraceMs: 200, endedRetentionMs: 400 });
+    const { rtmp } = await server.listen();
+    const { tags } = readFlvFile(readFileSync(new URL('../../fixtures/media/h264-aac.flv', import.meta.url)));
+    const client = await RtmpClient.connect(`rtmp://127.0.0.1:${rtmp.port}/live`);
+    const stream = await client.publish('once');
+    for (const t of tags.filter((t) => t.timestamp <= 4500)) {
+      if (t.type === 8) stream.writeAudio(t.timestamp, t.body);
+      else if (t.type === 9) stream.writeVideo(t.timestamp, t.body);
+    }
+    await expect.poll(() => store.list('live/once/').length, { timeout: 10_000 }).toBeGreaterThan(4);
+    stream.unpublish();
+    const playlist = (): string => Buffer.from(joinPieces(store.get('live/once/video/index.m3u8')!)).toString('utf8');
+    await expect.poll(playlist, { timeout: 5_000 }).toContain('#EXT-X-ENDLIST');
+    expect(server.hub.stream('live', 'once')).toBeDefined();
+    await expect.poll(() => store.list('live/once/').length, { timeout: 5_000 }).toBe(0);
+    expect(server.hub.stream('live', 'once')).toBeUndefined();
+    await client.close();
+    await server.close();
+  });
+});
