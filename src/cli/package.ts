@@ -1,9 +1,10 @@
 import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, open, rename } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors/index.js';
 import { packageFlv, type PackageFlvProgress } from '../server/index.js';
+import { DiskStore, contentTypeForPath, storedFile } from '../store/index.js';
 
 const USAGE = 'usage: tidecast package <input.flv> <outdir> [--segment-duration 2]';
 
@@ -17,15 +18,13 @@ export async function runPackage(args: string[]): Promise<void> {
   const segmentTargetSeconds = segmentDuration(values['segment-duration'] ?? '2');
   await readable(input);
   const root = resolve(outdir);
+  const store = new DiskStore(root);
   const progress = terminalProgress();
   const started = Date.now();
   const { tracks, progress: done } = await packageFlv(
     createReadStream(input, { highWaterMark: 1 << 20 }),
-    async (file) => {
-      const path = join(root, file.path);
-      await mkdir(dirname(path), { recursive: true });
-      await writeAtomically(path, file.pieces);
-    },
+    // DiskStore writes each file under a temporary name and renames it: no reader sees half a segment.
+    (file) => store.put(file.path, storedFile(file.pieces, contentTypeForPath(file.path))),
     { segmentTargetSeconds },
     progress.update,
   );
@@ -51,18 +50,6 @@ async function readable(input: string): Promise<void> {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new ConfigError('ERR_CONFIG_INVALID', `cannot read the input file ${input} (${reason})`, { option: 'input', value: input });
   }
-}
-
-/** Writes to a temporary name, then renames, so a reader never sees half a segment. */
-async function writeAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writev(pieces as Uint8Array[]);
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
 }
 
 /** A one-line progress indication on a terminal (stderr); silent when stderr is not a TTY. */

@@ -1,5 +1,6 @@
-import type { Fragment, SegmenterSegment } from '../cmaf/index.js';
-import type { Sample, Track } from '../media/index.js';
+import { fragmentPieces } from './segment-file.js';
+import type { Fragment } from '../cmaf/index.js';
+import type { Track } from '../media/index.js';
 import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
 import type { LiveTimeline } from './live-timeline.js';
 
@@ -56,18 +57,7 @@ export function textFile(text: string): StoredFile {
   return { pieces: [bytes], byteLength: bytes.byteLength, contentType: PLAYLIST_CONTENT_TYPE };
 }
 
-/** The segment's samples in order (the part objects' own arrays; one part needs no new array). */
-export function segmentSamples(segment: SegmenterSegment): readonly Sample[] {
-  if (segment.parts.length === 1) return segment.parts[0]!.samples;
-  const samples: Sample[] = [];
-  for (const part of segment.parts) for (const sample of part.samples) samples.push(sample);
-  return samples;
-}
-
 /** The fragment header, then every sample payload: zero-copy pieces of the segment file. */
 export function fragmentFile(f: Fragment, contentType: string): StoredFile {
-  const pieces = new Array<Uint8Array>(f.payloads.length + 1);
-  pieces[0] = f.header;
-  for (let i = 0; i < f.payloads.length; i++) pieces[i + 1] = f.payloads[i]!;
-  return { pieces, byteLength: f.byteLength, contentType };
+  return { pieces: fragmentPieces(f), byteLength: f.byteLength, contentType };
 }

@@ -1,15 +1,16 @@
-/**
- * What a request path may name. Every segment of a delivery path must match SEGMENT: letters,
- * digits, '.', '_' and '-', not starting with a dot — so '..', hidden files, encoded separators and
- * control characters never reach the store, whatever the store does with paths.
- */
-const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+import { isStorePathSegment } from '../store/index.js';
 
-/** Longest path (in segments) under /<app>/<key>/: a rendition folder and a file. */
+/**
+ * What a request path may name: every segment must be a store path segment (letters, digits,
+ * '.', '_' and '-', not starting with a dot — so '..', hidden files, encoded separators and
+ * control characters never reach the store), at most 128 characters, and at most two levels below
+ * /<app>/<key>/ (a rendition folder and a file).
+ */
+const MAX_SEGMENT_LENGTH = 128;
 const MAX_DEPTH = 2;
 
 export function isSafeSegment(segment: string): boolean {
-  return SEGMENT.test(segment);
+  return segment.length <= MAX_SEGMENT_LENGTH && isStorePathSegment(segment);
 }
 
 /** The store path for /<app>/<key>/<rest>, or undefined when any part is not allowed. */

@@ -1,4 +1,7 @@
+import { checkIntegerOption as checkInteger } from '../config/check-option.js';
 import { ConfigError } from '../errors/index.js';
+
+export { checkInteger };
 
 /**
  * What happens when a second `publish` names a stream that already has a publisher.
@@ -76,8 +79,3 @@ export function resolveHubOptions(o: HubOptions = {}): ResolvedHubOptions {
   return resolved;
 }
 
-export function checkInteger(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name, value: String(value) });
-  }
-}

@@ -1,5 +1,5 @@
 import { resolveAmfLimits } from '../amf/index.js';
-import { ConfigError } from '../errors/index.js';
+import { checkIntegerOption as integer } from '../config/check-option.js';
 import type { SessionOptions } from './session/index.js';
 
 export interface RtmpServerOptions extends Partial<SessionOptions> {
@@ -52,10 +52,4 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
   resolveAmfLimits(o.amf);
   if (o.maxOutgoingBufferBytes !== undefined) integer('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, 1024, 2 ** 40);
   return resolved;
-}
-
-function integer(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name, value: String(value) });
-  }
 }

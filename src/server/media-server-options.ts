@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { checkIntegerOption as check } from '../config/check-option.js';
 import type { HubOptions } from '../hub/index.js';
 import type { LivePackagerOptions } from '../hls/index.js';
 import type { RtmpServerOptions } from '../rtmp/index.js';
@@ -45,10 +45,4 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
   check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
   check('endedRetentionMs', resolved.endedRetentionMs, 0, 86_400_000);
   return resolved;
-}
-
-function check(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name, value: String(value) });
-  }
 }

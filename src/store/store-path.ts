@@ -15,6 +15,11 @@ export const MAX_STORE_PATH_LENGTH = 1024;
 /** One path segment: starts with a letter, digit, '_' or '-'; then also '.'; at most 255 (NAME_MAX). */
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
 
+/** Whether `segment` may be one '/'-separated part of a store path (HTTP checks requests with it too). */
+export function isStorePathSegment(segment: string): boolean {
+  return SEGMENT.test(segment);
+}
+
 /** A store path that cannot be used; `details.path` and `details.reason` say what failed. */
 export class StorePathError extends TidecastError {
   constructor(path: string, reason: string) {
@@ -29,7 +34,7 @@ export function checkStorePath(path: string): string {
   if (path.startsWith('/')) throw new StorePathError(path, 'is absolute');
   for (const segment of path.split('/')) {
     if (segment === '..' || segment === '.') throw new StorePathError(path, `has a '${segment}' segment`);
-    if (!SEGMENT.test(segment)) throw new StorePathError(path, `has a segment ${JSON.stringify(segment.slice(0, 40))} outside [A-Za-z0-9._-] (or empty, or starting with '.')`);
+    if (!isStorePathSegment(segment)) throw new StorePathError(path, `has a segment ${JSON.stringify(segment.slice(0, 40))} outside [A-Za-z0-9._-] (or empty, or starting with '.')`);
   }
   return path;
 }
