@@ -4,8 +4,12 @@ import { TrackSegmenter } from './segmenter-track.js';
 import { resolveSegmenterOptions, type SegmenterCounters, type SegmenterEvent, type SegmenterOptions } from './segmenter-types.js';
 
 export interface PresentationSegmenterOptions extends SegmenterOptions {
-  /** The tracks of one presentation; the first video track leads, or the first track if none is video. */
-  tracks: ReadonlyArray<Pick<Track, 'id' | 'kind' | 'timescale'>>;
+  /**
+   * The tracks of one presentation; the first video track leads, or the first track if none is
+   * video. A track's own `partTargetSeconds` overrides the presentation's (LL-HLS announces a part
+   * target per media playlist, fitted to each track's frame duration).
+   */
+  tracks: ReadonlyArray<Pick<Track, 'id' | 'kind' | 'timescale'> & { readonly partTargetSeconds?: number }>;
   /**
    * Seconds a follower track may run ahead of the leader before its samples are segmented without
    * waiting for the leader's cut decisions. Default 1: RTMP encoders interleave audio and video
@@ -61,10 +65,11 @@ export class PresentationSegmenter {
     }
     const leader = options.tracks.find((t) => t.kind === 'video') ?? options.tracks[0]!;
     this.leaderTrackId = leader.id;
-    this.#leader = new TrackSegmenter({ ...resolved, trackId: leader.id, timescale: leader.timescale });
+    const partTarget = (track: { readonly partTargetSeconds?: number }): number => track.partTargetSeconds ?? resolved.partTargetSeconds;
+    this.#leader = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(leader), trackId: leader.id, timescale: leader.timescale });
     for (const track of options.tracks) {
       if (track === leader) continue;
-      const segmenter = new TrackSegmenter({ ...resolved, trackId: track.id, timescale: track.timescale, cuts: 'external' });
+      const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external' });
       this.#followers.set(track.id, { segmenter, maxLeadTicks: secondsToTicks(leadSeconds, track.timescale), queue: [], lastDts: undefined });
     }
   }

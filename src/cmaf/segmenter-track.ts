@@ -184,6 +184,12 @@ export class TrackSegmenter {
     return true;
   }
 
+  /**
+   * Adds a settled sample to the open part. A part closes before the sample that would take it past
+   * the target, and also right after a sample when one more of the same duration would not fit:
+   * at a constant frame rate that is the same cut, made one frame earlier — the part is published
+   * when its last sample settles instead of when the next one does (LL-HLS latency).
+   */
   #place(sample: Sample, events: SegmenterEvent[]): void {
     const open = this.#part;
     if (open !== undefined && open.duration + sample.duration > this.partTargetTicks) this.#closePart(events);
@@ -192,6 +198,7 @@ export class TrackSegmenter {
     part.duration += sample.duration;
     this.#lastDuration = sample.duration;
     this.#counters.samples += 1;
+    if (sample.duration > 0 && part.duration + sample.duration > this.partTargetTicks) this.#closePart(events);
   }
 
   #closePart(events: SegmenterEvent[]): void {

@@ -14,6 +14,7 @@ export type {
 } from './media-playlist.js';
 export type { MultivariantPlaylist, Rendition, RenditionType, Resolution, VariantStream } from './multivariant-playlist.js';
 export { renderMediaPlaylist } from './render-media.js';
+export type { RenderMediaOptions } from './validate-media.js';
 export { targetDuration, roundedSegmentSeconds, MIN_TARGET_DURATION_SECONDS } from './target-duration.js';
 export type { HasDurationSeconds } from './target-duration.js';
 export { peakBitrate, averageBitrate } from './bitrate.js';

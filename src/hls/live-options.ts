@@ -17,13 +17,35 @@ export interface LiveSegmentEvent {
   readonly discontinuity: boolean;
 }
 
+/** What the packager tells an embedder about each LL-HLS part it publishes. */
+export interface LivePartEvent {
+  readonly track: string;
+  readonly trackId: number;
+  /** Media sequence number of the Parent Segment. */
+  readonly msn: number;
+  /** Position in the Parent Segment, from 0. */
+  readonly index: number;
+  readonly durationSeconds: number;
+  readonly byteLength: number;
+  readonly independent: boolean;
+}
+
 /** `'sliding'`: a live window (no EXT-X-PLAYLIST-TYPE); `'EVENT'`: 4.4.3.5, segments are only appended. */
 export type LivePlaylistKind = 'sliding' | 'EVENT';
 
 export interface LivePackagerOptions {
   /** Seconds after which a segment is cut at the next keyframe. Default 2 (DEFAULT_SEGMENT_TARGET_SECONDS). */
   segmentTargetSeconds?: number;
-  /** LL-HLS part target handed to the segmenter (parts are not published yet). Default 0.5. */
+  /**
+   * LL-HLS (RFC 8216bis 4.4.4.9 parts, blocking reload, delta updates, rendition reports). Default
+   * true. False gives plain HLS: whole segments only, as players before LL-HLS expect. With it on,
+   * `plain.m3u8` next to each `index.m3u8` serves the same stream without the LL-HLS tags.
+   */
+  lowLatency?: boolean;
+  /**
+   * Nominal LL-HLS part target. Default 0.2 (DEFAULT_LL_PART_TARGET_SECONDS). Each rendition
+   * announces it fitted to whole frames (fittedPartTarget: 0.202 s at 29.97 fps).
+   */
   partTargetSeconds?: number;
   /** Segments listed in a sliding playlist. Default 6 (DEFAULT_WINDOW_SEGMENTS); at least 3. */
   windowSegments?: number;
@@ -41,6 +63,8 @@ export interface LivePackagerOptions {
   targetDurationSeconds?: number;
   /** Called once per published segment, after its files were handed to the store. */
   onSegment?: (event: LiveSegmentEvent) => void;
+  /** LL-HLS: called once per published part, after its file was handed to the store. */
+  onPart?: (event: LivePartEvent) => void;
   /**
    * Receives a failed asynchronous store write (DiskStore: disk full, permissions). Default none:
    * the promise the call returned rejects instead. Synchronous stores throw from the call itself.
@@ -65,10 +89,21 @@ export const DEFAULT_WINDOW_SEGMENTS = 6;
 /** 6.2.2: fewer than three segments cannot span three target durations. */
 export const MIN_WINDOW_SEGMENTS = 3;
 
+/** A part shorter than a frame at 30 fps would mostly hold one frame and double the request rate for nothing. */
+export const MIN_PART_TARGET_SECONDS = 0.033;
+
 /** Upper bound of windowSegments and keepAfterWindowSegments: an hour of 2 s segments. */
 export const MAX_WINDOW_SEGMENTS = 1800;
 
+/**
+ * Default nominal LL-HLS part target, 0.2 s: Apple's recommendation (RFC 8216bis appendix and the
+ * LL-HLS authoring guide use 200 ms parts with 2 s segments, the defaults of MediaMTX too); with
+ * PART-HOLD-BACK three parts, a player starts about 0.6 s behind the newest part.
+ */
+export const DEFAULT_LL_PART_TARGET_SECONDS = 0.2;
+
 export interface ResolvedLiveOptions {
+  readonly lowLatency: boolean;
   readonly segmentTargetSeconds: number;
   readonly partTargetSeconds: number;
   readonly windowSegments: number;
@@ -79,20 +114,25 @@ export interface ResolvedLiveOptions {
 
 /** Defaults filled in, every value checked; a bad one throws ERR_CONFIG_INVALID naming it. */
 export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedLiveOptions {
+  const lowLatency = options.lowLatency ?? true;
+  if (typeof lowLatency !== 'boolean') throw invalid('lowLatency', lowLatency, 'true or false');
+  const segmentTargetSeconds = options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS;
+  const nominalPart = lowLatency ? DEFAULT_LL_PART_TARGET_SECONDS : DEFAULT_PART_TARGET_SECONDS;
   const segmenter = resolveSegmenterOptions({
-    segmentTargetSeconds: options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS,
-    partTargetSeconds: options.partTargetSeconds ?? Math.min(DEFAULT_PART_TARGET_SECONDS, options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS),
+    segmentTargetSeconds,
+    partTargetSeconds: options.partTargetSeconds ?? (typeof segmentTargetSeconds === 'number' ? Math.min(nominalPart, segmentTargetSeconds) : nominalPart),
   });
+  if (lowLatency && segmenter.partTargetSeconds < MIN_PART_TARGET_SECONDS) throw invalid('partTargetSeconds', segmenter.partTargetSeconds, `at least ${MIN_PART_TARGET_SECONDS} with LL-HLS`);
   const windowSegments = integer('windowSegments', options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
   const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS);
   const playlistType = options.playlistType ?? 'sliding';
   if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalid('playlistType', playlistType, "'sliding' or 'EVENT'");
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);
   const targetDurationSeconds = integer('targetDurationSeconds', options.targetDurationSeconds ?? minimumTarget, minimumTarget, 3600);
-  for (const name of ['onSegment', 'onWriteError'] as const) {
+  for (const name of ['onSegment', 'onPart', 'onWriteError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(name, options[name], 'a function');
   }
-  return { ...segmenter, windowSegments, keepAfterWindowSegments, playlistType, targetDurationSeconds };
+  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, playlistType, targetDurationSeconds };
 }
 
 function integer(name: string, value: unknown, min: number, max: number): number {

@@ -1,14 +1,17 @@
-import { PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterSegment } from '../cmaf/index.js';
+import { PresentationSegmenter, fragment, initSegment, type Fragment, type SegmenterEvent, type SegmenterPart, type SegmenterSegment } from '../cmaf/index.js';
 import { MediaError } from '../errors/index.js';
 import type { AudioTrack, Sample, Track, VideoTrack } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
 import { buildMultivariantPlaylist } from './build-multivariant.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
-import { resolveLiveOptions, type LivePackagerOptions, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
+import { appendLivePart, liveLowLatencyPlaylist, openPartsOf, partUri, renditionReport, type LiveViewOptions } from './live-low-latency.js';
+import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { fragmentFile, mediaContentType, renditionName, sameTrackSetups, textFile, type LiveRendition } from './live-rendition.js';
-import { segmentSamples } from './segment-file.js';
-import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, liveMediaPlaylist, reopenLiveTimeline, type LiveSegment } from './live-timeline.js';
+import { fittedPartTarget } from './part-target.js';
+import { fragmentPieces, segmentSamples } from './segment-file.js';
+import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
+import type { RenditionReport } from './media-playlist.js';
 import { renderMediaPlaylist } from './render-media.js';
 import { renderMultivariantPlaylist } from './render-multivariant.js';
 
@@ -19,7 +22,25 @@ export interface LivePackagerCounters {
   generations: number;
   /** Segments too short to list (a lone sample with no known duration at end()): not published. */
   emptySegments: number;
+  /** LL-HLS parts published, all renditions. */
+  parts: number;
+  /**
+   * LL-HLS parts outside 4.4.4.9's bounds (above PART-TARGET, or under 85 % of it without being
+   * independent or the last of their segment): the encoder's timestamps did not fit the target.
+   * Playlists still go out (rendered with partDurations 'lenient'); a count that grows says so.
+   */
+  partsOffTarget: number;
 }
+
+/** Which playlist of a rendition: the LL-HLS one (`index.m3u8`), its delta update, or `plain.m3u8`. */
+export interface LivePlaylistRequest {
+  readonly view?: 'low-latency' | 'plain';
+  /** A Playlist Delta Update (`_HLS_skip=YES` or `v2`). */
+  readonly skip?: boolean;
+}
+
+/** Listener of `subscribe`: the rendition whose published timeline just changed. */
+export type LiveUpdateListener = (rendition: string) => void;
 
 /**
  * A live HLS presentation of one stream, written to a SegmentStore as it changes:
@@ -37,6 +58,8 @@ export class HlsLivePackager {
   readonly #queue: ChangeQueue;
   readonly #options: ResolvedLiveOptions;
   readonly #onSegment: ((event: LiveSegmentEvent) => void) | undefined;
+  readonly #onPart: ((event: LivePartEvent) => void) | undefined;
+  readonly #listeners = new Set<LiveUpdateListener>();
   readonly #renditions = new Map<number, LiveRendition>();
   /** When each sample arrived, to stamp its segment's PROGRAM-DATE-TIME; samples are not copied, so they key it. */
   readonly #arrivals = new WeakMap<Sample, number>();
@@ -46,11 +69,12 @@ export class HlsLivePackager {
   #nextMsn = 0;
   #multivariant: string | undefined;
   #lastNowMs = 0;
-  readonly #counters: LivePackagerCounters = { segments: 0, generations: 0, emptySegments: 0 };
+  readonly #counters: LivePackagerCounters = { segments: 0, generations: 0, emptySegments: 0, parts: 0, partsOffTarget: 0 };
 
   constructor(store: SegmentStore, options: LivePackagerOptions = {}) {
     this.#options = resolveLiveOptions(options);
     this.#onSegment = options.onSegment;
+    this.#onPart = options.onPart;
     this.#queue = new ChangeQueue(store, options.onWriteError);
   }
 
@@ -64,7 +88,6 @@ export class HlsLivePackager {
     if (tracks.length === 0) throw new MediaError('ERR_MEDIA_INVALID', 'a live stream needs at least one track', {});
     if (this.#segmenter !== undefined && sameTrackSetups(this.#tracks, tracks)) return undefined;
     const changes = this.#flush();
-    const segmenter = new PresentationSegmenter({ tracks, segmentTargetSeconds: this.#options.segmentTargetSeconds, partTargetSeconds: this.#options.partTargetSeconds, firstSequence: this.#nextMsn });
     this.#generation += 1;
     this.#counters.generations += 1;
     for (const track of tracks) {
@@ -83,9 +106,9 @@ export class HlsLivePackager {
       this.#playlist(rendition, changes);
     }
     this.#tracks = tracks;
-    this.#segmenter = segmenter;
+    this.#segmenter = this.#newSegmenter();
     this.#multivariantChange(changes);
-    return this.#queue.apply(changes);
+    return this.#commit(changes);
   }
 
   /** The next sample of any track, in decode order per track; `nowMs` is when it arrived. */
@@ -97,8 +120,10 @@ export class HlsLivePackager {
     this.#arrivals.set(sample, nowMs);
     this.#lastNowMs = nowMs;
     const changes: StoreChange[] = [];
-    this.#publish(this.#segmenter.push(sample), changes);
-    return this.#queue.apply(changes);
+    const events = this.#segmenter.push(sample);
+    if (events.length === 0) return undefined;
+    this.#publish(events, changes);
+    return this.#commit(changes);
   }
 
   /**
@@ -108,7 +133,7 @@ export class HlsLivePackager {
    */
   pause(nowMs: number): MaybePromise<void> {
     checkNow(nowMs);
-    return this.#queue.apply(this.#flush());
+    return this.#commit(this.#flush());
   }
 
   /**
@@ -123,7 +148,7 @@ export class HlsLivePackager {
       this.#playlist(rendition, changes);
     }
     this.#multivariantChange(changes, true);
-    return this.#queue.apply(changes);
+    return this.#commit(changes);
   }
 
   /**
@@ -136,13 +161,13 @@ export class HlsLivePackager {
     checkNow(nowMs);
     if (this.#generation < 0) throw new MediaError('ERR_MEDIA_INVALID', 'resume before the first setTracks', {});
     const changes = this.#flush();
-    this.#segmenter = new PresentationSegmenter({ tracks: this.#tracks, segmentTargetSeconds: this.#options.segmentTargetSeconds, partTargetSeconds: this.#options.partTargetSeconds, firstSequence: this.#nextMsn });
+    this.#segmenter = this.#newSegmenter();
     for (const rendition of this.#renditions.values()) {
       if (rendition.removed) continue;
       rendition.discontinuityNext = true;
       rendition.timeline = reopenLiveTimeline(rendition.timeline);
     }
-    return this.#queue.apply(changes);
+    return this.#commit(changes);
   }
 
   /** Resolves when every store write handed over so far has finished. */
@@ -159,16 +184,85 @@ export class HlsLivePackager {
     return { ...this.#counters };
   }
 
+  /** The published timeline of a rendition (its files are in the store), by folder name. */
+  timeline(rendition: string): LiveTimeline | undefined {
+    return this.#byName(rendition)?.published;
+  }
+
+  /**
+   * A rendition's media playlist rendered now from its published timeline, with rendition reports
+   * of the others: what HTTP answers a blocking reload or a delta update with. Undefined until the
+   * rendition has a playlist. The text is kept until the timeline changes, so a thousand requests
+   * released together render it once.
+   */
+  playlist(rendition: string, request: LivePlaylistRequest = {}): Uint8Array | undefined {
+    const r = this.#byName(rendition);
+    if (r === undefined || (r.published.segments.length === 0 && !r.published.ended)) return undefined;
+    const key = `${request.view ?? 'low-latency'}${request.skip === true ? '+skip' : ''}`;
+    let bytes = r.rendered.get(key);
+    if (bytes === undefined) {
+      bytes = textFile(this.#render(r, r.published, { playlistType: this.#options.playlistType, view: request.view ?? 'low-latency', skip: request.skip === true })).pieces[0]!;
+      r.rendered.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  /** Calls `listener` with a rendition's name each time its published timeline changes; returns the unsubscribe. */
+  subscribe(listener: LiveUpdateListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #byName(name: string): LiveRendition | undefined {
+    for (const r of this.#renditions.values()) if (r.name === name) return r;
+    return undefined;
+  }
+
+  #newSegmenter(): PresentationSegmenter {
+    const tracks = this.#tracks.map((t) => ({ id: t.id, kind: t.kind, timescale: t.timescale, partTargetSeconds: this.#renditions.get(t.id)?.partTargetSeconds }));
+    return new PresentationSegmenter({ tracks, segmentTargetSeconds: this.#options.segmentTargetSeconds, partTargetSeconds: this.#options.partTargetSeconds, firstSequence: this.#nextMsn });
+  }
+
+  /**
+   * Hands the changes to the store; once they are written, each rendition's published timeline
+   * catches up and the subscribers hear of it — so a released blocking request never names a file
+   * the store does not have yet.
+   */
+  #commit(changes: StoreChange[]): MaybePromise<void> {
+    if (changes.length === 0) return this.#queue.apply(changes);
+    const snapshot = [...this.#renditions.values()].filter((r) => r.published !== r.timeline).map((r) => [r, r.timeline] as const);
+    const publish = (): void => {
+      for (const [r, timeline] of snapshot) {
+        if (r.published === timeline) continue;
+        r.published = timeline;
+        r.rendered.clear();
+        for (const listener of this.#listeners) listener(r.name);
+      }
+    };
+    const result = this.#queue.apply(changes);
+    if (result === undefined) {
+      publish();
+      return undefined;
+    }
+    return result.then(publish);
+  }
+
   #rendition(track: Track, tracks: readonly Track[]): LiveRendition {
     const existing = this.#renditions.get(track.id);
     if (existing !== undefined) return existing;
+    const partTargetSeconds = this.#options.lowLatency ? fittedPartTarget(track, this.#options.partTargetSeconds) : undefined;
+    const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds);
     const rendition: LiveRendition = {
       track,
       name: renditionName(track, tracks),
-      timeline: createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn),
+      timeline,
       fragments: 0,
       discontinuityNext: this.#generation > 0,
       removed: false,
+      partTargetSeconds,
+      openParts: [],
+      published: timeline,
+      rendered: new Map(),
     };
     this.#renditions.set(track.id, rendition);
     return rendition;
@@ -188,48 +282,117 @@ export class HlsLivePackager {
 
   #publish(events: readonly SegmenterEvent[], changes: StoreChange[]): void {
     const published: LiveSegmentEvent[] = [];
-    for (const event of events) if (event.type === 'segment') this.#segment(event, changes, published);
-    if (published.length === 0) return;
-    this.#multivariantChange(changes);
+    const parts: LivePartEvent[] = [];
+    const touched = new Set<LiveRendition>();
+    for (const event of events) {
+      if (event.type === 'segment') this.#segment(event, changes, published, touched);
+      else if (this.#options.lowLatency) this.#part(event, changes, parts, touched);
+    }
+    for (const rendition of touched) this.#playlist(rendition, changes, published.some((e) => e.trackId === rendition.track.id));
+    if (published.length > 0) this.#multivariantChange(changes);
+    if (this.#onPart !== undefined) for (const e of parts) this.#onPart(e);
     if (this.#onSegment !== undefined) for (const e of published) this.#onSegment(e);
   }
 
-  #segment(s: SegmenterSegment, changes: StoreChange[], published: LiveSegmentEvent[]): void {
+  /** LL-HLS: a part is written as its own CMAF fragment, `<msn>.<index>.m4s`, and listed at once. */
+  #part(p: SegmenterPart, changes: StoreChange[], published: LivePartEvent[], touched: Set<LiveRendition>): void {
+    const rendition = this.#renditions.get(p.trackId);
+    if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `part of unknown track ${p.trackId}`, { trackId: p.trackId });
+    const f = fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples: p.samples, baseMediaDecodeTime: p.startDts, styp: p.index === 0 });
+    rendition.openParts.push({ msn: p.segmentSequence, fragment: f });
+    const durationSeconds = p.duration / rendition.track.timescale;
+    // A part of no duration (a lone sample settled at flush) goes into its segment but is not listed.
+    if (renderedSeconds(durationSeconds) <= 0 || rendition.partTargetSeconds === undefined) return;
+    const open = rendition.timeline.open;
+    const index = open?.msn === p.segmentSequence ? open.parts.length : 0;
+    const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index), durationSeconds, independent: p.independent, byteLength: f.byteLength };
+    const first = p.samples[0];
+    rendition.timeline = appendLivePart(rendition.timeline, part, {
+      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : ((first === undefined ? undefined : this.#arrivals.get(first)) ?? this.#lastNowMs),
+      discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
+      generation: this.#generation,
+    });
+    this.#counters.parts += 1;
+    changes.push({ type: 'put', path: `${rendition.name}/${part.uri}`, file: fragmentFile(f, mediaContentType(rendition.track)) });
+    touched.add(rendition);
+    published.push({ track: rendition.name, trackId: p.trackId, msn: part.msn, index: part.index, durationSeconds, byteLength: f.byteLength, independent: p.independent });
+  }
+
+  #segment(s: SegmenterSegment, changes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>): void {
     const rendition = this.#renditions.get(s.trackId);
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
     const samples = segmentSamples(s);
     const durationSeconds = s.duration / rendition.track.timescale;
+    const partFiles = rendition.openParts.filter((p) => p.msn === s.sequence).map((p) => p.fragment);
+    rendition.openParts = rendition.openParts.filter((p) => p.msn > s.sequence);
+    const listedParts = openPartsOf(rendition.timeline, s.sequence);
     if (samples.length === 0 || renderedSeconds(durationSeconds) <= 0) {
       this.#counters.emptySegments += 1;
+      // Its parts were listed: the open segment goes, and their files with it.
+      for (const part of listedParts ?? []) changes.push({ type: 'delete', path: `${rendition.name}/${part.uri}` });
+      if (listedParts !== undefined) rendition.timeline = { ...rendition.timeline, open: undefined };
+      touched.add(rendition);
       return;
     }
-    const f = fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples, baseMediaDecodeTime: s.startDts, styp: true });
+    // LL-HLS: the segment is its parts' fragments joined (CMAF: a segment of several fragments), sharing their bytes.
+    const file = this.#options.lowLatency && partFiles.length === s.parts.length ? joinedFragments(partFiles) : undefined;
+    const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples, baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
+    const parts = file === undefined ? undefined : listedParts;
+    if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += offTarget(parts, rendition.partTargetSeconds);
     const segment: LiveSegment = {
       msn: s.sequence,
       uri: `${s.sequence}.m4s`,
       durationSeconds,
-      byteLength: f.byteLength,
+      byteLength: file?.byteLength ?? f!.byteLength,
       programDateTimeMs: this.#arrivals.get(samples[0]!) ?? this.#lastNowMs,
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
+      ...(parts !== undefined ? { parts } : {}),
     };
     const update = appendLiveSegment(rendition.timeline, segment, this.#options);
     rendition.timeline = update.timeline;
     rendition.discontinuityNext = false;
     this.#nextMsn = Math.max(this.#nextMsn, s.sequence + 1);
     this.#counters.segments += 1;
-    changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: fragmentFile(f, mediaContentType(rendition.track)) });
-    this.#playlist(rendition, changes);
-    for (const old of update.expired) changes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` });
+    changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file === undefined ? fragmentFile(f!, mediaContentType(rendition.track)) : { ...file, contentType: mediaContentType(rendition.track) } });
+    touched.add(rendition);
+    // Deletes go after the playlist that stopped listing them (#publish writes it first).
+    for (const old of update.expired) {
+      changes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
+    }
     for (const generation of update.releasedGenerations) changes.push({ type: 'delete', path: `${rendition.name}/${initUri(generation)}` });
     const { msn, byteLength, programDateTimeMs, generation, discontinuity } = segment;
     published.push({ track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity });
   }
 
-  #playlist(rendition: LiveRendition, changes: StoreChange[]): void {
+  /**
+   * Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`).
+   * Deletes the same call decided are moved after it, so no playlist names a file already gone.
+   */
+  #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     if (rendition.timeline.segments.length === 0 && !rendition.timeline.ended) return;
-    const text = renderMediaPlaylist(liveMediaPlaylist(rendition.timeline, this.#options.playlistType));
-    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(text) });
+    const deletes = changes.filter((c) => c.type === 'delete' && c.path.startsWith(`${rendition.name}/`));
+    const kept = changes.filter((c) => !deletes.includes(c));
+    changes.length = 0;
+    changes.push(...kept);
+    const options: LiveViewOptions = { playlistType: this.#options.playlistType };
+    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, options)) });
+    if (this.#options.lowLatency && segmentsChanged) {
+      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, { ...options, view: 'plain' })) });
+    }
+    changes.push(...deletes);
+  }
+
+  #render(rendition: LiveRendition, timeline: LiveTimeline, options: LiveViewOptions): string {
+    const reports: RenditionReport[] = [];
+    if (options.view !== 'plain' && timeline.partTargetSeconds !== undefined && !timeline.ended) {
+      for (const other of this.#renditions.values()) {
+        if (other === rendition || other.removed) continue;
+        const report = renditionReport(`../${other.name}/index.m3u8`, other.timeline);
+        if (report !== undefined) reports.push(report);
+      }
+    }
+    return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient' });
   }
 
   /**
@@ -251,7 +414,28 @@ export class HlsLivePackager {
     if (text === this.#multivariant) return;
     this.#multivariant = text;
     changes.push({ type: 'put', path: 'index.m3u8', file: textFile(text) });
+    if (this.#options.lowLatency) changes.push({ type: 'put', path: 'plain.m3u8', file: textFile(text.replaceAll('/index.m3u8"', '/plain.m3u8"').replace(/\/index\.m3u8$/gm, '/plain.m3u8')) });
   }
+}
+
+/** The fragments of a segment's parts as one file: their pieces in order, nothing copied. */
+function joinedFragments(fragments: readonly Fragment[]): { pieces: Uint8Array[]; byteLength: number } {
+  const pieces: Uint8Array[] = [];
+  let byteLength = 0;
+  for (const f of fragments) {
+    pieces.push(...fragmentPieces(f));
+    byteLength += f.byteLength;
+  }
+  return { pieces, byteLength };
+}
+
+/** Parts of a finished segment outside 4.4.4.9's duration bounds (see LivePackagerCounters.partsOffTarget). */
+function offTarget(parts: readonly LivePart[], targetSeconds: number): number {
+  const target = renderedSeconds(targetSeconds);
+  return parts.filter((p, i) => {
+    const d = renderedSeconds(p.durationSeconds);
+    return d > target || (!p.independent && i < parts.length - 1 && d * 100 < target * 85);
+  }).length;
 }
 
 function checkNow(nowMs: number): void {

@@ -4,6 +4,12 @@ import type { Track } from '../media/index.js';
 import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
 import type { LiveTimeline } from './live-timeline.js';
 
+/** A published LL-HLS part's fragment, kept until its segment closes (the segment is the parts joined). */
+export interface OpenPartFile {
+  readonly msn: number;
+  readonly fragment: Fragment;
+}
+
 /** One track's output: its folder name, its timeline, and counters that outlive a generation. */
 export interface LiveRendition {
   track: Track;
@@ -16,6 +22,14 @@ export interface LiveRendition {
   discontinuityNext: boolean;
   /** The track is no longer published: its playlist has ended. */
   removed: boolean;
+  /** LL-HLS: the announced PART-TARGET, fixed at the rendition's first generation; undefined without LL-HLS. */
+  readonly partTargetSeconds: number | undefined;
+  /** LL-HLS: the fragments of the open segment's parts, in order. */
+  openParts: OpenPartFile[];
+  /** The timeline as of the last store write that finished: what HTTP may describe (its files exist). */
+  published: LiveTimeline;
+  /** Playlists rendered from `published`, by view, until it changes. */
+  rendered: Map<string, Uint8Array>;
 }
 
 export function renditionName(track: Track, tracks: readonly Track[]): string {

@@ -25,6 +25,31 @@ export interface LiveSegment {
   readonly discontinuity: boolean;
   /** Init segment generation: its EXT-X-MAP is `init-<generation>.mp4`. */
   readonly generation: number;
+  /** LL-HLS: the parts it was published as, in order (their durations add up to durationSeconds). */
+  readonly parts?: readonly LivePart[];
+}
+
+/** One LL-HLS Partial Segment (4.4.4.9) of a live rendition. */
+export interface LivePart {
+  /** Media sequence number of its Parent Segment. */
+  readonly msn: number;
+  /** Position in the Parent Segment, from 0. */
+  readonly index: number;
+  /** `<msn>.<index>.m4s`. */
+  readonly uri: string;
+  readonly durationSeconds: number;
+  /** Starts with an independent frame (INDEPENDENT=YES). */
+  readonly independent: boolean;
+  readonly byteLength: number;
+}
+
+/** The Parent Segment being written: the tags it will have and its parts so far. */
+export interface OpenLiveSegment {
+  readonly msn: number;
+  readonly programDateTimeMs: number;
+  readonly discontinuity: boolean;
+  readonly generation: number;
+  readonly parts: readonly LivePart[];
 }
 
 export interface LiveTimeline {
@@ -42,6 +67,10 @@ export interface LiveTimeline {
   /** Number the next segment must exceed the last one by; EXT-X-MEDIA-SEQUENCE of an empty playlist. */
   readonly nextMsn: number;
   readonly ended: boolean;
+  /** LL-HLS PART-TARGET (4.4.3.7), fixed for the rendition's life; undefined: no parts. */
+  readonly partTargetSeconds: number | undefined;
+  /** LL-HLS: the segment whose parts are being published, until appendLiveSegment lists it. */
+  readonly open: OpenLiveSegment | undefined;
 }
 
 /** What the window policy reads from the options. */
@@ -59,8 +88,19 @@ export interface LiveTimelineUpdate {
   readonly releasedGenerations: readonly number[];
 }
 
-export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0): LiveTimeline {
-  return { segments: [], retired: [], discontinuitySequence: 0, targetDurationSeconds, targetDurationRaises: 0, peakBitsPerSecond: 0, nextMsn: firstMsn, ended: false };
+export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, partTargetSeconds?: number): LiveTimeline {
+  return {
+    segments: [],
+    retired: [],
+    discontinuitySequence: 0,
+    targetDurationSeconds,
+    targetDurationRaises: 0,
+    peakBitsPerSecond: 0,
+    nextMsn: firstMsn,
+    ended: false,
+    partTargetSeconds,
+    open: undefined,
+  };
 }
 
 export function initUri(generation: number): string {
@@ -110,6 +150,8 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
     peakBitsPerSecond: Math.max(timeline.peakBitsPerSecond, peakBitrate(segments, targetDurationSeconds)),
     nextMsn: segment.msn + 1,
     ended: timeline.ended,
+    partTargetSeconds: timeline.partTargetSeconds,
+    open: timeline.open !== undefined && timeline.open.msn > segment.msn ? timeline.open : undefined,
   };
   return { timeline: next, expired, releasedGenerations: released(expired, [...segments, ...retired]) };
 }
@@ -137,7 +179,7 @@ function released(expired: readonly LiveSegment[], remaining: readonly LiveSegme
 
 /** The publisher left: no segment follows (4.4.3.4 EXT-X-ENDLIST). */
 export function endLiveTimeline(timeline: LiveTimeline): LiveTimeline {
-  return timeline.ended ? timeline : { ...timeline, ended: true };
+  return timeline.ended ? timeline : { ...timeline, ended: true, open: undefined };
 }
 
 /** The same stream was published again: the playlist goes on (after a discontinuity). */

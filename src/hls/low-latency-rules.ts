@@ -14,9 +14,9 @@ function units(seconds: number): number {
   return Math.round(renderedSeconds(seconds) * UNITS_PER_SECOND);
 }
 
-export function checkLowLatency(playlist: MediaPlaylist, targetDurationSeconds: number): void {
+export function checkLowLatency(playlist: MediaPlaylist, targetDurationSeconds: number, partDurations: 'strict' | 'lenient' = 'strict'): void {
   checkPartTarget(playlist);
-  checkPartDurations(playlist);
+  checkPartDurations(playlist, partDurations === 'strict');
   checkServerControl(playlist, targetDurationSeconds);
   checkSkip(playlist);
   checkPreloadHints(playlist);
@@ -47,19 +47,20 @@ function checkPartTarget(playlist: MediaPlaylist): void {
  * followed by a Partial Segment with a GAP=YES attribute, and the final Partial Segment of any
  * Parent Segment." The open segment has no final part yet: its parent is not finished.
  */
-function checkPartDurations(playlist: MediaPlaylist): void {
+function checkPartDurations(playlist: MediaPlaylist, strict: boolean): void {
   if (playlist.partTargetSeconds === undefined) return;
   const targetUnits = units(playlist.partTargetSeconds);
-  playlist.segments.forEach((segment, i) => checkParts(`segments[${i}].parts`, segment.parts ?? [], targetUnits, true));
-  if (playlist.openSegment !== undefined) checkParts('openSegment.parts', playlist.openSegment.parts, targetUnits, false);
+  playlist.segments.forEach((segment, i) => checkParts(`segments[${i}].parts`, segment.parts ?? [], targetUnits, true, strict));
+  if (playlist.openSegment !== undefined) checkParts('openSegment.parts', playlist.openSegment.parts, targetUnits, false, strict);
 }
 
-function checkParts(field: string, parts: readonly PartialSegment[], targetUnits: number, parentComplete: boolean): void {
+function checkParts(field: string, parts: readonly PartialSegment[], targetUnits: number, parentComplete: boolean, strict: boolean): void {
   parts.forEach((part, i) => {
     const partField = `${field}[${i}].durationSeconds`;
     decimalSeconds(partField, part.durationSeconds);
     const partUnits = units(part.durationSeconds);
     if (partUnits <= 0) throw invalid(partField, `must be > 0, got ${part.durationSeconds}`);
+    if (!strict) return;
     if (partUnits > targetUnits) throw invalid(partField, `${decimalSeconds(partField, part.durationSeconds)} s is above the part target (RFC 8216bis 4.4.4.9)`);
     const exempt = part.independent === true || part.gap === true || parts[i + 1]?.gap === true || (parentComplete && i === parts.length - 1);
     if (!exempt && partUnits * 100 < targetUnits * 85) {

@@ -13,7 +13,7 @@ import {
   skipTag,
   uriLine,
 } from './media-tags.js';
-import { validateMediaPlaylist, type ResolvedMediaPlaylist } from './validate-media.js';
+import { validateMediaPlaylist, type RenderMediaOptions, type ResolvedMediaPlaylist } from './validate-media.js';
 
 /**
  * renderMediaPlaylist: a Media Playlist model to its text (RFC 8216bis 4.4.3-4.4.5). Pure: the
@@ -32,8 +32,8 @@ import { validateMediaPlaylist, type ResolvedMediaPlaylist } from './validate-me
  *
  * Lines end in LF only, and the text ends with one.
  */
-export function renderMediaPlaylist(playlist: MediaPlaylist): string {
-  const resolved = validateMediaPlaylist(playlist);
+export function renderMediaPlaylist(playlist: MediaPlaylist, options: RenderMediaOptions = {}): string {
+  const resolved = validateMediaPlaylist(playlist, options);
   const lines = headerLines(playlist, resolved);
   let currentMap: InitSection | undefined;
   playlist.segments.forEach((segment, i) => {

@@ -20,7 +20,17 @@ export interface ResolvedMediaPlaylist {
   readonly utcOffsetMinutes: number;
 }
 
-export function validateMediaPlaylist(playlist: MediaPlaylist): ResolvedMediaPlaylist {
+export interface RenderMediaOptions {
+  /**
+   * `'strict'` (default): every part lasts at most PART-TARGET and, unless exempt, at least 85 % of
+   * it (4.4.4.9). `'lenient'`: parts only need a positive duration — for a live packager, whose
+   * parts are cut from whatever timestamps the encoder sends (a variable frame rate, a dropped
+   * frame) and which must keep publishing; it counts the parts off the target instead.
+   */
+  readonly partDurations?: 'strict' | 'lenient';
+}
+
+export function validateMediaPlaylist(playlist: MediaPlaylist, options: RenderMediaOptions = {}): ResolvedMediaPlaylist {
   if (playlist === null || typeof playlist !== 'object' || !Array.isArray(playlist.segments)) {
     throw invalid('segments', 'a media playlist needs a segments array');
   }
@@ -34,7 +44,7 @@ export function validateMediaPlaylist(playlist: MediaPlaylist): ResolvedMediaPla
   if (playlist.playlistType !== undefined) enumeratedString('playlistType', playlist.playlistType, ['VOD', 'EVENT']);
   const utcOffsetMinutes = playlist.programDateTimeUtcOffsetMinutes ?? 0;
   checkUtcOffset('programDateTimeUtcOffsetMinutes', utcOffsetMinutes);
-  checkLowLatency(playlist, targetDurationSeconds);
+  checkLowLatency(playlist, targetDurationSeconds, options.partDurations ?? 'strict');
   checkSequenceRange(playlist, mediaSequence);
   checkEverySegmentHasInit(playlist);
   return { version, targetDurationSeconds, mediaSequence, utcOffsetMinutes };

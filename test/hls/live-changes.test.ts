@@ -26,7 +26,7 @@ function slowStore(fail?: (path: string) => boolean): SegmentStore & { log: stri
 }
 
 describe('store changes', () => {
-  it('an asynchronous store receives the same calls in the same order as a synchronous one', async () => {
+  it.each([false, true])('an asynchronous store receives the same calls in the same order as a synchronous one (lowLatency %s)', async (lowLatency) => {
     const sync = new MemoryStore();
     const syncLog: string[] = [];
     const recording: SegmentStore = {
@@ -37,7 +37,7 @@ describe('store changes', () => {
     };
     const slow = slowStore();
     for (const store of [recording, slow]) {
-      const p = new HlsLivePackager(store, { keepAfterWindowSegments: 1 });
+      const p = new HlsLivePackager(store, { keepAfterWindowSegments: 1, lowLatency });
       void p.setTracks([videoTrack()], T0);
       videoFrames(0, 9 * 60 + 1).forEach((s, i) => void p.pushSample(s, arrival(i)));
       await p.idle();
@@ -46,7 +46,10 @@ describe('store changes', () => {
     expect(syncLog).toContain('delete video/1.m4s');
     // A segment is put before the playlist listing it; a deletion follows the playlist that dropped it.
     expect(syncLog.indexOf('put video/8.m4s')).toBeLessThan(syncLog.lastIndexOf('put video/index.m3u8'));
-    expect(syncLog.indexOf('delete video/1.m4s')).toBe(syncLog.indexOf('put video/8.m4s') + 2);
+    const afterPlaylist = syncLog.indexOf('put video/index.m3u8', syncLog.indexOf('put video/8.m4s'));
+    // plain.m3u8 follows index.m3u8 with LL-HLS; then the deletes (segment 1 and, with LL-HLS, its parts).
+    expect(syncLog.indexOf('delete video/1.m4s')).toBe(afterPlaylist + (lowLatency ? 2 : 1));
+    if (lowLatency) expect(syncLog.filter((l) => l.startsWith('delete video/1.'))).toEqual(['delete video/1.m4s', ...Array.from({ length: 10 }, (_, i) => `delete video/1.${i}.m4s`)]);
   });
 
   it('a failed write rejects its own call, or goes to onWriteError; later writes go on', async () => {

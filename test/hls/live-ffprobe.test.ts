@@ -113,9 +113,9 @@ describe.skipIf(ffprobe === undefined || ffmpeg === undefined)('live output read
 });
 
 describe('live memory bound', () => {
-  it('after 60 s of pushes the store holds window + keep segments per track, and nothing else grows', async () => {
+  it('after 60 s of pushes the store holds window + keep segments per track, and nothing else grows (plain HLS)', async () => {
     const store = new MemoryStore();
-    const packager = await feed(store, 60);
+    const packager = await feed(store, 60, { lowLatency: false });
     expect(packager.counters.segments).toBeGreaterThan(2 * 28);
     for (const track of ['video', 'audio']) {
       const segments = store.list(`${track}/`).filter((p) => p.endsWith('.m4s'));
@@ -127,9 +127,30 @@ describe('live memory bound', () => {
     expect(store.counters.bytes).toBe(sum);
   });
 
+  it('LL-HLS: the same bound; part files only of stored segments and the open one, deleted with their segment', async () => {
+    const store = new MemoryStore();
+    const packager = await feed(store, 60);
+    expect(packager.counters.parts).toBeGreaterThan(2 * 28 * 9);
+    // Only where the 10 s fixture loops (a timestamp jump the encoder never made): one part per join.
+    expect(packager.counters.partsOffTarget).toBeLessThanOrEqual(5);
+    for (const track of ['video', 'audio']) {
+      const files = store.list(`${track}/`).map((p) => p.slice(track.length + 1));
+      const segments = files.filter((f) => /^\d+\.m4s$/.test(f)).map((f) => Number(f.split('.')[0]));
+      expect(segments, track).toHaveLength(6 + 7);
+      const open = Math.max(...segments) + 1;
+      const parts = files.filter((f) => /^\d+\.\d+\.m4s$/.test(f)).map((f) => Number(f.split('.')[0]));
+      expect(parts.every((msn) => segments.includes(msn) || msn === open), track).toBe(true);
+      expect(files.filter((f) => !f.endsWith('.m4s'))).toEqual(['index.m3u8', 'init-0.mp4', 'plain.m3u8']);
+      // A segment is its parts joined: the same bytes, shared, not copied.
+      const msn = segments[segments.length - 1]!;
+      const joined = Buffer.concat(files.filter((f) => f.startsWith(`${msn}.`) && f !== `${msn}.m4s`).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).flatMap((f) => store.get(`${track}/${f}`)!.pieces));
+      expect(joined.equals(Buffer.concat(store.get(`${track}/${msn}.m4s`)!.pieces))).toBe(true);
+    }
+  });
+
   it('with keepAfterWindowSegments 0 only the listed segments stay', async () => {
     const store = new MemoryStore();
     await feed(store, 40, { keepAfterWindowSegments: 0 });
-    expect(store.list('video/').filter((p) => p.endsWith('.m4s'))).toHaveLength(6);
+    expect(store.list('video/').filter((p) => /^video\/\d+\.m4s$/.test(p))).toHaveLength(6);
   });
 });

@@ -7,7 +7,7 @@ import { arrival, audioTrack, T0, text, videoFrames, videoTrack } from './live-h
 function packager(options: LivePackagerOptions = {}): { store: MemoryStore; p: HlsLivePackager; events: LiveSegmentEvent[] } {
   const store = new MemoryStore();
   const events: LiveSegmentEvent[] = [];
-  const p = new HlsLivePackager(store, { ...options, onSegment: (e) => events.push(e) });
+  const p = new HlsLivePackager(store, { lowLatency: false, ...options, onSegment: (e) => events.push(e) });
   return { store, p, events };
 }
 
