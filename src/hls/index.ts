@@ -28,11 +28,24 @@ export type { AudioRenditionSource, MeasuredBitrate, MultivariantSource, VideoVa
 export { HlsVodPackager } from './vod-packager.js';
 export type { VodPackagerOptions, PackagedFile } from './vod-packager.js';
 export { HlsLivePackager } from './live-packager.js';
-export type { LivePackagerCounters } from './live-packager.js';
+export type { LivePackagerCounters, LivePlaylistRequest, LiveUpdateListener } from './live-packager.js';
 export type { LiveRendition } from './live-rendition.js';
-export { resolveLiveOptions, DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS } from './live-options.js';
-export type { LivePackagerOptions, LiveSegmentEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
+export { resolveLiveOptions, DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS, DEFAULT_LL_PART_TARGET_SECONDS, MIN_PART_TARGET_SECONDS } from './live-options.js';
+export type { LivePackagerOptions, LiveSegmentEvent, LivePartEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
+export {
+  appendLivePart,
+  blockingReloadState,
+  liveEdge,
+  liveLowLatencyPlaylist,
+  lowLatencyServerControl,
+  parsePartUri,
+  partState,
+  partUri,
+  renditionReport,
+} from './live-low-latency.js';
+export type { BlockingRequest, LiveEdge, LiveViewOptions, OpenSegmentTags } from './live-low-latency.js';
+export { fittedPartTarget } from './part-target.js';
 export { createLiveTimeline, appendLiveSegment, endLiveTimeline, reopenLiveTimeline, liveMediaPlaylist, initUri } from './live-timeline.js';
-export type { LiveSegment, LiveTimeline, LiveWindowPolicy, LiveTimelineUpdate } from './live-timeline.js';
+export type { LivePart, LiveSegment, LiveTimeline, LiveWindowPolicy, LiveTimelineUpdate, OpenLiveSegment } from './live-timeline.js';
 export { applyChanges, ChangeQueue } from './live-changes.js';
 export type { StoreChange } from './live-changes.js';

@@ -7,10 +7,13 @@ import type { SegmentStore } from '../store/index.js';
 export interface MediaServerOptions {
   /** RTMP ingest; `port` defaults to 1935, `host` to '0.0.0.0'. */
   rtmp?: RtmpServerOptions;
-  /** HTTP delivery. Default port 8080 on '0.0.0.0'; port 0 picks a free one. */
-  http?: { port?: number; host?: string };
-  /** Live HLS packaging: segment target (2 s), window (6 segments), … */
-  hls?: Omit<LivePackagerOptions, 'onSegment'>;
+  /**
+   * HTTP delivery. Default port 8080 on '0.0.0.0'; port 0 picks a free one. With `tls` (PEM
+   * certificate chain and private key) it is HTTPS with HTTP/2, HTTP/1.1 still accepted.
+   */
+  http?: { port?: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer } };
+  /** Live HLS packaging: LL-HLS on (default) or off, segment target (2 s), part target (0.2 s), window (6 segments), … */
+  hls?: Omit<LivePackagerOptions, 'onSegment' | 'onPart' | 'onWriteError'>;
   /** Stream registry: takeover policy, reader and GOP cache bounds. */
   hub?: HubOptions;
   /** Where segments and playlists live. Default: a MemoryStore. */

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { HlsLivePackager, type LiveSegmentEvent } from '../hls/index.js';
-import { registerDelivery, summarizeStreams } from '../http/index.js';
+import { HlsLivePackager, type LivePartEvent, type LiveSegmentEvent } from '../hls/index.js';
+import { LiveDelivery, registerDelivery, summarizeStreams } from '../http/index.js';
 import { Hub, type LiveStream, type Publisher, type Reader } from '../hub/index.js';
 import type { Track } from '../media/index.js';
 import { RtmpServer, type PublishRequest, type ServerSession } from '../rtmp/index.js';
@@ -17,6 +17,8 @@ export interface MediaServerEvents {
   unpublish: [stream: { app: string; streamKey: string }];
   /** A segment was published to the store (every rendition). */
   segment: [stream: { app: string; streamKey: string }, segment: LiveSegmentEvent];
+  /** LL-HLS: a part was published to the store (every rendition); blocking requests for it are released right after. */
+  part: [stream: { app: string; streamKey: string }, part: LivePartEvent];
   /** Packaging of one stream failed (a store write, or media the packager refused); the server goes on. */
   streamError: [stream: { app: string; streamKey: string }, error: unknown];
 }
@@ -50,6 +52,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly http: FastifyInstance;
   readonly store: SegmentStore;
   readonly settings: ResolvedMediaServerOptions;
+  /** LL-HLS blocking playlist reloads and preload-hinted part requests, parked until they can be answered. */
+  readonly liveDelivery: LiveDelivery;
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
   private readonly ingests = new Map<string, Ingest>();
@@ -63,8 +67,17 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.store = options.store ?? new MemoryStore();
     this.hub = new Hub(options.hub);
     this.rtmp = new RtmpServer(options.rtmp);
-    this.http = Fastify();
-    registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now()) });
+    this.http = createHttpServer(options);
+    this.liveDelivery = new LiveDelivery();
+    registerDelivery(this.http, {
+      store: this.store,
+      streams: () => summarizeStreams(this.hub, this.now()),
+      live: (app, key) => {
+        const stream = this.hub.stream(app, key);
+        return stream === undefined ? undefined : this.packaging.get(stream)?.packager;
+      },
+      liveDelivery: this.liveDelivery,
+    });
     this.hub.on('streamStart', ({ stream }) => this.onStreamStart(stream));
     this.rtmp.on('publish', (request) => this.onPublish(request));
     this.rtmp.on('session', (session) => this.wireSession(session));
@@ -92,6 +105,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       clearTimeout(p.endTimer);
       if (!p.ended && p.generation !== undefined) await p.packager.end(this.now());
     }
+    // Parked blocking requests hold their connections open: answer them before closing HTTP.
+    this.liveDelivery.close();
     await this.http.close();
   }
 
@@ -138,11 +153,14 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private onStreamStart(stream: LiveStream): void {
     let p = this.packaging.get(stream);
     if (p === undefined) {
+      const name = { app: stream.app, streamKey: stream.streamKey };
       const packager = new HlsLivePackager(prefixedStore(this.store, `${stream.app}/${stream.streamKey}`), {
         ...this.options.hls,
-        onSegment: (segment) => this.emit('segment', { app: stream.app, streamKey: stream.streamKey }, segment),
-        onWriteError: (error) => this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error),
+        onSegment: (segment) => this.emit('segment', name, segment),
+        onPart: (part) => this.emit('part', name, part),
+        onWriteError: (error) => this.emit('streamError', name, error),
       });
+      packager.subscribe((rendition) => this.liveDelivery.changed(`${stream.app}/${stream.streamKey}`, rendition, packager));
       p = { packager, generation: undefined, endTimer: undefined, reader: undefined, ended: false };
       this.packaging.set(stream, p);
     }
@@ -214,6 +232,17 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 /** `createMediaServer(options)`: the `tidecast` package's entry point. */
 export function createMediaServer(options: MediaServerOptions = {}): MediaServer {
   return new MediaServer(options);
+}
+
+/**
+ * Fastify over HTTP/1.1, or with `http.tls` HTTPS with HTTP/2 (and HTTP/1.1 for clients that do not
+ * negotiate h2 by ALPN): LL-HLS clients issue a blocking playlist request and part requests at
+ * once, which HTTP/2 multiplexes on one connection.
+ */
+function createHttpServer(options: MediaServerOptions): FastifyInstance {
+  const tls = options.http?.tls;
+  if (tls === undefined) return Fastify();
+  return Fastify({ http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key } }) as unknown as FastifyInstance;
 }
 
 function ingestId(session: ServerSession, messageStreamId: number): string {

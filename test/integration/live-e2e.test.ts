@@ -37,7 +37,8 @@ const FRAME_MS = 1000 / 30;
 /** Budget of the GOP cache: play() resolved → first keyframe on the wire. */
 const GOP_FIRST_FRAME_BUDGET_MS = 500;
 
-describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('live server end to end: ffmpeg publishes, HLS and RTMP play', () => {
+// Both ways the server can package: LL-HLS (the default) and plain HLS (`hls.lowLatency: false`).
+describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatency: true }, { lowLatency: false }])('live server end to end (lowLatency $lowLatency): ffmpeg publishes, HLS and RTMP play', ({ lowLatency }) => {
   let live: LiveServer;
   let publisher: FfmpegRun;
   let hlsProbe: Promise<LivePacket[]>;
@@ -46,7 +47,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('live server end 
   const sessionErrors: string[] = [];
 
   beforeAll(async () => {
-    live = await startLiveServer({ endGraceMs: END_GRACE_MS, hls: { segmentTargetSeconds: 2, windowSegments: 10 } });
+    live = await startLiveServer({ endGraceMs: END_GRACE_MS, hls: { segmentTargetSeconds: 2, windowSegments: 10, lowLatency } });
     live.server.on('segment', (_s, e) => segments.push(e));
     live.server.rtmp.on('sessionError', (_s, e) => sessionErrors.push(`${e.code}: ${e.message}`));
     publisher = await live.publish('e2e', { seconds: PUBLISH_SECONDS });
@@ -72,8 +73,13 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('live server end 
     expect(text).toContain('video/index.m3u8');
     expect(text).toContain('TYPE=AUDIO');
 
-    const media = readMediaPlaylist((await getText(live.httpUrl('live/e2e/video/index.m3u8')))!);
+    const mediaText = (await getText(live.httpUrl('live/e2e/video/index.m3u8')))!;
+    const media = readMediaPlaylist(mediaText);
     expect(media.ended).toBe(false);
+    // LL-HLS tags only when it is on; plain.m3u8 (the same stream without them) only with LL-HLS.
+    expect(mediaText.includes('#EXT-X-PART-INF:PART-TARGET=0.201\n')).toBe(lowLatency);
+    expect(mediaText.includes('#EXT-X-PART:')).toBe(lowLatency);
+    expect((await fetch(live.httpUrl('live/e2e/video/plain.m3u8'))).status).toBe(lowLatency ? 200 : 404);
     const first = media.segments[0]!.uri;
     const segment = await fetch(live.httpUrl(`live/e2e/video/${first}`));
     expect(segment.status).toBe(200);

@@ -1,0 +1,214 @@
+import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LivePlaylistRequest, type LiveTimeline } from '../hls/index.js';
+import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
+
+/**
+ * LL-HLS delivery (RFC 8216bis 6.2.5 Delivery Directives, 6.2.6 preload hints): what the HTTP
+ * layer needs from a live stream, and the decisions made on it. A blocking playlist request whose
+ * segment or part is not there yet is parked on the rendition and answered the moment the packager
+ * reports the timeline changed; so is a request for the hinted part. The answer itself is rendered
+ * once per change and shared by every request released with it.
+ */
+
+/** A live stream's packaging as delivery sees it (HlsLivePackager implements it). */
+export interface LiveSource {
+  /** The published timeline of a rendition folder ('video', 'audio'); undefined if there is none. */
+  timeline(rendition: string): LiveTimeline | undefined;
+  /** The rendition's media playlist as of now; undefined until it has one. */
+  playlist(rendition: string, request?: LivePlaylistRequest): Uint8Array | undefined;
+}
+
+/** Finds the live source of `/<app>/<key>/`. */
+export type LiveLookup = (app: string, key: string) => LiveSource | undefined;
+
+/** What to send back. */
+export interface LiveResponse {
+  readonly status: 200 | 400 | 404 | 503;
+  readonly body?: Uint8Array;
+  /** 200: a playlist, or a part's file to read from the store. */
+  readonly kind?: 'playlist' | 'part';
+  readonly cacheControl: string;
+}
+
+/** The Delivery Directives of a playlist request; `error` when they are malformed (400). */
+export interface Directives {
+  readonly blocking?: BlockingRequest;
+  readonly skip: boolean;
+  readonly error?: string;
+}
+
+const DECIMAL_INTEGER = /^(0|[1-9]\d{0,15})$/;
+
+/**
+ * 6.2.5: `_HLS_msn=<M>` (with `_HLS_part=<N>`: blocking reload), `_HLS_skip=YES|v2` (delta update).
+ * `_HLS_part` without `_HLS_msn` is a Bad Request (6.2.5.2); other query parameters are ignored
+ * (players add cache busters).
+ */
+export function parseDirectives(query: Readonly<Record<string, unknown>>): Directives {
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+  };
+  const msn = one('_HLS_msn');
+  const part = one('_HLS_part');
+  const skip = one('_HLS_skip');
+  if (skip !== undefined && skip !== 'YES' && skip !== 'v2') return { skip: false, error: '_HLS_skip must be YES or v2' };
+  if (part !== undefined && msn === undefined) return { skip: false, error: '_HLS_part needs _HLS_msn' };
+  if (msn === undefined) return { skip: skip !== undefined };
+  if (!DECIMAL_INTEGER.test(msn) || (part !== undefined && !DECIMAL_INTEGER.test(part))) return { skip: false, error: '_HLS_msn and _HLS_part must be decimal integers' };
+  const blocking = { msn: Number(msn), ...(part === undefined ? {} : { part: Number(part) }) };
+  if (!Number.isSafeInteger(blocking.msn)) return { skip: false, error: '_HLS_msn is out of range' };
+  return { blocking, skip: skip !== undefined };
+}
+
+/** Whether the query names any Delivery Directive, so the store's copy of the playlist will not do. */
+export function hasDirectives(query: Readonly<Record<string, unknown>>): boolean {
+  return query['_HLS_msn'] !== undefined || query['_HLS_part'] !== undefined || query['_HLS_skip'] !== undefined;
+}
+
+export interface LiveDeliveryOptions {
+  /** Injected in tests; default performance.now and setTimeout. */
+  clock?: ParkingClock;
+}
+
+interface Waiter {
+  readonly source: LiveSource;
+  readonly rendition: string;
+  readonly kind: 'playlist' | 'part';
+  readonly msn: number;
+  readonly part: number | undefined;
+  readonly skip: boolean;
+  readonly respond: (response: LiveResponse) => void;
+}
+
+const NO_STORE = 'no-store';
+
+export class LiveDelivery {
+  readonly #parked: ParkedRequests<Waiter>;
+  /** Requests released so far, and expired with 503. */
+  readonly counters = { released: 0, expired: 0, tooFar: 0 };
+
+  constructor(options: LiveDeliveryOptions = {}) {
+    this.#parked = new ParkedRequests<Waiter>(options.clock ?? systemParkingClock, (w) => {
+      this.counters.expired += 1;
+      w.respond({ status: 503, cacheControl: NO_STORE });
+    });
+  }
+
+  /** Requests parked now. */
+  get parked(): number {
+    return this.#parked.size;
+  }
+
+  /**
+   * A media playlist request with Delivery Directives. `respond` is called once: now (ready, 400,
+   * or a plain answer when the stream has no LL-HLS) or later (released, or 503 after three target
+   * durations). Returns a cancel for a client that goes away first.
+   */
+  playlist(source: LiveSource, group: string, rendition: string, directives: Directives, respond: (response: LiveResponse) => void): () => void {
+    const timeline = source.timeline(rendition);
+    if (timeline === undefined) {
+      respond({ status: 404, cacheControl: NO_STORE });
+      return noop;
+    }
+    if (directives.error !== undefined) {
+      respond({ status: 400, cacheControl: NO_STORE });
+      return noop;
+    }
+    const blocking = directives.blocking;
+    // A server without LL-HLS ignores directives it did not advertise (6.2.5).
+    const lowLatency = timeline.partTargetSeconds !== undefined;
+    if (blocking === undefined || !lowLatency) {
+      respond(this.#playlistResponse(source, rendition, lowLatency && directives.skip, false));
+      return noop;
+    }
+    const state = blockingReloadState(timeline, blocking);
+    if (state === 'too-far') {
+      this.counters.tooFar += 1;
+      respond({ status: 400, cacheControl: NO_STORE });
+      return noop;
+    }
+    if (state === 'ready') {
+      respond(this.#playlistResponse(source, rendition, directives.skip, true));
+      return noop;
+    }
+    const waiter: Waiter = { source, rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond };
+    return this.#parked.park(`${group}\n${rendition}`, waiter, 3 * timeline.targetDurationSeconds * 1000);
+  }
+
+  /**
+   * A request for a part file the store does not have: held when it is the hinted part (or one
+   * just past it), answered with `kind: 'part'` once it is listed — the caller reads the store
+   * then — else 404. Undefined when `file` is not a part name (the caller answers 404 itself).
+   */
+  part(source: LiveSource, group: string, rendition: string, file: string, respond: (response: LiveResponse) => void): (() => void) | undefined {
+    const name = parsePartUri(file);
+    if (name === undefined) return undefined;
+    const timeline = source.timeline(rendition);
+    const state = timeline === undefined ? 'never' : partState(timeline, name.msn, name.index);
+    if (state === 'listed') {
+      respond({ status: 200, kind: 'part', cacheControl: partCacheControl(timeline!) });
+      return noop;
+    }
+    if (state === 'never') {
+      respond({ status: 404, cacheControl: NO_STORE });
+      return noop;
+    }
+    const waiter: Waiter = { source, rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond };
+    return this.#parked.park(`${group}\n${rendition}`, waiter, 3 * timeline!.targetDurationSeconds * 1000);
+  }
+
+  /** The packager published a change of `rendition`: answer every request it satisfies. */
+  changed(group: string, rendition: string, source: LiveSource): void {
+    const timeline = source.timeline(rendition);
+    if (timeline === undefined) return;
+    const released = this.#parked.release(`${group}\n${rendition}`, (w) =>
+      w.kind === 'playlist' ? blockingReloadState(timeline, { msn: w.msn, ...(w.part === undefined ? {} : { part: w.part }) }) === 'ready' : partState(timeline, w.msn, w.part!) !== 'pending',
+    );
+    if (released.length === 0) return;
+    this.counters.released += released.length;
+    // One rendering per variant for everyone released together.
+    const answers = new Map<string, LiveResponse>();
+    for (const w of released) {
+      if (w.kind === 'part') {
+        const state = partState(timeline, w.msn, w.part!);
+        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline) } : { status: 404, cacheControl: NO_STORE });
+        continue;
+      }
+      const key = w.skip ? 'skip' : 'full';
+      let answer = answers.get(key);
+      if (answer === undefined) answers.set(key, (answer = this.#playlistResponse(w.source, w.rendition, w.skip, true)));
+      w.respond(answer);
+    }
+  }
+
+  /** Answers every parked request with 503 (the server is closing). */
+  close(): void {
+    for (const w of this.#parked.drain()) w.respond({ status: 503, cacheControl: NO_STORE });
+  }
+
+  #playlistResponse(source: LiveSource, rendition: string, skip: boolean, blocking: boolean): LiveResponse {
+    const body = source.playlist(rendition, { skip });
+    const timeline = source.timeline(rendition);
+    if (body === undefined || timeline === undefined) return { status: 404, cacheControl: NO_STORE };
+    return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingCacheControl(timeline) : PLAYLIST_NO_CACHE };
+  }
+}
+
+function noop(): void {}
+
+const PLAYLIST_NO_CACHE = 'no-cache';
+
+/**
+ * A blocking reload's answer is keyed by its full URL (`_HLS_msn`/`_HLS_part` name the edge it
+ * waited for), so a CDN may hand it to every viewer asking the same while it is fresh: a few part
+ * durations — long enough to collapse a burst of viewers onto one origin request, short enough
+ * that a late viewer's answer still has the edge near (Apple's LL-HLS CDN guidance).
+ */
+export function blockingCacheControl(timeline: LiveTimeline): string {
+  return `public, max-age=${Math.max(1, Math.ceil(timeline.targetDurationSeconds))}`;
+}
+
+/** Parts never change under their name, but are only of use near the live edge: cached a window's worth at most. */
+export function partCacheControl(timeline: LiveTimeline): string {
+  return `public, max-age=${Math.max(1, Math.ceil(3 * timeline.targetDurationSeconds))}`;
+}
