@@ -19,6 +19,20 @@ export interface ServerConfig {
   windowSegments: number;
   /** Time after a publisher leaves before its playlists end, in ms. Default 10 000. */
   endGraceMs: number;
+  /** LL-HLS (parts, blocking reloads, delta updates, preload hints) on or off. Default true. */
+  lowLatency: boolean;
+  /**
+   * Nominal LL-HLS part target in seconds. Default 0.2, or the segment duration when that is
+   * shorter; set, it must not exceed the segment duration (with LL-HLS on; unused when off).
+   */
+  partDuration: number;
+  /**
+   * PEM certificate chain file. With `tlsKey` (both or neither) HTTP delivery is HTTPS, with
+   * HTTP/2 and HTTP/1.1. A path, read by the caller (`tidecast serve`), not here.
+   */
+  tlsCert?: string;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey?: string;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -31,13 +45,16 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   segmentDuration: 2,
   windowSegments: 6,
   endGraceMs: 10_000,
+  lowLatency: true,
+  partDuration: 0.2,
 };
 
 interface Field {
   flag: string;
   /** Environment variable, when the setting has one. */
   env?: string;
-  kind: 'integer' | 'number' | 'string';
+  /** 'boolean': true/false from a file; on/off, true/false, yes/no, 1/0 from a flag or the environment. */
+  kind: 'integer' | 'number' | 'string' | 'boolean';
   min?: number;
   max?: number;
 }
@@ -45,7 +62,9 @@ interface Field {
 /**
  * Ranges: ports are 16-bit; segments from 0.1 s (below, the per-segment overhead dominates) to
  * an hour; windows from 3 (RFC 8216bis 6.2.2: three target durations) to 1800 (an hour of 2 s
- * segments); the end grace up to an hour, the same bounds src/hls and src/server check.
+ * segments); the end grace up to an hour, the same bounds src/hls and src/server check. Parts
+ * from 0.033 s (MIN_PART_TARGET_SECONDS in src/hls: one frame at 30 fps) to 10 s (far above any
+ * LL-HLS practice, 0.2 to 1 s; resolveServerConfig also holds it to the segment duration).
  */
 export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, Field>> = {
   rtmpPort: { flag: '--rtmp-port', env: 'TIDECAST_RTMP_PORT', kind: 'integer', min: 0, max: 65535 },
@@ -54,7 +73,14 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, Field>> = {
   segmentDuration: { flag: '--segment-duration', env: 'TIDECAST_SEGMENT_DURATION', kind: 'number', min: 0.1, max: 3600 },
   windowSegments: { flag: '--window-segments', kind: 'integer', min: 3, max: 1800 },
   endGraceMs: { flag: '--end-grace-ms', kind: 'integer', min: 0, max: 3_600_000 },
+  lowLatency: { flag: '--low-latency', env: 'TIDECAST_LOW_LATENCY', kind: 'boolean' },
+  partDuration: { flag: '--part-duration', env: 'TIDECAST_PART_DURATION', kind: 'number', min: 0.033, max: 10 },
+  tlsCert: { flag: '--tls-cert', env: 'TIDECAST_TLS_CERT', kind: 'string' },
+  tlsKey: { flag: '--tls-key', env: 'TIDECAST_TLS_KEY', kind: 'string' },
 };
+
+/** The words a flag or an environment variable may say a boolean setting with (case-insensitive). */
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, yes: true, no: false, '1': true, '0': false };
 
 const KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];
 
@@ -72,7 +98,7 @@ export function configLayerFromObject(raw: unknown, source: string): ServerConfi
     if (!isKey(key)) {
       throw new ConfigError('ERR_CONFIG_INVALID', `unknown option ${key} in ${source}; known options: ${KEYS.join(', ')}`, { option: key, value: describe(value) });
     }
-    set(layer, key, checked(key, `${key} in ${source}`, value));
+    set(layer, key, checked(key, `${key} in ${source}`, value, describe(value), 'true or false'));
   }
   return layer;
 }
@@ -88,8 +114,8 @@ export function configLayerFromStrings(values: Partial<Record<ServerConfigKey, s
     if (raw === undefined) continue;
     const field = SERVER_CONFIG_FIELDS[key];
     const label = name === 'flag' ? field.flag : (field.env ?? field.flag);
-    const value = field.kind === 'string' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
-    set(layer, key, checked(key, label, value, raw));
+    const value = field.kind === 'string' ? raw : field.kind === 'boolean' ? booleanWord(raw) : raw.trim() === '' ? Number.NaN : Number(raw);
+    set(layer, key, checked(key, label, value, raw, 'on or off (or true/false, yes/no, 1/0)'));
   }
   return layer;
 }
@@ -105,16 +131,51 @@ export function configLayerFromEnv(env: Readonly<Record<string, string | undefin
   return configLayerFromStrings(values, 'env');
 }
 
-/** Precedence: flags > environment > config file > defaults. */
+/**
+ * Precedence: flags > environment > config file > defaults; then the rules between settings, each
+ * refusal an ERR_CONFIG_INVALID naming the setting as the layer it came from gave it:
+ *
+ * - `partDuration` unset anywhere is the default 0.2 s, lowered to the segment duration when that
+ *   is shorter (as the packager does); set, with LL-HLS on, it must not exceed the segment duration.
+ * - `tlsCert` and `tlsKey` go together: HTTPS needs both the certificate and its private key.
+ */
 export function resolveServerConfig(layers: { flags?: ServerConfigLayer; env?: ServerConfigLayer; file?: ServerConfigLayer }): ServerConfig {
-  return { ...DEFAULT_SERVER_CONFIG, ...defined(layers.file), ...defined(layers.env), ...defined(layers.flags) };
+  const file = defined(layers.file);
+  const env = defined(layers.env);
+  const flags = defined(layers.flags);
+  const config: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...file, ...env, ...flags };
+  const from = (key: ServerConfigKey): string | undefined => {
+    const field = SERVER_CONFIG_FIELDS[key];
+    return key in flags ? field.flag : key in env ? (field.env ?? field.flag) : key in file ? key : undefined;
+  };
+  const partFrom = from('partDuration');
+  if (partFrom === undefined) config.partDuration = Math.min(DEFAULT_SERVER_CONFIG.partDuration, config.segmentDuration);
+  else if (config.lowLatency && config.partDuration > config.segmentDuration) {
+    throw invalid(partFrom, `at most the segment duration (${config.segmentDuration} s) with LL-HLS on`, String(config.partDuration));
+  }
+  for (const [present, missing] of [['tlsCert', 'tlsKey'], ['tlsKey', 'tlsCert']] as const) {
+    const presentFrom = from(present);
+    if (presentFrom !== undefined && from(missing) === undefined) {
+      const field = SERVER_CONFIG_FIELDS[missing];
+      throw new ConfigError(
+        'ERR_CONFIG_INVALID',
+        `option ${missing} (${field.flag}, ${field.env}) must be set with ${present} (given by ${presentFrom}): HTTPS needs both the certificate and its private key`,
+        { option: missing, value: '' },
+      );
+    }
+  }
+  return config;
 }
 
-function checked(key: ServerConfigKey, label: string, value: unknown, shown: string = describe(value)): number | string {
+function checked(key: ServerConfigKey, label: string, value: unknown, shown: string, booleanExpected: string): number | string | boolean {
   const field = SERVER_CONFIG_FIELDS[key];
   if (field.kind === 'string') {
     if (typeof value === 'string' && value.trim() !== '') return value;
     throw invalid(label, 'a non-empty string', shown);
+  }
+  if (field.kind === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    throw invalid(label, booleanExpected, shown);
   }
   const range = `from ${field.min} to ${field.max}`;
   const expected = key === 'rtmpPort' || key === 'httpPort' ? `a port number ${range}` : field.kind === 'integer' ? `an integer ${range}` : `a number ${range}`;
@@ -131,8 +192,13 @@ function isKey(key: string): key is ServerConfigKey {
   return Object.hasOwn(SERVER_CONFIG_FIELDS, key);
 }
 
-function set(layer: ServerConfigLayer, key: ServerConfigKey, value: number | string): void {
-  (layer as Record<ServerConfigKey, number | string>)[key] = value;
+function set(layer: ServerConfigLayer, key: ServerConfigKey, value: number | string | boolean): void {
+  (layer as Record<ServerConfigKey, number | string | boolean>)[key] = value;
+}
+
+/** A flag's or a variable's boolean word, or the text itself (refused by `checked`) when it is none. */
+function booleanWord(raw: string): boolean | string {
+  return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
 }
 
 function defined(layer: ServerConfigLayer | undefined): ServerConfigLayer {

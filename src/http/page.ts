@@ -39,6 +39,20 @@ const statusLine = document.getElementById('status');
 let current = null;
 let hls = null;
 
+// hls.js 1.7 options. LL-HLS (parts, blocking reload, preload hints) is used when the playlist
+// offers it: lowLatencyMode targets PART-HOLD-BACK behind the live edge (HOLD-BACK, or three
+// target durations, for plain HLS). After a stall the player has fallen behind that target;
+// maxLiveSyncPlaybackRate lets it play up to 1.5x until it is back (LL mode only; it never speeds
+// up with less than a second buffered). liveDurationInfinity keeps the video element's duration
+// at Infinity for a live stream; backBufferLength bounds what a long session keeps behind the
+// playhead.
+const HLS_CONFIG = {
+  lowLatencyMode: true,
+  maxLiveSyncPlaybackRate: 1.5,
+  liveDurationInfinity: true,
+  backBufferLength: 90,
+};
+
 function describe(s) {
   const v = s.video ? s.video.codec + ' ' + s.video.width + 'x' + s.video.height + (s.video.frameRate ? ' ' + s.video.frameRate.toFixed(2) + ' fps' : '') : 'no video';
   const a = s.audio ? s.audio.codec + ' ' + s.audio.sampleRate + ' Hz' : 'no audio';
@@ -64,7 +78,9 @@ async function play(s) {
   if (!(await playlistReady(url))) { statusLine.textContent = 'No playlist at ' + url; return; }
   if (hls) hls.destroy();
   if (window.Hls && Hls.isSupported()) {
-    hls = new Hls({ liveDurationInfinity: true });
+    hls = new Hls(HLS_CONFIG);
+    // Published before loading starts, so a listener added on it sees every event.
+    window.tidecastPlayer = { url, hls };
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (!d.fatal) return;
       statusLine.textContent = 'Playback error: ' + d.details;
@@ -73,11 +89,12 @@ async function play(s) {
     hls.loadSource(url);
     hls.attachMedia(video);
   } else {
+    hls = null;
+    window.tidecastPlayer = { url, hls };
     video.src = url;
   }
   video.play().catch(() => undefined);
   statusLine.textContent = 'Playing ' + url;
-  window.tidecastPlayer = { url, hls };
   render(lastStreams);
 }
 
