@@ -46,14 +46,26 @@ export function publicHost(bound: string): string {
   return '127.0.0.1';
 }
 
+/** What the settings block says about delivery besides the addresses. */
+export interface DeliveryFeatures {
+  /** HTTPS (HTTP/2 and HTTP/1.1) on the HTTP port: the URLs say https://. */
+  tls: boolean;
+  lowLatency: boolean;
+  /** Nominal LL-HLS part target in seconds, shown with LL-HLS on. */
+  partDuration?: number;
+}
+
 /** The block printed once both servers listen: OBS settings, playback and page URLs, a test command. */
-export function settingsBlock(bound: { host: string; rtmpPort: number; httpPort: number }, reachable: string): string {
+export function settingsBlock(bound: { host: string; rtmpPort: number; httpPort: number }, reachable: string, features: DeliveryFeatures = { tls: false, lowLatency: true }): string {
   // RFC 3986 3.2.2: an IPv6 literal in a URL goes in brackets.
   const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
-  const http = `http://${urlHost}:${bound.httpPort}`;
+  const http = `${features.tls ? 'https' : 'http'}://${urlHost}:${bound.httpPort}`;
+  const listening = features.tls ? `HTTPS (HTTP/2, HTTP/1.1) listening on ${bound.host}:${bound.httpPort}` : `HTTP listening on ${bound.host}:${bound.httpPort}`;
+  const parts = features.partDuration === undefined ? '' : `, parts of ${features.partDuration} s`;
+  const lowLatency = features.lowLatency ? `on${parts} (plain HLS for older players: ${http}/live/<key>/plain.m3u8)` : 'off (whole segments only)';
   return `tidecast live server
   RTMP ingest listening on ${bound.host}:${bound.rtmpPort}
-  HTTP listening on ${bound.host}:${bound.httpPort}
+  ${listening}
 
 OBS settings (Settings → Stream → Service: Custom…):
   Server:     rtmp://${urlHost}:${bound.rtmpPort}/live
@@ -61,6 +73,7 @@ OBS settings (Settings → Stream → Service: Custom…):
 
 Playback (HLS): ${http}/live/<key>/index.m3u8
 Page:           ${http}/
+LL-HLS:         ${lowLatency}
 
 Test without OBS:
   ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://127.0.0.1:${bound.rtmpPort}/live/mystream

@@ -1,5 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { configLayerFromEnv, configLayerFromStrings, loadConfigFile, resolveServerConfig, type ServerConfig, type ServerConfigLayer } from '../config/index.js';
+import {
+  SERVER_CONFIG_FIELDS,
+  configLayerFromEnv,
+  configLayerFromStrings,
+  loadConfigFile,
+  resolveServerConfig,
+  type ServerConfig,
+  type ServerConfigKey,
+  type ServerConfigLayer,
+} from '../config/index.js';
+import { ConfigError } from '../errors/index.js';
 import { createMediaServer, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, publicHost, settingsBlock } from './serve-output.js';
 
@@ -9,7 +21,8 @@ Usage: tidecast [serve] [options]
        tidecast package <input.flv> <outdir> [--segment-duration 2]
 
 serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
-HLS and serves the playlists, segments and a player page over HTTP.
+HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
+with HTTP/2 when given a certificate and key).
 
   --rtmp-port <n>          RTMP port (default 1935, env TIDECAST_RTMP_PORT)
   --http-port <n>          HTTP port (default 8080, env TIDECAST_HTTP_PORT)
@@ -17,8 +30,16 @@ HLS and serves the playlists, segments and a player page over HTTP.
   --segment-duration <s>   live segment target in seconds (default 2, env TIDECAST_SEGMENT_DURATION)
   --window-segments <n>    segments in a live playlist (default 6)
   --end-grace-ms <ms>      wait before a stream's playlists end after its publisher left (default 10000)
+  --low-latency <on|off>   LL-HLS: parts, blocking reloads, delta updates (default on,
+                           env TIDECAST_LOW_LATENCY; also true/false, yes/no, 1/0)
+  --part-duration <s>      LL-HLS part target in seconds, 0.033 to the segment duration
+                           (default 0.2, env TIDECAST_PART_DURATION)
+  --tls-cert <file>        PEM certificate chain: with --tls-key, HTTPS with HTTP/2 and HTTP/1.1
+                           on the HTTP port (env TIDECAST_TLS_CERT)
+  --tls-key <file>         PEM private key of --tls-cert (env TIDECAST_TLS_KEY)
   --config <file>          JSON or YAML file with the keys rtmpPort, httpPort, host,
-                           segmentDuration, windowSegments, endGraceMs
+                           segmentDuration, windowSegments, endGraceMs, lowLatency,
+                           partDuration, tlsCert, tlsKey
   -h, --help               this text
 
 Precedence: option > environment variable > config file > default.
@@ -32,42 +53,76 @@ package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
  */
 export const SHUTDOWN_TIMEOUT_MS = 8_000;
 
+const CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];
+
 /** Flags → settings, with the environment and the config file beneath them. */
 export async function serveConfig(args: string[], env: Readonly<Record<string, string | undefined>>): Promise<{ config: ServerConfig; help: boolean }> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'rtmp-port': { type: 'string' },
-      'http-port': { type: 'string' },
-      host: { type: 'string' },
-      'segment-duration': { type: 'string' },
-      'window-segments': { type: 'string' },
-      'end-grace-ms': { type: 'string' },
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  const flags = configLayerFromStrings(
-    {
-      rtmpPort: values['rtmp-port'],
-      httpPort: values['http-port'],
-      host: values.host,
-      segmentDuration: values['segment-duration'],
-      windowSegments: values['window-segments'],
-      endGraceMs: values['end-grace-ms'],
-    },
-    'flag',
-  );
-  const file: ServerConfigLayer = values.config === undefined ? {} : await loadConfigFile(values.config);
-  return { config: resolveServerConfig({ flags, env: configLayerFromEnv(env), file }), help: values.help === true };
+  // One string flag per setting (`--rtmp-port` …), named by SERVER_CONFIG_FIELDS.
+  const settingFlags = Object.fromEntries(CONFIG_KEYS.map((key) => [SERVER_CONFIG_FIELDS[key].flag.slice(2), { type: 'string' as const }]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: { ...settingFlags, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    // node:util's own errors (ERR_PARSE_ARGS_UNKNOWN_OPTION, …): a usage error, said as one.
+    throw new ConfigError('ERR_CONFIG_INVALID', `${(err as Error).message}; see tidecast --help`, { option: 'arguments', value: args.join(' ') }, { cause: err });
+  }
+  const strings: Partial<Record<ServerConfigKey, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = values[SERVER_CONFIG_FIELDS[key].flag.slice(2)];
+    if (typeof value === 'string') strings[key] = value;
+  }
+  const flags = configLayerFromStrings(strings, 'flag');
+  const file: ServerConfigLayer = typeof values['config'] === 'string' ? await loadConfigFile(values['config']) : {};
+  return { config: resolveServerConfig({ flags, env: configLayerFromEnv(env), file }), help: values['help'] === true };
 }
 
-export function mediaServerOptions(config: ServerConfig): MediaServerOptions {
+/** PEM certificate chain and private key, as `http.tls` takes them. */
+export interface TlsPem {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * Reads `tlsCert` and `tlsKey` (undefined when they are not set) and checks that they make a TLS
+ * context: an unreadable file, a file that is not PEM, or a key that is not the certificate's is
+ * ERR_CONFIG_INVALID naming the setting, at start rather than at the first client's handshake.
+ * The only I/O of the settings besides the config file: resolution itself stays pure.
+ */
+export async function readTlsFiles(config: Pick<ServerConfig, 'tlsCert' | 'tlsKey'>): Promise<TlsPem | undefined> {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const [cert, key] = await Promise.all([readSetting('tlsCert', config.tlsCert), readSetting('tlsKey', config.tlsKey)]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    const reason = (err as Error).message;
+    throw new ConfigError('ERR_CONFIG_INVALID', `options tlsCert and tlsKey: ${config.tlsCert} and ${config.tlsKey} are not a PEM certificate and its private key (${reason})`, { option: 'tlsCert', value: config.tlsCert }, { cause: err });
+  }
+  return { cert, key };
+}
+
+async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError('ERR_CONFIG_INVALID', `option ${option} (${SERVER_CONFIG_FIELDS[option].flag}): cannot read ${path} (${reason})`, { option, value: path }, { cause: err });
+  }
+}
+
+/**
+ * Settings → server options; `tls`, read by `readTlsFiles`, makes HTTP delivery HTTPS. The part
+ * target is passed only with LL-HLS on: without it the packager keeps its own fragment default.
+ */
+export function mediaServerOptions(config: ServerConfig, tls?: TlsPem): MediaServerOptions {
   return {
     rtmp: { port: config.rtmpPort, host: config.host },
-    http: { port: config.httpPort, host: config.host },
-    hls: { segmentTargetSeconds: config.segmentDuration, windowSegments: config.windowSegments },
+    http: { port: config.httpPort, host: config.host, ...(tls === undefined ? {} : { tls }) },
+    hls: {
+      segmentTargetSeconds: config.segmentDuration,
+      windowSegments: config.windowSegments,
+      lowLatency: config.lowLatency,
+      ...(config.lowLatency ? { partTargetSeconds: config.partDuration } : {}),
+    },
     endGraceMs: config.endGraceMs,
   };
 }
@@ -78,12 +133,17 @@ export async function serve(args: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  const tls = await readTlsFiles(config);
   const log = createLogger(process.env, process.stdout.isTTY === true);
-  const server = createMediaServer(mediaServerOptions(config));
+  const server = createMediaServer(mediaServerOptions(config, tls));
   logServerEvents(server, log);
   const { rtmp, http } = await server.listen();
-  process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host)) + '\n');
-  log.info({ rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration }, 'listening');
+  const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration };
+  process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host), features) + '\n');
+  log.info(
+    { rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration, lowLatency: config.lowLatency, partDuration: config.lowLatency ? config.partDuration : undefined, tls: tls !== undefined },
+    'listening',
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

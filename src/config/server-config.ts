@@ -198,7 +198,8 @@ function set(layer: ServerConfigLayer, key: ServerConfigKey, value: number | str
 
 /** A flag's or a variable's boolean word, or the text itself (refused by `checked`) when it is none. */
 function booleanWord(raw: string): boolean | string {
-  return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
+  const word = raw.trim().toLowerCase();
+  return Object.hasOwn(BOOLEAN_WORDS, word) ? BOOLEAN_WORDS[word]! : raw;
 }
 
 function defined(layer: ServerConfigLayer | undefined): ServerConfigLayer {

@@ -10,15 +10,14 @@ import { getText, startLiveServer, waitUntil, type LiveServer } from '../helpers
  * server's own 'part' events timestamp each part's publication; the test timestamps each answer's
  * arrival on the same clock (performance.now, same process) — the difference is the release latency.
  *
- * The bound asserted is RELEASE_BUDGET_MS on the median (the issue's 5 ms); the CI runs this file
- * alone (.ci/run) so that other test files do not share the two cores while it measures. With
- * TIDECAST_LL_RELAXED=1 (the default `npm test`, files in parallel) the bound is 50 ms and the
- * figures are printed.
+ * With TIDECAST_LL_STRICT=1 the median must be within the issue's 5 ms: the CI runs this file so,
+ * alone (.ci/run), so that no other test file shares the two cores while it measures. In the
+ * default `npm test` (files in parallel) the bound is 50 ms; the figures are printed either way.
  */
 
 const ffmpeg = await ffmpegPath();
-const RELAXED = process.env.TIDECAST_LL_RELAXED === '1';
-const RELEASE_BUDGET_MS = RELAXED ? 50 : 5;
+const STRICT = process.env.TIDECAST_LL_STRICT === '1';
+const RELEASE_BUDGET_MS = STRICT ? 5 : 50;
 const ROUNDS = 20;
 
 interface Answer {
