@@ -211,7 +211,9 @@ export function blockingReloadState(timeline: LiveTimeline, request: BlockingReq
   if (request.part !== undefined && partTarget !== undefined) {
     const limit = partTarget < 1 ? Math.ceil(3 / partTarget) : 3;
     const perSegment = Math.ceil(timeline.targetDurationSeconds / partTarget);
-    const ahead = (request.msn - edgeMsn) * perSegment + request.part - (edge?.part ?? perSegment - 1);
+    // From the open segment's last part; from a complete segment, the next segment's part 0 is one ahead.
+    const openEdge = open !== undefined && open.parts.length > 0;
+    const ahead = openEdge ? (request.msn - edgeMsn) * perSegment + request.part - edge!.part! : (request.msn - edgeMsn - 1) * perSegment + request.part + 1;
     if (ahead > limit) return 'too-far';
   }
   return 'wait';
@@ -228,6 +230,8 @@ export function partState(timeline: LiveTimeline, msn: number, index: number): '
   const listed = timeline.segments.find((s) => s.msn === msn);
   if (listed !== undefined) return index < (listed.parts?.length ?? 0) ? 'listed' : 'never';
   if (timeline.ended || msn < timeline.nextMsn) return 'never';
+  // A number the open segment went past (a follower without samples for a whole segment) never gets parts.
+  if (open !== undefined && msn < open.msn) return 'never';
   const edge = liveEdge(timeline);
   const edgeMsn = edge?.msn ?? timeline.nextMsn - 1;
   if (open !== undefined && msn === open.msn) return index <= open.parts.length + 2 ? 'pending' : 'never';

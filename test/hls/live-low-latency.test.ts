@@ -565,13 +565,8 @@ describe('LL-HLS timeline: property', () => {
       // ('ready' by design), and the hinted part 0 of the next msn is pending.
       expect(blockingReloadState(timeline, { msn: edge.msn, part: edge.part! + 1 })).toBe('ready');
       expect(partState(timeline, timeline.nextMsn, 0)).toBe('pending');
-      // That hinted part is also waited for — checked only when the last segment has at least a
-      // target duration's worth of parts: a shorter one makes blockingReloadState count the parts
-      // it lacks as still to come, and answer 'too-far' for the very next part (see the report).
-      const lastParts = timeline.segments.at(-1)!.parts!.length;
-      if (lastParts >= Math.ceil(timeline.targetDurationSeconds / timeline.partTargetSeconds!)) {
-        expect(blockingReloadState(timeline, { msn: timeline.nextMsn, part: 0 })).toBe('wait');
-      }
+      // That hinted part is waited for, however few parts the last segment had.
+      expect(blockingReloadState(timeline, { msn: timeline.nextMsn, part: 0 })).toBe('wait');
     }
     expect(partState(timeline, edge.msn, edge.part!)).toBe('listed');
     expect(blockingReloadState(timeline, { msn: edge.msn + 3 })).toBe('too-far');
@@ -612,5 +607,27 @@ describe('LL-HLS timeline: property', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('blockingReloadState after a short segment, partState of a skipped number (found by the property)', () => {
+  const tags = { programDateTimeMs: 0, discontinuity: false, generation: 0 };
+  const policy: LiveWindowPolicy = { windowSegments: 5, keepAfterWindowSegments: 1, playlistType: 'sliding' };
+
+  it('the next segment’s part 0 waits even when the last segment had one part of the eight a target duration holds', () => {
+    let t = createLiveTimeline(4, 0, 0.5);
+    t = appendLivePart(t, { msn: 0, index: 0, uri: '0.0.m4s', durationSeconds: 0.5, independent: true, byteLength: 1 }, tags);
+    t = appendLiveSegment(t, { msn: 0, uri: '0.m4s', durationSeconds: 0.5, byteLength: 1, programDateTimeMs: 0, discontinuity: false, generation: 0, parts: t.open!.parts }, policy).timeline;
+    expect(blockingReloadState(t, { msn: 1, part: 0 })).toBe('wait');
+    expect(blockingReloadState(t, { msn: 1, part: 5 })).toBe('wait');
+    // Advance Part Limit 3 / 0.5 = 6: part 6 of the next segment is 7 parts ahead.
+    expect(blockingReloadState(t, { msn: 1, part: 6 })).toBe('too-far');
+  });
+
+  it('a part of a number the open segment skipped never appears', () => {
+    let t = createLiveTimeline(2, 12, 0.2);
+    t = appendLivePart(t, { msn: 14, index: 0, uri: '14.0.m4s', durationSeconds: 0.2, independent: true, byteLength: 1 }, tags);
+    expect(partState(t, 13, 0)).toBe('never');
+    expect(partState(t, 14, 1)).toBe('pending');
   });
 });
