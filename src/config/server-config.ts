@@ -132,8 +132,8 @@ export function configLayerFromEnv(env: Readonly<Record<string, string | undefin
 }
 
 /**
- * Precedence: flags > environment > config file > defaults; then the rules between settings, each
- * refusal an ERR_CONFIG_INVALID naming the setting as the layer it came from gave it:
+ * Precedence: flags > environment > config file > defaults; then the rules between settings. A
+ * refusal is ERR_CONFIG_INVALID naming the setting by where it came from (flag, variable or key):
  *
  * - `partDuration` unset anywhere is the default 0.2 s, lowered to the segment duration when that
  *   is shorter (as the packager does); set, with LL-HLS on, it must not exceed the segment duration.

@@ -242,7 +242,9 @@ export function createMediaServer(options: MediaServerOptions = {}): MediaServer
 function createHttpServer(options: MediaServerOptions): FastifyInstance {
   const tls = options.http?.tls;
   if (tls === undefined) return Fastify();
-  return Fastify({ http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key } }) as unknown as FastifyInstance;
+  // HTTP/2 sessions are not idle-closed by server.close() on Node 20: without forcing, one open
+  // browser tab would hold a shutdown for Fastify's 72 s session timeout.
+  return Fastify({ http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
 }
 
 function ingestId(session: ServerSession, messageStreamId: number): string {

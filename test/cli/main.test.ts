@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:http2';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const started: ChildProcess[] = [];
 const temps: string[] = [];
 const ffmpeg = await ffmpegPath();
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 afterEach(async () => {
   for (const child of started.splice(0)) killByPid(child);
@@ -113,6 +115,67 @@ Page:           http://127.0.0.1:${ports.http}/
     started.push(run.child);
     const result = await run.done;
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs`);
+    expect(result.stderr).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey`);
+  });
+
+  it('refuses a certificate without its key, naming the missing setting, with exit code 1', async () => {
+    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--tls-cert', 'cert.pem'], { timeoutMs: 20_000, cwd: root });
+    started.push(run.child);
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('tidecast: option tlsKey (--tls-key, TIDECAST_TLS_KEY) must be set with tlsCert (given by --tls-cert)');
+  });
+
+  it('refuses unreadable TLS files before listening, with exit code 1', async () => {
+    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem'], { timeoutMs: 20_000, cwd: root });
+    started.push(run.child);
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/tidecast: option tls(Cert|Key) \(--tls-(cert|key)\): cannot read \/nonexistent\/[ck]\.pem \(ENOENT\)/);
+  });
+
+  it.skipIf(!hasOpenssl)('with --tls-cert and --tls-key (env for the LL-HLS settings) serves HTTPS with HTTP/2 and prints https:// URLs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidecast-cli-tls-'));
+    temps.push(dir);
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const served = serveCli(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key], { TIDECAST_PART_DURATION: '0.5', TIDECAST_LOW_LATENCY: 'yes' });
+    await expect.poll(() => served.logs().find((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toMatchObject({ tls: true, lowLatency: true, partDuration: 0.5 });
+    const out = served.out();
+    const port = Number(/HTTPS \(HTTP\/2, HTTP\/1\.1\) listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    expect(out).toContain(`Playback (HLS): https://127.0.0.1:${port}/live/<key>/index.m3u8
+Page:           https://127.0.0.1:${port}/
+LL-HLS:         on, parts of 0.5 s (plain HLS for older players: https://127.0.0.1:${port}/live/<key>/plain.m3u8)
+`);
+    const session = connect(`https://127.0.0.1:${port}`, { ca: await readFile(cert) });
+    try {
+      const page = await new Promise<{ status: number; body: string; alpn: string | false | undefined }>((resolve, reject) => {
+        const req = session.request({ ':path': '/' });
+        let body = '';
+        let status = 0;
+        req.setEncoding('utf8');
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (c: string) => (body += c));
+        req.on('end', () => resolve({ status, body, alpn: session.alpnProtocol }));
+        req.on('error', reject);
+        req.end();
+      });
+      expect(page.alpn).toBe('h2');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('/assets/hls.min.js');
+    } finally {
+      session.close();
+    }
+    served.child.kill('SIGTERM');
+    expect(await served.exit).toBe(0);
+  });
+
+  it('prints LL-HLS off with --low-latency off', async () => {
+    const served = serveCli(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--low-latency', 'off']);
+    await expect.poll(() => served.logs().find((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toMatchObject({ lowLatency: false, tls: false });
+    expect(served.out()).toContain('LL-HLS:         off (whole segments only)\n');
+    served.child.kill('SIGTERM');
+    expect(await served.exit).toBe(0);
   });
 });
