@@ -39,19 +39,46 @@ const statusLine = document.getElementById('status');
 let current = null;
 let hls = null;
 
-// hls.js 1.7 options. LL-HLS (parts, blocking reload, preload hints) is used when the playlist
-// offers it: lowLatencyMode targets PART-HOLD-BACK behind the live edge (HOLD-BACK, or three
-// target durations, for plain HLS). After a stall the player has fallen behind that target;
-// maxLiveSyncPlaybackRate lets it play up to 1.5x until it is back (LL mode only; it never speeds
-// up with less than a second buffered). liveDurationInfinity keeps the video element's duration
-// at Infinity for a live stream; backBufferLength bounds what a long session keeps behind the
-// playhead.
+// hls.js 1.7 options. LL-HLS (parts, blocking playlist reloads, delta updates) is used when the
+// playlist offers it: lowLatencyMode targets PART-HOLD-BACK behind the live edge (HOLD-BACK, or
+// three target durations, for plain HLS, which these options leave as it was). A player that has
+// fallen behind that target plays at up to maxLiveSyncPlaybackRate until it is back (hls.js does
+// so in low-latency mode only, and only with over a second buffered). After a stall hls.js also
+// raises its target by liveSyncOnStallIncrease (default 1 s, kept: a player that stalled once is
+// better off with more buffer). liveDurationInfinity keeps the video element's duration at
+// Infinity for a live stream; backBufferLength bounds what a long session keeps behind the playhead.
 const HLS_CONFIG = {
   lowLatencyMode: true,
   maxLiveSyncPlaybackRate: 1.5,
   liveDurationInfinity: true,
   backBufferLength: 90,
 };
+
+// LL-HLS catch-up. hls.js picks its start position (its target latency behind the edge) from the
+// first playlist, but playback begins only once the parts from the segment's independent frame up
+// to there are loaded, by when the edge has moved on half a second or more; and its playbackRate
+// catch-up needs over a second buffered, so left alone it settles about twice PART-HOLD-BACK
+// behind (~1.2 s instead of ~0.75 s with 0.2 s parts). When the position hls.js aims for
+// (hls.liveSyncPosition, which includes any stall increase) is more than CATCH_UP_SECONDS ahead
+// and already buffered, jump there: at start, and whenever playback slips that far behind.
+const CATCH_UP_SECONDS = 0.3;
+const CATCH_UP_EVERY_MS = 3000;
+let lastCatchUp = 0;
+function catchUp() {
+  const details = hls && hls.latestLevelDetails;
+  if (!details || !details.live || !details.partTarget || !hls.lowLatencyMode) return;
+  if (video.paused || video.seeking || video.readyState < 3 || performance.now() - lastCatchUp < CATCH_UP_EVERY_MS) return;
+  const target = hls.liveSyncPosition;
+  if (target === null || target - video.currentTime < CATCH_UP_SECONDS) return;
+  for (let i = 0; i < video.buffered.length; i++) {
+    if (video.buffered.start(i) <= video.currentTime && target + details.partTarget <= video.buffered.end(i)) {
+      lastCatchUp = performance.now();
+      video.currentTime = target;
+      return;
+    }
+  }
+}
+video.addEventListener('playing', catchUp);
 
 function describe(s) {
   const v = s.video ? s.video.codec + ' ' + s.video.width + 'x' + s.video.height + (s.video.frameRate ? ' ' + s.video.frameRate.toFixed(2) + ' fps' : '') : 'no video';
@@ -86,6 +113,7 @@ async function play(s) {
       statusLine.textContent = 'Playback error: ' + d.details;
       if (d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     });
+    hls.on(Hls.Events.FRAG_BUFFERED, catchUp);
     hls.loadSource(url);
     hls.attachMedia(video);
   } else {
