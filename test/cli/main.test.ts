@@ -1,7 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:http2';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +9,8 @@ import { ffmpegPath, fixturePath, spawnFfmpeg } from '../helpers/ffmpeg.js';
 import { killByPid, spawnTool } from '../helpers/process.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+/** tsx as a loader in the one node process (the tsx CLI would start a second one, which a SIGKILL of the first would orphan). */
+const tsx = '--import=tsx';
 const started: ChildProcess[] = [];
 const temps: string[] = [];
 const ffmpeg = await ffmpegPath();

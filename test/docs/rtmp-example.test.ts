@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFlvFile } from '../../src/flv/index.js';
 import { RtmpClient } from '../../src/rtmp/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+/** tsx as a loader in the one node process (the tsx CLI would start a second one, which a SIGKILL of the first would orphan). */
+const tsx = '--import=tsx';
 const children: number[] = [];
 
 afterEach(() => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseAudioTag, parseVideoTag, readFlvFile } from '../../src/flv/index.js';
 import type { Sample, Track } from '../../src/media/index.js';
@@ -42,7 +41,8 @@ export const PACKAGING_FIXTURES: readonly PackagingFixture[] = [
 // The CLI
 
 const root = new URL('../../', import.meta.url).pathname;
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+/** tsx as a loader in the one node process (the tsx CLI would start a second one, which a SIGKILL of the first would orphan). */
+const tsx = '--import=tsx';
 
 /** `tidecast package …args` from the repository root, through tsx, as test/cli/main.test.ts runs it. */
 export function runPackageCli(args: readonly string[], timeoutMs = 30_000): Promise<ToolResult> {
