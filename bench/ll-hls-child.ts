@@ -12,6 +12,10 @@
  *   `parked` = server.liveDelivery.parked at that moment (all still parked);
  * - `segment` {msn, at, parked} for each video segment (a request for a part past a segment's last
  *   one is released when the segment closes);
+ * - `written` {count, first, last} on request: how many blocking playlist answers the server finished
+ *   writing (handed to the kernel) since the last `written`, and the first and last such time;
+ * - `profiled` after `profile` {action: 'start' | 'stop', path}: a CPU profile of the window between
+ *   (V8's sampler through node:inspector), written to `path` as a .cpuprofile;
  * - `usage` {rss, heapUsed, parked, at} on request (`{type: 'usage', gc: true}` collects first; the
  *   child runs with --expose-gc).
  *
@@ -19,6 +23,9 @@
  * is also bounded by `-t` (argv[2], seconds), so it cannot outlive a killed child for long.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
@@ -43,6 +50,21 @@ server.on('segment', (_stream, s) => {
   if (s.track === 'video') process.send!({ type: 'segment', msn: s.msn, at: epochMs(), parked: server.liveDelivery.parked });
 });
 const { rtmp, http } = await server.listen();
+
+// When the server handed each blocking playlist answer to its socket (the return of the Node
+// response's end(), which writes it): the server's own share of the release, apart from the clients
+// reading. ('finish' would come a tick later, after every other answer's work.) Reported and reset
+// by 'written'.
+let written: number[] = [];
+server.http.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  if (req.url?.includes('_HLS_msn=') !== true) return;
+  const end = res.end;
+  res.end = function (this: ServerResponse, ...args: Parameters<typeof end>) {
+    const result = end.apply(this, args);
+    written.push(epochMs());
+    return result;
+  } as typeof end;
+});
 
 const publisher = spawn(
   ffmpeg.path,
@@ -71,10 +93,36 @@ const stop = (): void => {
 
 process.send!({ type: 'ready', httpPort: http.port, rtmpPort: rtmp.port, ffmpegPid: publisher.pid });
 process.on('disconnect', stop);
-process.on('message', (m: { type: string; gc?: boolean }) => {
+// CPU profile of a chosen window (the release of parked requests, not their parking): V8's sampling
+// profiler through the inspector, started and stopped over IPC, written as a .cpuprofile.
+let session: Session | undefined;
+async function profile(m: { action: 'start' | 'stop'; path?: string; intervalMicros?: number }): Promise<void> {
+  if (m.action === 'start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: m.intervalMicros ?? 100 });
+    await session.post('Profiler.start');
+    // The profile's times are V8's monotonic microseconds (CLOCK_MONOTONIC, as process.hrtime): this pair maps them to epoch ms.
+    process.send!({ type: 'profiled', hrtimeMicros: Number(process.hrtime.bigint() / 1000n), at: epochMs() });
+    return;
+  } else if (session !== undefined) {
+    const { profile: result } = await session.post('Profiler.stop');
+    session.disconnect();
+    session = undefined;
+    if (m.path !== undefined) writeFileSync(m.path, JSON.stringify(result));
+  }
+  process.send!({ type: 'profiled' });
+}
+
+process.on('message', (m: { type: string; gc?: boolean; action?: 'start' | 'stop'; path?: string; intervalMicros?: number }) => {
   if (m.type === 'usage') {
     if (m.gc === true) (globalThis as { gc?: () => void }).gc?.();
     const mem = process.memoryUsage();
     process.send!({ type: 'usage', rss: mem.rss, heapUsed: mem.heapUsed, parked: server.liveDelivery.parked, at: epochMs() });
-  } else if (m.type === 'stop') stop();
+  } else if (m.type === 'written') {
+    process.send!({ type: 'written', count: written.length, first: Math.min(...written), last: Math.max(...written) });
+    written = [];
+  } else if (m.type === 'profile') void profile(m as Parameters<typeof profile>[0]);
+  else if (m.type === 'stop') stop();
 });

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
 import { liveServerBench } from './live-server.bench.js';
+import { llHlsBench } from './ll-hls.bench.js';
 import { packagingRatios, packagingSuite } from './packaging.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 
@@ -9,6 +10,9 @@ import type { BenchRow, BenchSuite } from './suite.js';
  *
  *   npm run bench               full run (about 20 s per suite after the one-time recordings)
  *   npm run bench -- --quick    short run for CI: same cases, smaller time budgets
+ *
+ * Last come the live server under concurrent publishers (live-server.bench.ts) and LL-HLS parked
+ * blocking playlist requests (ll-hls.bench.ts), each with the server in a child process.
  */
 
 const SUITES: BenchSuite[] = [chunkStreamSuite, packagingSuite];
@@ -35,6 +39,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: live server under concurrent publishers${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nlive server, 1080p 6 Mb/s publishers replayed at real time (server in its own process):`);
   console.log(await liveServerBench({ quick }));
+  process.stderr.write(`bench: LL-HLS parked blocking playlist requests${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\nLL-HLS: N blocking playlist requests parked on one stream, released by one part (server in its own process, ffmpeg -re publisher, loopback):`);
+  console.log(await llHlsBench({ quick }));
 }
 
 await main();

@@ -54,14 +54,14 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
       .header('access-control-max-age', '86400')
       .send(),
   );
-  const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply> => serveFile(options, request, reply);
+  const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
   // Fastify answers HEAD for every GET route (exposeHeadRoutes), keeping the headers, dropping the body.
   app.get('/:app/:key/*', serve);
 }
 
 type FileRequest = FastifyRequest<{ Params: { app: string; key: string; '*': string }; Querystring: Record<string, unknown> }>;
 
-async function serveFile(options: DeliveryOptions, request: FileRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serveFile(options: DeliveryOptions, request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   const { app, key } = request.params;
   const rest = request.params['*'];
   const path = deliveryPath(app, key, rest);
@@ -69,17 +69,15 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   const [rendition, name] = rest.split('/');
   const source = name === undefined || options.liveDelivery === undefined ? undefined : options.live?.(app, key);
   if (source !== undefined && name === 'index.m3u8' && hasDirectives(request.query)) {
-    const response = await parked(reply, (respond) => options.liveDelivery!.playlist(source, `${app}/${key}`, rendition!, parseDirectives(request.query), respond));
-    return sendLive(options.store, path, response, reply);
+    return serveLive(options.store, path, request, reply, (respond) => options.liveDelivery!.playlist(source, `${app}/${key}`, rendition!, parseDirectives(request.query), respond));
   }
   const file = await options.store.get(path);
   if (file === undefined && source !== undefined) {
-    const response = await parked(reply, (respond) => {
+    return serveLive(options.store, path, request, reply, (respond) => {
       const cancel = options.liveDelivery!.part(source, `${app}/${key}`, rendition!, name!, respond);
       if (cancel === undefined) respond({ status: 404, cacheControl: 'no-store' });
       return cancel ?? (() => undefined);
     });
-    return sendLive(options.store, path, response, reply);
   }
   if (file === undefined) return reply.code(404).send({ error: 'not found' });
   return sendFile(reply, file, partCacheControlOf(source, rendition, name) ?? cacheControlFor(path));
@@ -98,22 +96,71 @@ function partCacheControlOf(source: LiveSource | undefined, rendition: string | 
   return timeline === undefined ? undefined : partCacheControl(timeline);
 }
 
-/** Waits for LiveDelivery's answer; a client that goes away meanwhile is forgotten at once. */
-function parked(reply: FastifyReply, start: (respond: (response: LiveResponse) => void) => () => void): Promise<LiveResponse> {
-  return new Promise((resolve) => {
-    let done = false;
-    const cancel = start((response) => {
-      done = true;
-      resolve(response);
-    });
-    if (done) return;
-    reply.raw.once('close', () => {
-      if (done) return;
-      done = true;
-      cancel();
-      resolve({ status: 503, cacheControl: 'no-store' });
-    });
+/**
+ * A live request: answered through fastify when LiveDelivery answers at once; when it is parked,
+ * the reply is taken over (hijack) and the release writes it straight to the connection, in the
+ * same synchronous loop that releases the others — no promise hop per request, no fastify send
+ * path: what remains per request is one header block and one write. A client that goes away while
+ * parked is forgotten at once.
+ */
+async function serveLive(
+  store: SegmentStore,
+  path: string,
+  request: FileRequest,
+  reply: FastifyReply,
+  start: (respond: (response: LiveResponse) => void) => () => void,
+): Promise<FastifyReply | undefined> {
+  const answer: { now?: LiveResponse } = {};
+  let parked = false;
+  const cancel = start((response) => {
+    if (parked) writeParked(store, path, request.method === 'HEAD', reply, response);
+    else answer.now = response;
   });
+  if (answer.now !== undefined) return sendLive(store, path, answer.now, reply);
+  parked = true;
+  reply.hijack();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) cancel();
+  });
+  return undefined;
+}
+
+const ERROR_BODIES: Readonly<Record<number, Uint8Array>> = Object.fromEntries([400, 404, 503].map((status) => [status, Buffer.from(JSON.stringify({ error: statusText(status) }))]));
+
+/** Writes a released answer on a hijacked reply: the headers the fastify path would send, CORS included. */
+function writeParked(store: SegmentStore, path: string, head: boolean, reply: FastifyReply, response: LiveResponse): void {
+  const res = reply.raw;
+  if (res.writableEnded || res.destroyed) return;
+  if (response.status === 200 && response.kind === 'part') {
+    const file = store.get(path);
+    const write = (f: StoredFile | undefined): void => {
+      if (f === undefined) return writeParked(store, path, head, reply, { status: 404, cacheControl: 'no-store' });
+      res.writeHead(200, { 'content-type': f.contentType, 'cache-control': response.cacheControl, 'content-length': String(f.byteLength), 'access-control-allow-origin': '*' });
+      if (head) res.end();
+      else {
+        for (const piece of f.pieces) res.write(piece);
+        res.end();
+      }
+    };
+    if (file instanceof Promise) file.then(write, () => writeParked(store, path, head, reply, { status: 503, cacheControl: 'no-store' }));
+    else write(file);
+    return;
+  }
+  const body = response.status === 200 ? response.body! : ERROR_BODIES[response.status]!;
+  const type = response.status === 200 ? PLAYLIST_CONTENT_TYPE : 'application/json; charset=utf-8';
+  res.writeHead(response.status, { 'content-type': type, 'cache-control': response.cacheControl, 'content-length': String(body.byteLength), 'access-control-allow-origin': '*' });
+  // As a string, Node joins the body to the header block in one write (a buffer takes a second
+  // iovec and more bookkeeping); playlists are ASCII, decoded once per release and shared.
+  if (head) res.end();
+  else res.end(asciiText(body), 'latin1');
+}
+
+const ASCII_TEXT = new WeakMap<Uint8Array, string>();
+
+function asciiText(bytes: Uint8Array): string {
+  let text = ASCII_TEXT.get(bytes);
+  if (text === undefined) ASCII_TEXT.set(bytes, (text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')));
+  return text;
 }
 
 async function sendLive(store: SegmentStore, path: string, response: LiveResponse, reply: FastifyReply): Promise<FastifyReply> {

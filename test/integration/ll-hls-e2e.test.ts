@@ -81,6 +81,7 @@ describe.skipIf(ffmpeg === undefined)('LL-HLS end to end: ffmpeg publishes, bloc
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('application/vnd.apple.mpegurl');
       expect(answer.headers['cache-control']).toBe('public, max-age=2');
+      expect(answer.headers['access-control-allow-origin']).toBe('*');
       const body = answer.body.toString();
       // The answer lists the part it waited for (or the next segment's, when the segment closed first).
       const event = partEvent(next.msn, next.index) ?? partEvent(next.msn + 1, 0);
