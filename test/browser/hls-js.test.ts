@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMediaServer, type MediaServer } from '../../src/server/index.js';
 import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
 import { delay, killByPid } from '../helpers/process.js';
 
 /**
@@ -13,8 +10,6 @@ import { delay, killByPid } from '../helpers/process.js';
  * and the video clock must advance at wall-clock speed without a fatal hls.js error.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** The fixture is 10 s; looped so the stream outlasts startup plus the measurement. */
 const FFMPEG_TIMEOUT_MS = 90_000;
 /** hls.js waits for three target durations of segments (2 s each) before it starts. */
@@ -23,18 +18,16 @@ const MEASURE_WALL_MS = 6_000;
 const MIN_ADVANCE_SECONDS = 5;
 
 const ffmpeg = await ffmpegPath();
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is absent (.ci/run installs Debian's chromium)` : ffmpeg === undefined ? 'ffmpeg not found' : undefined;
+const skipReason = browserSkipReason(ffmpeg);
 
 let server: MediaServer | undefined;
 let publisher: FfmpegRun | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: ChromiumSession | undefined;
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   if (publisher !== undefined) killByPid(publisher.child);
   await server?.close();
-  if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
 });
 
 /** Playback facts read in the page: the video clock and the fatal hls.js errors seen so far. */
@@ -69,8 +62,8 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays a live strea
 
     // Clicked as soon as the stream is listed: its playlist appears with the first segment
     // (~2 s later), and the page must wait for it rather than hand hls.js a 404.
-    userDataDir = await mkdtemp(join(tmpdir(), 'tidecast-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
+    const { context } = browser;
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://127.0.0.1:${http.port}/`);
     const item = page.locator('#streams li[data-stream="live/browser"]');

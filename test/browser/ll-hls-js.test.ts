@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMediaServer, type MediaServer } from '../../src/server/index.js';
 import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
 import { delay, killByPid } from '../helpers/process.js';
 
 /**
@@ -22,8 +19,6 @@ import { delay, killByPid } from '../helpers/process.js';
  * median must also be ≤ 1 s. TIDECAST_LL_DEBUG=1 also prints every sample and request.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** The strict run: a minute of playback and the latency aim asserted. The default npm test runs files in parallel on 2 cores, so it only logs latency. */
 const STRICT = process.env['TIDECAST_LL_BROWSER'] === '1';
 const MEASURE_SECONDS = STRICT ? 60 : 15;
@@ -44,18 +39,16 @@ const TEST_TIMEOUT_MS = (MEASURE_SECONDS + 100) * 1000;
 const STREAM = 'live/llbrowser';
 
 const ffmpeg = await ffmpegPath();
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is absent (.ci/run installs Debian's chromium)` : ffmpeg === undefined ? 'ffmpeg not found' : undefined;
+const skipReason = browserSkipReason(ffmpeg);
 
 let server: MediaServer | undefined;
 let publisher: FfmpegRun | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: ChromiumSession | undefined;
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   if (publisher !== undefined) killByPid(publisher.child);
   await server?.close();
-  if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
 });
 
 /** One sample taken in the page; `t` is the page's performance.now(), ms. */
@@ -248,8 +241,8 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
       { timeoutMs: FFMPEG_TIMEOUT_MS },
     );
 
-    userDataDir = await mkdtemp(join(tmpdir(), 'tidecast-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
+    const { context } = browser;
     const page = context.pages()[0] ?? (await context.newPage());
     await page.addInitScript(installProbe);
 
