@@ -28,7 +28,8 @@ export const systemParkingClock: ParkingClock = {
 
 interface Entry<T> {
   readonly group: string;
-  readonly item: T;
+  /** Dropped when the entry is done: the deadline list may hold the entry a while longer, not the request. */
+  item: T | undefined;
   readonly deadline: number;
   done: boolean;
 }
@@ -72,9 +73,10 @@ export class ParkedRequests<T> {
     if (set === undefined) return [];
     const released: T[] = [];
     for (const entry of set) {
-      if (!ready(entry.item)) continue;
+      const item = entry.item as T;
+      if (!ready(item)) continue;
       this.#finish(entry);
-      released.push(entry.item);
+      released.push(item);
     }
     return released;
   }
@@ -82,7 +84,7 @@ export class ParkedRequests<T> {
   /** Takes out every item of every group (shutdown), in the order they were parked. */
   drain(): T[] {
     const all: T[] = [];
-    for (const set of this.#groups.values()) for (const entry of set) all.push(entry.item);
+    for (const set of this.#groups.values()) for (const entry of set) all.push(entry.item as T);
     for (const set of [...this.#groups.values()]) for (const entry of set) this.#finish(entry);
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
@@ -93,6 +95,7 @@ export class ParkedRequests<T> {
   #finish(entry: Entry<T>): void {
     if (entry.done) return;
     entry.done = true;
+    entry.item = undefined;
     this.#size -= 1;
     const set = this.#groups.get(entry.group);
     set?.delete(entry);
@@ -127,8 +130,9 @@ export class ParkedRequests<T> {
       if (!entry.done && entry.deadline > now) break;
       this.#head += 1;
       if (entry.done) continue;
+      const item = entry.item as T;
       this.#finish(entry);
-      expired.push(entry.item);
+      expired.push(item);
     }
     this.#arm();
     for (const item of expired) this.#onExpire(item);
