@@ -6,7 +6,7 @@ export type { StreamSummary } from './streams-api.js';
 export { deliveryPath, isSafeSegment } from './path-rules.js';
 export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, PART_CACHE_CONTROL } from './cache-control.js';
 export { renderPage } from './page.js';
-export { LiveDelivery, parseDirectives, hasDirectives, blockingCacheControl, partCacheControl } from './live-delivery.js';
+export { LiveDelivery, DEFAULT_MAX_PARKED, parseDirectives, hasDirectives, blockingCacheControl, partCacheControl } from './live-delivery.js';
 export type { LiveSource, LiveLookup, LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';
 export { ParkedRequests, systemParkingClock } from './parked-requests.js';
 export type { ParkingClock } from './parked-requests.js';

@@ -1,4 +1,5 @@
 import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LivePlaylistRequest, type LiveTimeline } from '../hls/index.js';
+import { ConfigError } from '../errors/index.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
 
 /**
@@ -68,7 +69,15 @@ export function hasDirectives(query: Readonly<Record<string, unknown>>): boolean
 export interface LiveDeliveryOptions {
   /** Injected in tests; default performance.now and setTimeout. */
   clock?: ParkingClock;
+  /**
+   * Requests parked at once, all streams; one more is answered 503 at once. Default 100 000: about
+   * 1.3 GB at the ~13 KB a parked request costs with its connection — far above what the process
+   * can hold connections for anyway, so only a flood reaches it.
+   */
+  maxParked?: number;
 }
+
+export const DEFAULT_MAX_PARKED = 100_000;
 
 interface Waiter {
   readonly source: LiveSource;
@@ -85,9 +94,14 @@ const NO_STORE = 'no-store';
 export class LiveDelivery {
   readonly #parked: ParkedRequests<Waiter>;
   /** Requests released so far, and expired with 503. */
-  readonly counters = { released: 0, expired: 0, tooFar: 0 };
+  readonly counters = { released: 0, expired: 0, tooFar: 0, refused: 0 };
+  readonly #maxParked: number;
 
   constructor(options: LiveDeliveryOptions = {}) {
+    this.#maxParked = options.maxParked ?? DEFAULT_MAX_PARKED;
+    if (!Number.isSafeInteger(this.#maxParked) || this.#maxParked < 0) {
+      throw new ConfigError('ERR_CONFIG_INVALID', `option maxParked must be a non-negative integer, got ${String(options.maxParked)}`, { option: 'maxParked', value: String(options.maxParked) });
+    }
     this.#parked = new ParkedRequests<Waiter>(options.clock ?? systemParkingClock, (w) => {
       this.counters.expired += 1;
       w.respond({ status: 503, cacheControl: NO_STORE });
@@ -132,7 +146,7 @@ export class LiveDelivery {
       return noop;
     }
     const waiter: Waiter = { source, rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond };
-    return this.#parked.park(`${group}\n${rendition}`, waiter, 3 * timeline.targetDurationSeconds * 1000);
+    return this.#park(group, timeline, waiter);
   }
 
   /**
@@ -154,7 +168,7 @@ export class LiveDelivery {
       return noop;
     }
     const waiter: Waiter = { source, rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond };
-    return this.#parked.park(`${group}\n${rendition}`, waiter, 3 * timeline!.targetDurationSeconds * 1000);
+    return this.#park(group, timeline!, waiter);
   }
 
   /** The packager published a change of `rendition`: answer every request it satisfies. */
@@ -179,6 +193,16 @@ export class LiveDelivery {
       if (answer === undefined) answers.set(key, (answer = this.#playlistResponse(w.source, w.rendition, w.skip, true)));
       w.respond(answer);
     }
+  }
+
+  /** Parks for three target durations (6.2.5.2: then 503), or refuses at once when full. */
+  #park(group: string, timeline: LiveTimeline, waiter: Waiter): () => void {
+    if (this.#parked.size >= this.#maxParked) {
+      this.counters.refused += 1;
+      waiter.respond({ status: 503, cacheControl: NO_STORE });
+      return noop;
+    }
+    return this.#parked.park(`${group}\n${waiter.rendition}`, waiter, 3 * timeline.targetDurationSeconds * 1000);
   }
 
   /** Answers every parked request with 503 (the server is closing). */

@@ -333,3 +333,23 @@ describe('ParkedRequests', () => {
     expect(parked.size).toBe(0);
   });
 });
+
+describe('LiveDelivery: the parking bound', () => {
+  it('answers 503 at once past maxParked, and parks again once there is room', () => {
+    const clock = new FakeClock();
+    const delivery = new LiveDelivery({ clock, maxParked: 2 });
+    const stream = new Stream();
+    stream.segment(0);
+    const answers: number[] = [];
+    const ask = (): (() => void) => delivery.playlist(stream, 'live/s', 'video', parseDirectives({ _HLS_msn: '1', _HLS_part: '1' }), (r) => answers.push(r.status));
+    ask();
+    const cancel = ask();
+    ask();
+    expect(answers).toEqual([503]);
+    expect(delivery.counters.refused).toBe(1);
+    cancel();
+    ask();
+    expect(delivery.parked).toBe(2);
+    expect(() => new LiveDelivery({ maxParked: -1 })).toThrow(/maxParked/);
+  });
+});
