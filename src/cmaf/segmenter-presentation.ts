@@ -66,10 +66,12 @@ export class PresentationSegmenter {
     const leader = options.tracks.find((t) => t.kind === 'video') ?? options.tracks[0]!;
     this.leaderTrackId = leader.id;
     const partTarget = (track: { readonly partTargetSeconds?: number }): number => track.partTargetSeconds ?? resolved.partTargetSeconds;
-    this.#leader = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(leader), trackId: leader.id, timescale: leader.timescale });
+    // Video parts start at every keyframe, so each GOP inside a segment is a place to join (INDEPENDENT=YES).
+    const partAtSyncSamples = (track: { readonly kind: string }): boolean => track.kind === 'video';
+    this.#leader = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(leader), trackId: leader.id, timescale: leader.timescale, partAtSyncSamples: partAtSyncSamples(leader) });
     for (const track of options.tracks) {
       if (track === leader) continue;
-      const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external' });
+      const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external', partAtSyncSamples: partAtSyncSamples(track) });
       this.#followers.set(track.id, { segmenter, maxLeadTicks: secondsToTicks(leadSeconds, track.timescale), queue: [], lastDts: undefined });
     }
   }

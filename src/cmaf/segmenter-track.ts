@@ -12,6 +12,14 @@ export interface TrackSegmenterOptions extends SegmenterOptions {
    * `'external'`: cuts only where cutAt() says, so the track follows a leader's segments.
    */
   cuts?: 'own' | 'external';
+  /**
+   * A sync sample inside a segment starts a new part, so the part is independent (LL-HLS
+   * INDEPENDENT=YES: a player can join there) — when the part it closes already lasts 85 % of the
+   * target: RFC 8216bis 4.4.4.9 exempts the independent part from that floor, not the one before
+   * it, so a keyframe off the part grid stays inside its part. Meant for video, where sync samples
+   * are keyframes; not for audio, where every sample is one. Default false.
+   */
+  partAtSyncSamples?: boolean;
 }
 
 interface OpenPart {
@@ -55,6 +63,7 @@ export class TrackSegmenter {
   readonly segmentTargetTicks: number;
   readonly partTargetTicks: number;
   readonly #external: boolean;
+  readonly #partAtSync: boolean;
   #nextSequence: number;
   #pending: Sample | undefined;
   #lastDts: number | undefined;
@@ -73,6 +82,7 @@ export class TrackSegmenter {
     this.segmentTargetTicks = secondsToTicks(resolved.segmentTargetSeconds, this.timescale, 'ceil');
     this.partTargetTicks = Math.max(1, secondsToTicks(resolved.partTargetSeconds, this.timescale, 'floor'));
     this.#external = options.cuts === 'external';
+    this.#partAtSync = options.partAtSyncSamples === true;
     this.#nextSequence = resolved.firstSequence;
   }
 
@@ -192,7 +202,9 @@ export class TrackSegmenter {
    */
   #place(sample: Sample, events: SegmenterEvent[]): void {
     const open = this.#part;
-    if (open !== undefined && open.duration + sample.duration > this.partTargetTicks) this.#closePart(events);
+    if (open !== undefined && (open.duration + sample.duration > this.partTargetTicks || (this.#partAtSync && sample.keyframe && open.duration * 100 >= this.partTargetTicks * 85))) {
+      this.#closePart(events);
+    }
     const part = (this.#part ??= { startDts: sample.dts, duration: 0, independent: sample.keyframe, samples: [] });
     part.samples.push(sample);
     part.duration += sample.duration;

@@ -168,3 +168,41 @@ describe('PresentationSegmenter: per-track part targets', () => {
     expect(segmenter.counters(1).parts).toBe(50);
   });
 });
+
+describe('video parts start at every keyframe (INDEPENDENT=YES inside a segment)', () => {
+  const partsOf = (events: readonly SegmenterEvent[]): SegmenterPart[] => events.filter((e): e is SegmenterPart => e.type === 'part');
+
+  it('a 1 s GOP in 2 s segments: ten 6-frame parts a segment, the 1st and the 6th independent', () => {
+    const segmenter = new TrackSegmenter({ trackId: 1, timescale: 90_000, segmentTargetSeconds: 2, partTargetSeconds: 0.201, partAtSyncSamples: true });
+    const events = [...msVideo(121, 30).flatMap((s) => segmenter.push(s)), ...segmenter.flush()];
+    const segment = events.find((e): e is SegmenterSegment => e.type === 'segment')!;
+    expect(segment.parts.map((p) => p.samples.length)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+    expect(segment.parts.map((p) => p.independent)).toEqual([true, false, false, false, false, true, false, false, false, false]);
+  });
+
+  it('a keyframe off the part grid stays inside its part: the part before would fall under 85 % of the target (4.4.4.9)', () => {
+    const withSync = new TrackSegmenter({ trackId: 1, timescale: 90_000, segmentTargetSeconds: 2, partTargetSeconds: 0.201, partAtSyncSamples: true });
+    // Keyframes every 40 frames: the one at frame 40 comes 4 frames (133 ms, 66 %) into a part.
+    const parts = partsOf(msVideo(80, 40).flatMap((s) => withSync.push(s))).filter((p) => p.segmentSequence === 0);
+    expect(parts.slice(0, 10).map((p) => p.samples.length)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+    expect(parts.filter((p) => p.independent).map((p) => p.index)).toEqual([0]);
+    // Every 36 frames (1.2 s, on the 6-frame grid): the part at frame 36 is independent.
+    const aligned = new TrackSegmenter({ trackId: 1, timescale: 90_000, segmentTargetSeconds: 2, partTargetSeconds: 0.201, partAtSyncSamples: true });
+    expect(partsOf(msVideo(80, 36).flatMap((s) => aligned.push(s))).filter((p) => p.independent && p.segmentSequence === 0).map((p) => p.index)).toEqual([0, 6]);
+  });
+
+  it('PresentationSegmenter splits video parts at keyframes, never audio parts at its (all sync) samples', () => {
+    const seg = new PresentationSegmenter({
+      tracks: [
+        { id: 1, kind: 'video', timescale: 90_000, partTargetSeconds: 0.201 },
+        { id: 2, kind: 'audio', timescale: 48_000, partTargetSeconds: 0.193 },
+      ],
+      segmentTargetSeconds: 2,
+    });
+    const events = [...interleave([{ samples: msVideo(181, 30), timescale: 90_000 }, { samples: fakeAudio({ trackId: 2, count: 280 }), timescale: 48_000 }]).flatMap((s) => seg.push(s)), ...seg.flush()];
+    const audioParts = partsOf(events).filter((p) => p.trackId === 2);
+    expect(audioParts.slice(0, -1).every((p, i, all) => p.samples.length === 9 || all[i + 1]!.index === 0)).toBe(true);
+    const videoIndependent = partsOf(events).filter((p) => p.trackId === 1 && p.independent && p.segmentSequence === 0).map((p) => p.index);
+    expect(videoIndependent).toEqual([0, 5]);
+  });
+});
