@@ -284,11 +284,14 @@ export class HlsLivePackager {
     const published: LiveSegmentEvent[] = [];
     const parts: LivePartEvent[] = [];
     const touched = new Set<LiveRendition>();
+    // Deletes wait until the playlists that stopped listing their files are written (6.2.2).
+    const deletes: StoreChange[] = [];
     for (const event of events) {
-      if (event.type === 'segment') this.#segment(event, changes, published, touched);
+      if (event.type === 'segment') this.#segment(event, changes, deletes, published, touched);
       else if (this.#options.lowLatency) this.#part(event, changes, parts, touched);
     }
     for (const rendition of touched) this.#playlist(rendition, changes, published.some((e) => e.trackId === rendition.track.id));
+    changes.push(...deletes);
     if (published.length > 0) this.#multivariantChange(changes);
     if (this.#onPart !== undefined) for (const e of parts) this.#onPart(e);
     if (this.#onSegment !== undefined) for (const e of published) this.#onSegment(e);
@@ -318,7 +321,7 @@ export class HlsLivePackager {
     published.push({ track: rendition.name, trackId: p.trackId, msn: part.msn, index: part.index, durationSeconds, byteLength: f.byteLength, independent: p.independent });
   }
 
-  #segment(s: SegmenterSegment, changes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>): void {
+  #segment(s: SegmenterSegment, changes: StoreChange[], deletes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>): void {
     const rendition = this.#renditions.get(s.trackId);
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
     const samples = segmentSamples(s);
@@ -329,7 +332,7 @@ export class HlsLivePackager {
     if (samples.length === 0 || renderedSeconds(durationSeconds) <= 0) {
       this.#counters.emptySegments += 1;
       // Its parts were listed: the open segment goes, and their files with it.
-      for (const part of listedParts ?? []) changes.push({ type: 'delete', path: `${rendition.name}/${part.uri}` });
+      for (const part of listedParts ?? []) deletes.push({ type: 'delete', path: `${rendition.name}/${part.uri}` });
       if (listedParts !== undefined) rendition.timeline = { ...rendition.timeline, open: undefined };
       touched.add(rendition);
       return;
@@ -356,31 +359,22 @@ export class HlsLivePackager {
     this.#counters.segments += 1;
     changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file === undefined ? fragmentFile(f!, mediaContentType(rendition.track)) : { ...file, contentType: mediaContentType(rendition.track) } });
     touched.add(rendition);
-    // Deletes go after the playlist that stopped listing them (#publish writes it first).
     for (const old of update.expired) {
-      changes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
+      deletes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
     }
-    for (const generation of update.releasedGenerations) changes.push({ type: 'delete', path: `${rendition.name}/${initUri(generation)}` });
+    for (const generation of update.releasedGenerations) deletes.push({ type: 'delete', path: `${rendition.name}/${initUri(generation)}` });
     const { msn, byteLength, programDateTimeMs, generation, discontinuity } = segment;
     published.push({ track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity });
   }
 
-  /**
-   * Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`).
-   * Deletes the same call decided are moved after it, so no playlist names a file already gone.
-   */
+  /** Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`). */
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     if (rendition.timeline.segments.length === 0 && !rendition.timeline.ended) return;
-    const deletes = changes.filter((c) => c.type === 'delete' && c.path.startsWith(`${rendition.name}/`));
-    const kept = changes.filter((c) => !deletes.includes(c));
-    changes.length = 0;
-    changes.push(...kept);
     const options: LiveViewOptions = { playlistType: this.#options.playlistType };
     changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, options)) });
     if (this.#options.lowLatency && segmentsChanged) {
       changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, { ...options, view: 'plain' })) });
     }
-    changes.push(...deletes);
   }
 
   #render(rendition: LiveRendition, timeline: LiveTimeline, options: LiveViewOptions): string {
