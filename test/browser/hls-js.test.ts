@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMediaServer, type MediaServer } from '../../src/server/index.js';
-import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath } from '../helpers/ffmpeg.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { delay, killByPid } from '../helpers/process.js';
+import { startLiveServer, type LiveServer } from '../helpers/live.js';
+import { delay } from '../helpers/process.js';
 
 /**
  * hls.js in Chromium as the oracle of live delivery: the page at `/` lists the stream, plays it,
@@ -20,14 +20,12 @@ const MIN_ADVANCE_SECONDS = 5;
 const ffmpeg = await ffmpegPath();
 const skipReason = browserSkipReason(ffmpeg);
 
-let server: MediaServer | undefined;
-let publisher: FfmpegRun | undefined;
+let live: LiveServer | undefined;
 let browser: ChromiumSession | undefined;
 
 afterAll(async () => {
   await browser?.close();
-  if (publisher !== undefined) killByPid(publisher.child);
-  await server?.close();
+  await live?.close();
 });
 
 /** Playback facts read in the page: the video clock and the fatal hls.js errors seen so far. */
@@ -53,12 +51,10 @@ interface PageGlobals {
 
 describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays a live stream${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
   it('lists the stream on the page, plays it, and currentTime follows the wall clock', { timeout: 120_000 }, async () => {
-    server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
-    const { rtmp, http } = await server.listen();
-    publisher = await spawnFfmpeg(
-      ['-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', fixturePath('media/h264-aac.flv'), '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmp.port}/live/browser`],
-      { timeoutMs: FFMPEG_TIMEOUT_MS },
-    );
+    live = await startLiveServer();
+    // ffmpeg -re, the fixture looped until the test ends (killed by PID in afterAll) or the timeout.
+    await live.publish('browser', { loop: true, timeoutMs: FFMPEG_TIMEOUT_MS });
+    const http = { port: Number(new URL(live.httpUrl('')).port) };
 
     // Clicked as soon as the stream is listed: its playlist appears with the first segment
     // (~2 s later), and the page must wait for it rather than hand hls.js a 404.

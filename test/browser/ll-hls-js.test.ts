@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMediaServer, type MediaServer } from '../../src/server/index.js';
-import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath } from '../helpers/ffmpeg.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { delay, killByPid } from '../helpers/process.js';
+import { startLiveServer, type LiveServer } from '../helpers/live.js';
+import { delay } from '../helpers/process.js';
 
 /**
  * LL-HLS end to end: hls.js in headless Chromium, driven by the page at `/` with the page's own
@@ -41,14 +41,12 @@ const STREAM = 'live/llbrowser';
 const ffmpeg = await ffmpegPath();
 const skipReason = browserSkipReason(ffmpeg);
 
-let server: MediaServer | undefined;
-let publisher: FfmpegRun | undefined;
+let live: LiveServer | undefined;
 let browser: ChromiumSession | undefined;
 
 afterAll(async () => {
   await browser?.close();
-  if (publisher !== undefined) killByPid(publisher.child);
-  await server?.close();
+  await live?.close();
 });
 
 /** One sample taken in the page; `t` is the page's performance.now(), ms. */
@@ -234,12 +232,10 @@ function count(requests: readonly SeenRequest[], pattern: RegExp, from = 0): num
 
 describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS stream at low latency${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
   it(`plays ${MEASURE_SECONDS} s in low-latency mode without a stall and records its latency`, { timeout: TEST_TIMEOUT_MS }, async ({ annotate }) => {
-    server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
-    const { rtmp, http } = await server.listen();
-    publisher = await spawnFfmpeg(
-      ['-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', fixturePath('media/h264-aac.flv'), '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmp.port}/${STREAM}`],
-      { timeoutMs: FFMPEG_TIMEOUT_MS },
-    );
+    live = await startLiveServer();
+    // ffmpeg -re, the fixture looped until the test ends (killed by PID in afterAll) or the timeout.
+    await live.publish(STREAM.slice('live/'.length), { loop: true, timeoutMs: FFMPEG_TIMEOUT_MS });
+    const http = { port: Number(new URL(live.httpUrl('')).port) };
 
     browser = await launchChromium();
     const { context } = browser;
