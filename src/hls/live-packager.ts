@@ -1,19 +1,16 @@
-import { PresentationSegmenter, fragment, initSegment, type Fragment, type SegmenterEvent, type SegmenterPart, type SegmenterSegment } from '../cmaf/index.js';
+import { PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterPart, type SegmenterSegment } from '../cmaf/index.js';
 import { MediaError } from '../errors/index.js';
-import type { AudioTrack, Sample, Track, VideoTrack } from '../media/index.js';
+import type { Sample, Track } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
-import { buildMultivariantPlaylist } from './build-multivariant.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
-import { appendLivePart, liveLowLatencyPlaylist, openPartsOf, partUri, renditionReport, type LiveViewOptions } from './live-low-latency.js';
+import { appendLivePart, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
+import { plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
 import { fragmentFile, mediaContentType, renditionName, sameTrackSetups, textFile, type LiveRendition } from './live-rendition.js';
-import { fittedPartTarget } from './part-target.js';
-import { fragmentPieces, segmentSamples } from './segment-file.js';
+import { fittedPartTarget, partsOffTarget } from './part-target.js';
+import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
 import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
-import type { RenditionReport } from './media-playlist.js';
-import { renderMediaPlaylist } from './render-media.js';
-import { renderMultivariantPlaylist } from './render-multivariant.js';
 
 export interface LivePackagerCounters {
   /** Segments published, all renditions. */
@@ -201,7 +198,7 @@ export class HlsLivePackager {
     const key = `${request.view ?? 'low-latency'}${request.skip === true ? '+skip' : ''}`;
     let bytes = r.rendered.get(key);
     if (bytes === undefined) {
-      bytes = textFile(this.#render(r, r.published, { playlistType: this.#options.playlistType, view: request.view ?? 'low-latency', skip: request.skip === true })).pieces[0]!;
+      bytes = textFile(renderLiveMediaPlaylist(r, r.published, this.#renditions.values(), { playlistType: this.#options.playlistType, view: request.view ?? 'low-latency', skip: request.skip === true })).pieces[0]!;
       r.rendered.set(key, bytes);
     }
     return bytes;
@@ -338,10 +335,10 @@ export class HlsLivePackager {
       return;
     }
     // LL-HLS: the segment is its parts' fragments joined (CMAF: a segment of several fragments), sharing their bytes.
-    const file = this.#options.lowLatency && partFiles.length === s.parts.length ? joinedFragments(partFiles) : undefined;
+    const file = this.#options.lowLatency && partFiles.length === s.parts.length ? joinedFragmentsFile(partFiles, mediaContentType(rendition.track)) : undefined;
     const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples, baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
     const parts = file === undefined ? undefined : listedParts;
-    if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += offTarget(parts, rendition.partTargetSeconds);
+    if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += partsOffTarget(parts, rendition.partTargetSeconds);
     const segment: LiveSegment = {
       msn: s.sequence,
       uri: `${s.sequence}.m4s`,
@@ -357,7 +354,7 @@ export class HlsLivePackager {
     rendition.discontinuityNext = false;
     this.#nextMsn = Math.max(this.#nextMsn, s.sequence + 1);
     this.#counters.segments += 1;
-    changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file === undefined ? fragmentFile(f!, mediaContentType(rendition.track)) : { ...file, contentType: mediaContentType(rendition.track) } });
+    changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file ?? fragmentFile(f!, mediaContentType(rendition.track)) });
     touched.add(rendition);
     for (const old of update.expired) {
       deletes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
@@ -371,65 +368,20 @@ export class HlsLivePackager {
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     if (rendition.timeline.segments.length === 0 && !rendition.timeline.ended) return;
     const options: LiveViewOptions = { playlistType: this.#options.playlistType };
-    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, options)) });
+    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, rendition.timeline, this.#renditions.values(), options)) });
     if (this.#options.lowLatency && segmentsChanged) {
-      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(this.#render(rendition, rendition.timeline, { ...options, view: 'plain' })) });
+      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, rendition.timeline, this.#renditions.values(), { ...options, view: 'plain' })) });
     }
   }
 
-  #render(rendition: LiveRendition, timeline: LiveTimeline, options: LiveViewOptions): string {
-    const reports: RenditionReport[] = [];
-    if (options.view !== 'plain' && timeline.partTargetSeconds !== undefined && !timeline.ended) {
-      for (const other of this.#renditions.values()) {
-        if (other === rendition || other.removed) continue;
-        const report = renditionReport(`../${other.name}/index.m3u8`, other.timeline);
-        if (report !== undefined) reports.push(report);
-      }
-    }
-    return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient' });
-  }
-
-  /**
-   * index.m3u8, once every published rendition has a segment to measure (BANDWIDTH is the peak
-   * segment bit rate, 4.4.6.2, and cannot be 0), then again whenever a peak or the track set
-   * changes; at end() with whatever renditions have segments.
-   */
+  /** index.m3u8 (and plain.m3u8 with LL-HLS) when its text changes: a peak, the track set, the end. */
   #multivariantChange(changes: StoreChange[], final = false): void {
-    const live = [...this.#renditions.values()].filter((r) => !r.removed);
-    const measured = live.filter((r) => r.timeline.peakBitsPerSecond > 0);
-    if (measured.length === 0 || (!final && measured.length < live.length)) return;
-    const source = (r: LiveRendition): { uri: string; bitrate: { peakBitsPerSecond: number } } => ({ uri: `${r.name}/index.m3u8`, bitrate: { peakBitsPerSecond: r.timeline.peakBitsPerSecond } });
-    const text = renderMultivariantPlaylist(
-      buildMultivariantPlaylist({
-        video: measured.filter((r) => r.track.kind === 'video').map((r) => ({ ...source(r), track: r.track as VideoTrack })),
-        audio: measured.filter((r) => r.track.kind === 'audio').map((r, i) => ({ ...source(r), track: r.track as AudioTrack, name: i === 0 ? 'default' : `audio ${i + 1}` })),
-      }),
-    );
-    if (text === this.#multivariant) return;
+    const text = renderLiveMultivariant(this.#renditions.values(), final);
+    if (text === undefined || text === this.#multivariant) return;
     this.#multivariant = text;
     changes.push({ type: 'put', path: 'index.m3u8', file: textFile(text) });
-    if (this.#options.lowLatency) changes.push({ type: 'put', path: 'plain.m3u8', file: textFile(text.replaceAll('/index.m3u8"', '/plain.m3u8"').replace(/\/index\.m3u8$/gm, '/plain.m3u8')) });
+    if (this.#options.lowLatency) changes.push({ type: 'put', path: 'plain.m3u8', file: textFile(plainMultivariant(text)) });
   }
-}
-
-/** The fragments of a segment's parts as one file: their pieces in order, nothing copied. */
-function joinedFragments(fragments: readonly Fragment[]): { pieces: Uint8Array[]; byteLength: number } {
-  const pieces: Uint8Array[] = [];
-  let byteLength = 0;
-  for (const f of fragments) {
-    pieces.push(...fragmentPieces(f));
-    byteLength += f.byteLength;
-  }
-  return { pieces, byteLength };
-}
-
-/** Parts of a finished segment outside 4.4.4.9's duration bounds (see LivePackagerCounters.partsOffTarget). */
-function offTarget(parts: readonly LivePart[], targetSeconds: number): number {
-  const target = renderedSeconds(targetSeconds);
-  return parts.filter((p, i) => {
-    const d = renderedSeconds(p.durationSeconds);
-    return d > target || (!p.independent && i < parts.length - 1 && d * 100 < target * 85);
-  }).length;
 }
 
 function checkNow(nowMs: number): void {

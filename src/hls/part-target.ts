@@ -1,4 +1,6 @@
 import type { Track } from '../media/index.js';
+import { renderedSeconds } from './attributes.js';
+import type { LivePart } from './live-timeline.js';
 
 /**
  * The PART-TARGET a rendition announces, fitted to its frames. 4.4.4.9 wants every part (but the
@@ -15,4 +17,19 @@ export function fittedPartTarget(track: Track, nominalSeconds: number): number {
   if (frameSeconds === undefined || !Number.isFinite(frameSeconds) || frameSeconds <= 0) return nominalSeconds;
   const frames = Math.max(1, Math.round(nominalSeconds / frameSeconds));
   return Math.ceil(Math.round((frames * frameSeconds + 0.001) * 1e6) / 1e3) / 1e3;
+}
+
+/**
+ * Parts of a finished segment outside 4.4.4.9's duration bounds: above the target, or under 85 % of
+ * it without being independent or the segment's last. What the encoder's timestamps did not let
+ * fittedPartTarget prevent (a variable frame rate, a dropped frame); counted, not refused.
+ */
+export function partsOffTarget(parts: readonly LivePart[], targetSeconds: number): number {
+  const target = renderedSeconds(targetSeconds);
+  let count = 0;
+  parts.forEach((p, i) => {
+    const d = renderedSeconds(p.durationSeconds);
+    if (d > target || (!p.independent && i < parts.length - 1 && d * 100 < target * 85)) count += 1;
+  });
+  return count;
 }

@@ -1,5 +1,6 @@
 import type { Fragment, SegmenterSegment } from '../cmaf/index.js';
 import type { Sample } from '../media/index.js';
+import type { StoredFile } from '../store/index.js';
 
 /**
  * A segment's samples and its file's pieces, shared by the VOD and the live packager. Plain loops,
@@ -21,4 +22,19 @@ export function fragmentPieces(f: Fragment): Uint8Array[] {
   pieces[0] = f.header;
   for (let i = 0; i < f.payloads.length; i++) pieces[i + 1] = f.payloads[i]!;
   return pieces;
+}
+
+/**
+ * LL-HLS: a segment written as its parts' fragments, one after another (CMAF: a segment of several
+ * fragments) — the parts' own pieces, nothing copied.
+ */
+export function joinedFragmentsFile(fragments: readonly Fragment[], contentType: string): StoredFile {
+  const pieces: Uint8Array[] = [];
+  let byteLength = 0;
+  for (const f of fragments) {
+    pieces.push(f.header);
+    for (const payload of f.payloads) pieces.push(payload);
+    byteLength += f.byteLength;
+  }
+  return { pieces, byteLength, contentType };
 }

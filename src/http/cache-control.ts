@@ -2,19 +2,35 @@
  * Cache-Control per file kind. Live playlists change with every segment, so caches must
  * revalidate them (RFC 8216bis 6.2.1 lets clients reload as often as the target duration);
  * segments and init sections never change under their name (each generation of a stream gets a
- * new init name), so they are immutable for a year.
+ * new init name), so they are immutable for a year; LL-HLS parts and blocking-reload answers get
+ * short lifetimes of their own (below).
  */
 export const PLAYLIST_CACHE_CONTROL = 'no-cache';
 export const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/**
- * LL-HLS parts (`<msn>.<index>.m4s`) are as immutable as segments, but only of use near the live
- * edge: a short lifetime (live delivery gives them three target durations; this is the fallback
- * for a part served after its stream's packager is gone).
- */
-export const PART_CACHE_CONTROL = 'public, max-age=6';
+/** The target duration assumed when a part is served without its stream's timeline (the default). */
+const DEFAULT_TARGET_DURATION_SECONDS = 2;
 
-export function cacheControlFor(path: string): string {
+/**
+ * LL-HLS parts (`<msn>.<index>.m4s`) never change under their name either, but are only of use
+ * near the live edge (they are listed for three target durations): cached that long.
+ */
+export function partCacheControl(targetDurationSeconds: number): string {
+  return `public, max-age=${Math.max(1, Math.ceil(3 * targetDurationSeconds))}`;
+}
+
+/**
+ * A blocking reload's answer is keyed by its full URL (`_HLS_msn`/`_HLS_part` name the edge it
+ * waited for), so a CDN may hand it to every viewer asking the same while it is fresh: one target
+ * duration — long enough to collapse a burst of viewers onto one origin request, short enough that
+ * a late viewer's answer still has the edge near (Apple's LL-HLS CDN guidance).
+ */
+export function blockingPlaylistCacheControl(targetDurationSeconds: number): string {
+  return `public, max-age=${Math.max(1, Math.ceil(targetDurationSeconds))}`;
+}
+
+/** By path; `targetDurationSeconds` of the stream, when known, sets a part's lifetime. */
+export function cacheControlFor(path: string, targetDurationSeconds = DEFAULT_TARGET_DURATION_SECONDS): string {
   if (path.endsWith('.m3u8')) return PLAYLIST_CACHE_CONTROL;
-  return /\/\d+\.\d+\.m4s$/.test(path) ? PART_CACHE_CONTROL : MEDIA_CACHE_CONTROL;
+  return /\/\d+\.\d+\.m4s$/.test(path) ? partCacheControl(targetDurationSeconds) : MEDIA_CACHE_CONTROL;
 }

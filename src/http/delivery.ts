@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYLIST_CONTENT_TYPE, type SegmentStore, type StoredFile } from '../store/index.js';
 import { cacheControlFor } from './cache-control.js';
-import { hasDirectives, parseDirectives, partCacheControl, type LiveDelivery, type LiveLookup, type LiveResponse, type LiveSource } from './live-delivery.js';
+import { hasDirectives, parseDirectives, type LiveDelivery, type LiveLookup, type LiveResponse } from './live-delivery.js';
 import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
 import type { StreamSummary } from './streams-api.js';
@@ -80,7 +80,7 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
     });
   }
   if (file === undefined) return reply.code(404).send({ error: 'not found' });
-  return sendFile(reply, file, partCacheControlOf(source, rendition, name) ?? cacheControlFor(path));
+  return sendFile(reply, file, cacheControlFor(path, rendition === undefined ? undefined : source?.timeline(rendition)?.targetDurationSeconds));
 }
 
 function sendFile(reply: FastifyReply, file: StoredFile, cacheControl: string): FastifyReply {
@@ -89,52 +89,34 @@ function sendFile(reply: FastifyReply, file: StoredFile, cacheControl: string): 
   return reply.send(pieces.length === 1 ? Buffer.from(pieces[0]!.buffer, pieces[0]!.byteOffset, pieces[0]!.byteLength) : Readable.from(pieces, { objectMode: false }));
 }
 
-/** Parts get a short cache lifetime from their stream's target duration; undefined for anything else. */
-function partCacheControlOf(source: LiveSource | undefined, rendition: string | undefined, name: string | undefined): string | undefined {
-  if (source === undefined || rendition === undefined || name === undefined || !/^\d+\.\d+\.m4s$/.test(name)) return undefined;
-  const timeline = source.timeline(rendition);
-  return timeline === undefined ? undefined : partCacheControl(timeline);
-}
-
 /**
- * A live request: answered through fastify when LiveDelivery answers at once; when it is parked,
- * the reply is taken over (hijack) and the release writes it straight to the connection, in the
- * same synchronous loop that releases the others — no promise hop per request, no fastify send
- * path: what remains per request is one header block and one write. A client that goes away while
- * parked is forgotten at once.
+ * A live request: LiveDelivery answers it at once or, parked, when the part it waits for appears.
+ * Either way the reply is taken over (hijack) and the answer written straight to the connection —
+ * for a release, in the same synchronous loop that releases the others: no promise hop per
+ * request and no fastify send path, only one header block and one write. A client that goes away
+ * while parked is forgotten at once.
  */
-async function serveLive(
-  store: SegmentStore,
-  path: string,
-  request: FileRequest,
-  reply: FastifyReply,
-  start: (respond: (response: LiveResponse) => void) => () => void,
-): Promise<FastifyReply | undefined> {
-  const answer: { now?: LiveResponse } = {};
-  let parked = false;
-  const cancel = start((response) => {
-    if (parked) writeParked(store, path, request.method === 'HEAD', reply, response);
-    else answer.now = response;
-  });
-  if (answer.now !== undefined) return sendLive(store, path, answer.now, reply);
-  parked = true;
+function serveLive(store: SegmentStore, path: string, request: FileRequest, reply: FastifyReply, start: (respond: (response: LiveResponse) => void) => () => void): undefined {
   reply.hijack();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableEnded) cancel();
-  });
+  const cancel = start((response) => writeLive(store, path, request.method === 'HEAD', reply, response));
+  if (!reply.raw.writableEnded) {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) cancel();
+    });
+  }
   return undefined;
 }
 
 const ERROR_BODIES: Readonly<Record<number, Uint8Array>> = Object.fromEntries([400, 404, 503].map((status) => [status, Buffer.from(JSON.stringify({ error: statusText(status) }))]));
 
-/** Writes a released answer on a hijacked reply: the headers the fastify path would send, CORS included. */
-function writeParked(store: SegmentStore, path: string, head: boolean, reply: FastifyReply, response: LiveResponse): void {
+/** Writes LiveDelivery's answer on the hijacked reply, with the headers the fastify routes send (CORS included). */
+function writeLive(store: SegmentStore, path: string, head: boolean, reply: FastifyReply, response: LiveResponse): void {
   const res = reply.raw;
   if (res.writableEnded || res.destroyed) return;
   if (response.status === 200 && response.kind === 'part') {
     const file = store.get(path);
     const write = (f: StoredFile | undefined): void => {
-      if (f === undefined) return writeParked(store, path, head, reply, { status: 404, cacheControl: 'no-store' });
+      if (f === undefined) return writeLive(store, path, head, reply, { status: 404, cacheControl: 'no-store' });
       res.writeHead(200, { 'content-type': f.contentType, 'cache-control': response.cacheControl, 'content-length': String(f.byteLength), 'access-control-allow-origin': '*' });
       if (head) res.end();
       else {
@@ -142,7 +124,7 @@ function writeParked(store: SegmentStore, path: string, head: boolean, reply: Fa
         res.end();
       }
     };
-    if (file instanceof Promise) file.then(write, () => writeParked(store, path, head, reply, { status: 503, cacheControl: 'no-store' }));
+    if (file instanceof Promise) file.then(write, () => writeLive(store, path, head, reply, { status: 503, cacheControl: 'no-store' }));
     else write(file);
     return;
   }
@@ -161,21 +143,6 @@ function asciiText(bytes: Uint8Array): string {
   let text = ASCII_TEXT.get(bytes);
   if (text === undefined) ASCII_TEXT.set(bytes, (text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')));
   return text;
-}
-
-async function sendLive(store: SegmentStore, path: string, response: LiveResponse, reply: FastifyReply): Promise<FastifyReply> {
-  if (response.status !== 200) return reply.code(response.status).header('cache-control', response.cacheControl).send({ error: statusText(response.status) });
-  if (response.kind === 'part') {
-    const file = await store.get(path);
-    if (file === undefined) return reply.code(404).header('cache-control', 'no-store').send({ error: 'not found' });
-    return sendFile(reply, file, response.cacheControl);
-  }
-  const body = response.body!;
-  return reply
-    .header('content-type', PLAYLIST_CONTENT_TYPE)
-    .header('cache-control', response.cacheControl)
-    .header('content-length', String(body.byteLength))
-    .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
 
 function statusText(status: number): string {

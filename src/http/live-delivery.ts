@@ -1,5 +1,6 @@
 import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LivePlaylistRequest, type LiveTimeline } from '../hls/index.js';
 import { ConfigError } from '../errors/index.js';
+import { blockingPlaylistCacheControl, partCacheControl, PLAYLIST_CACHE_CONTROL } from './cache-control.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
 
 /**
@@ -160,7 +161,7 @@ export class LiveDelivery {
     const timeline = source.timeline(rendition);
     const state = timeline === undefined ? 'never' : partState(timeline, name.msn, name.index);
     if (state === 'listed') {
-      respond({ status: 200, kind: 'part', cacheControl: partCacheControl(timeline!) });
+      respond({ status: 200, kind: 'part', cacheControl: partCacheControl(timeline!.targetDurationSeconds) });
       return noop;
     }
     if (state === 'never') {
@@ -185,7 +186,7 @@ export class LiveDelivery {
     for (const w of released) {
       if (w.kind === 'part') {
         const state = partState(timeline, w.msn, w.part!);
-        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline) } : { status: 404, cacheControl: NO_STORE });
+        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline.targetDurationSeconds) } : { status: 404, cacheControl: NO_STORE });
         continue;
       }
       const key = w.skip ? 'skip' : 'full';
@@ -214,25 +215,8 @@ export class LiveDelivery {
     const body = source.playlist(rendition, { skip });
     const timeline = source.timeline(rendition);
     if (body === undefined || timeline === undefined) return { status: 404, cacheControl: NO_STORE };
-    return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingCacheControl(timeline) : PLAYLIST_NO_CACHE };
+    return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingPlaylistCacheControl(timeline.targetDurationSeconds) : PLAYLIST_CACHE_CONTROL };
   }
 }
 
 function noop(): void {}
-
-const PLAYLIST_NO_CACHE = 'no-cache';
-
-/**
- * A blocking reload's answer is keyed by its full URL (`_HLS_msn`/`_HLS_part` name the edge it
- * waited for), so a CDN may hand it to every viewer asking the same while it is fresh: a few part
- * durations — long enough to collapse a burst of viewers onto one origin request, short enough
- * that a late viewer's answer still has the edge near (Apple's LL-HLS CDN guidance).
- */
-export function blockingCacheControl(timeline: LiveTimeline): string {
-  return `public, max-age=${Math.max(1, Math.ceil(timeline.targetDurationSeconds))}`;
-}
-
-/** Parts never change under their name, but are only of use near the live edge: cached a window's worth at most. */
-export function partCacheControl(timeline: LiveTimeline): string {
-  return `public, max-age=${Math.max(1, Math.ceil(3 * timeline.targetDurationSeconds))}`;
-}

@@ -1,0 +1,53 @@
+import type { AudioTrack, VideoTrack } from '../media/index.js';
+import { buildMultivariantPlaylist } from './build-multivariant.js';
+import { liveLowLatencyPlaylist, renditionReport, type LiveViewOptions } from './live-low-latency.js';
+import type { LiveRendition } from './live-rendition.js';
+import type { LiveTimeline } from './live-timeline.js';
+import type { RenditionReport } from './media-playlist.js';
+import { renderMediaPlaylist } from './render-media.js';
+import { renderMultivariantPlaylist } from './render-multivariant.js';
+
+/**
+ * The live packager's playlists as text, from its renditions: pure functions of the timelines, so
+ * the packager keeps to deciding store changes.
+ */
+
+/**
+ * A rendition's media playlist: LL-HLS (with EXT-X-RENDITION-REPORT of every other live rendition,
+ * 4.4.5.4), a delta update, or the plain view. Rendered with lenient part durations: the encoder's
+ * timestamps decide them, and a live stream must not stop over one (partsOffTarget counts them).
+ */
+export function renderLiveMediaPlaylist(rendition: LiveRendition, timeline: LiveTimeline, all: Iterable<LiveRendition>, options: LiveViewOptions): string {
+  const reports: RenditionReport[] = [];
+  if (options.view !== 'plain' && timeline.partTargetSeconds !== undefined && !timeline.ended) {
+    for (const other of all) {
+      if (other === rendition || other.removed) continue;
+      const report = renditionReport(`../${other.name}/index.m3u8`, other.timeline);
+      if (report !== undefined) reports.push(report);
+    }
+  }
+  return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient' });
+}
+
+/**
+ * index.m3u8 once every live rendition has a segment to measure (BANDWIDTH is the peak segment bit
+ * rate, 4.4.6.2, and cannot be 0) — or, `final`, with whatever renditions have one; undefined
+ * before that.
+ */
+export function renderLiveMultivariant(all: Iterable<LiveRendition>, final: boolean): string | undefined {
+  const live = [...all].filter((r) => !r.removed);
+  const measured = live.filter((r) => r.timeline.peakBitsPerSecond > 0);
+  if (measured.length === 0 || (!final && measured.length < live.length)) return undefined;
+  const source = (r: LiveRendition): { uri: string; bitrate: { peakBitsPerSecond: number } } => ({ uri: `${r.name}/index.m3u8`, bitrate: { peakBitsPerSecond: r.timeline.peakBitsPerSecond } });
+  return renderMultivariantPlaylist(
+    buildMultivariantPlaylist({
+      video: measured.filter((r) => r.track.kind === 'video').map((r) => ({ ...source(r), track: r.track as VideoTrack })),
+      audio: measured.filter((r) => r.track.kind === 'audio').map((r, i) => ({ ...source(r), track: r.track as AudioTrack, name: i === 0 ? 'default' : `audio ${i + 1}` })),
+    }),
+  );
+}
+
+/** The multivariant playlist of the plain view: every media playlist URI `…/plain.m3u8`. */
+export function plainMultivariant(text: string): string {
+  return text.replaceAll('/index.m3u8"', '/plain.m3u8"').replace(/\/index\.m3u8$/gm, '/plain.m3u8');
+}
