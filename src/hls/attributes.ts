@@ -96,36 +96,17 @@ const DECIMAL_FLOATING_POINT = /^[0-9]+(\.[0-9]+)?$/;
  * are dropped: playlists stay short and tests read naturally.
  */
 export function decimalSeconds(field: string, seconds: number): string {
-  const known = SECONDS_TEXT.get(seconds);
-  if (known !== undefined) return known;
   if (!Number.isFinite(seconds) || seconds < 0) throw invalid(field, `must be a finite number of seconds ≥ 0, got ${String(seconds)}`);
   const text = seconds.toFixed(DURATION_DECIMALS).replace(/\.?0+$/, '');
   if (!DECIMAL_FLOATING_POINT.test(text)) throw invalid(field, `${String(seconds)} s has no decimal-floating-point form`);
-  if (SECONDS_TEXT.size >= SECONDS_TEXT_LIMIT) SECONDS_TEXT.clear();
-  SECONDS_TEXT.set(seconds, text);
   return text;
 }
 
-/**
- * Durations repeat (a live playlist re-renders the same parts and segments a few times a second):
- * their text is kept, a bounded number of them, per module — a cache of a pure function, so it
- * holds no state anyone can observe.
- */
-const SECONDS_TEXT = new Map<number, string>();
-const SECONDS_TEXT_LIMIT = 4096;
 
 /** The value a client reads back from decimalSeconds: the one every spec rule must hold for. */
 export function renderedSeconds(seconds: number): number {
-  let value = RENDERED_SECONDS.get(seconds);
-  if (value === undefined) {
-    value = Number(seconds.toFixed(DURATION_DECIMALS));
-    if (RENDERED_SECONDS.size >= SECONDS_TEXT_LIMIT) RENDERED_SECONDS.clear();
-    RENDERED_SECONDS.set(seconds, value);
-  }
-  return value;
+  return Number(seconds.toFixed(DURATION_DECIMALS));
 }
-
-const RENDERED_SECONDS = new Map<number, number>();
 
 /** 4.4.6.2 FRAME-RATE: "a decimal-floating-point ... rounded to three decimal places". */
 export function frameRate(field: string, framesPerSecond: number): string {

@@ -18,24 +18,14 @@ const MAX_TIME_VALUE_MS = 8.64e15;
  * instant, written in the zone a viewer of the playlist expects. Always with milliseconds.
  */
 export function formatProgramDateTime(field: string, epochMs: number, utcOffsetMinutes = 0): string {
-  // A live playlist writes the same segments' times again at every reload: UTC texts are kept.
-  const known = utcOffsetMinutes === 0 ? UTC_TEXT.get(epochMs) : undefined;
-  if (known !== undefined) return known;
   checkEpochMs(field, epochMs);
   checkUtcOffset(field, utcOffsetMinutes);
   const shiftedMs = epochMs + utcOffsetMinutes * 60_000;
   if (Math.abs(shiftedMs) > MAX_TIME_VALUE_MS) throw invalid(field, `${epochMs} ms with this offset is outside the ECMAScript date range`);
   const local = new Date(shiftedMs).toISOString();
   checkFourDigitYear(field, local, epochMs);
-  if (utcOffsetMinutes !== 0) return local.slice(0, -1) + offsetSuffix(utcOffsetMinutes);
-  if (UTC_TEXT.size >= UTC_TEXT_LIMIT) UTC_TEXT.clear();
-  UTC_TEXT.set(epochMs, local);
-  return local;
+  return utcOffsetMinutes === 0 ? local : local.slice(0, -1) + offsetSuffix(utcOffsetMinutes);
 }
-
-/** Bounded cache of a pure function (see decimalSeconds in attributes.ts). */
-const UTC_TEXT = new Map<number, string>();
-const UTC_TEXT_LIMIT = 4096;
 
 function checkEpochMs(field: string, epochMs: number): void {
   if (!Number.isSafeInteger(epochMs) || Math.abs(epochMs) > MAX_TIME_VALUE_MS) {
