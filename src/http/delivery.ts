@@ -107,7 +107,6 @@ function serveLive(store: SegmentStore, path: string, request: FileRequest, repl
   return undefined;
 }
 
-const ERROR_BODIES: Readonly<Record<number, Uint8Array>> = Object.fromEntries([400, 404, 503].map((status) => [status, Buffer.from(JSON.stringify({ error: statusText(status) }))]));
 
 /** Writes LiveDelivery's answer on the hijacked reply, with the headers the fastify routes send (CORS included). */
 function writeLive(store: SegmentStore, path: string, head: boolean, reply: FastifyReply, response: LiveResponse): void {
@@ -128,22 +127,14 @@ function writeLive(store: SegmentStore, path: string, head: boolean, reply: Fast
     else write(file);
     return;
   }
-  const body = response.status === 200 ? response.body! : ERROR_BODIES[response.status]!;
+  const body = response.status === 200 ? response.body! : JSON.stringify({ error: statusText(response.status) });
   const type = response.status === 200 ? PLAYLIST_CONTENT_TYPE : 'application/json; charset=utf-8';
-  res.writeHead(response.status, { 'content-type': type, 'cache-control': response.cacheControl, 'content-length': String(body.byteLength), 'access-control-allow-origin': '*' });
-  // As a string, Node joins the body to the header block in one write (a buffer takes a second
-  // iovec and more bookkeeping); playlists are ASCII, decoded once per release and shared.
+  res.writeHead(response.status, { 'content-type': type, 'cache-control': response.cacheControl, 'content-length': String(body.length), 'access-control-allow-origin': '*' });
+  // A string body goes out in the same write as the header block (a buffer would take a second).
   if (head) res.end();
-  else res.end(asciiText(body), 'latin1');
+  else res.end(body, 'latin1');
 }
 
-const ASCII_TEXT = new WeakMap<Uint8Array, string>();
-
-function asciiText(bytes: Uint8Array): string {
-  let text = ASCII_TEXT.get(bytes);
-  if (text === undefined) ASCII_TEXT.set(bytes, (text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')));
-  return text;
-}
 
 function statusText(status: number): string {
   return status === 400 ? 'bad request' : status === 404 ? 'not found' : 'not available in time';

@@ -25,7 +25,11 @@ export type LiveLookup = (app: string, key: string) => LiveSource | undefined;
 /** What to send back. */
 export interface LiveResponse {
   readonly status: 200 | 400 | 404 | 503;
-  readonly body?: Uint8Array;
+  /**
+   * 200 playlist: its text, one byte per character (playlists are ASCII), so that Node writes it in
+   * the same write as the header block; one string shared by every request released together.
+   */
+  readonly body?: string;
   /** 200: a playlist, or a part's file to read from the store. */
   readonly kind?: 'playlist' | 'part';
   readonly cacheControl: string;
@@ -212,9 +216,10 @@ export class LiveDelivery {
   }
 
   #playlistResponse(source: LiveSource, rendition: string, skip: boolean, blocking: boolean): LiveResponse {
-    const body = source.playlist(rendition, { skip });
+    const bytes = source.playlist(rendition, { skip });
     const timeline = source.timeline(rendition);
-    if (body === undefined || timeline === undefined) return { status: 404, cacheControl: NO_STORE };
+    if (bytes === undefined || timeline === undefined) return { status: 404, cacheControl: NO_STORE };
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingPlaylistCacheControl(timeline.targetDurationSeconds) : PLAYLIST_CACHE_CONTROL };
   }
 }

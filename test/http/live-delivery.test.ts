@@ -98,7 +98,7 @@ function setup(): { clock: FakeClock; delivery: LiveDelivery; stream: Stream; an
   };
 }
 
-const text = (r: LiveResponse): string => new TextDecoder().decode(r.body);
+const text = (r: LiveResponse): string => r.body ?? '';
 
 describe('parseDirectives (6.2.5)', () => {
   it.each([
