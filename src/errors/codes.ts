@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   ERR_RTMP_HANDSHAKE_TIMEOUT: { module: 'rtmp', summary: 'The handshake did not complete within handshakeTimeoutMs.' },
   ERR_RTMP_CHUNK_SIZE_INVALID: { module: 'rtmp', summary: 'Set Chunk Size of 0, above 2^31-1, or above maxChunkSize.' },
   ERR_RTMP_MESSAGE_TOO_LARGE: { module: 'rtmp', summary: 'A message header declared a length above maxMessageLength.' },
+  ERR_RTMP_PENDING_TOO_LARGE: { module: 'rtmp', summary: 'The incomplete messages of one session would declare more than maxPendingBytes.' },
+  ERR_RTMP_PENDING_BUDGET: { module: 'rtmp', summary: 'The incomplete messages of all sessions would exceed maxTotalPendingBytes: the session over its share was refused, or the largest holders were closed to make room.' },
   ERR_RTMP_TOO_MANY_CHUNK_STREAMS: { module: 'rtmp', summary: 'More distinct chunk stream ids in one session than maxChunkStreams.' },
   ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER: { module: 'rtmp', summary: 'A type 1, 2 or 3 chunk on a chunk stream that never had a type 0 header.' },
   ERR_RTMP_MESSAGE_MALFORMED: { module: 'rtmp', summary: 'A protocol control or user control message whose body has the wrong size or content.' },
@@ -26,7 +28,9 @@ export const ERROR_CODES = {
   ERR_RTMP_UNEXPECTED_COMMAND: { module: 'rtmp', summary: 'A command that is not valid in the session\'s state (publish before connect, media before publish).' },
   ERR_RTMP_IDLE_TIMEOUT: { module: 'rtmp', summary: 'No byte arrived within idleTimeoutMs.' },
   ERR_RTMP_TOO_MANY_CONNECTIONS: { module: 'rtmp', summary: 'The server already had maxConnections sessions open.' },
-  ERR_RTMP_OUTGOING_BUFFER_FULL: { module: 'rtmp', summary: 'A player fell more than twice maxOutgoingBufferBytes behind (bytes unsent plus bytes skipped) and was disconnected.' },
+  ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS: { module: 'rtmp', summary: 'The peer\'s address already had maxConnectionsPerAddress sessions open.' },
+  ERR_RTMP_NO_STREAM_TIMEOUT: { module: 'rtmp', summary: 'A session neither published nor played for noStreamTimeoutMs (after connecting, or after its last stream ended).' },
+  ERR_RTMP_OUTGOING_BUFFER_FULL: { module: 'rtmp', summary: 'A session had more than twice maxOutgoingBufferBytes unsent (a peer that does not read), or a player fell that far behind (bytes unsent plus bytes skipped); it was disconnected.' },
   ERR_RTMP_REJECTED: { module: 'rtmp', summary: 'The peer answered connect, createStream, publish or play with an error status.' },
   ERR_RTMP_CONNECTION_CLOSED: { module: 'rtmp', summary: 'The connection closed before the operation completed.' },
   ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },
@@ -48,9 +52,12 @@ export const ERROR_CODES = {
   ERR_CODEC_UNSUPPORTED: { module: 'codec', summary: 'Valid syntax that tidecast does not handle (e.g. an AAC object type or an SPS extension it cannot parse).' },
 
   ERR_MEDIA_INVALID: { module: 'media', summary: 'A track or sample description that cannot be packaged (zero timescale, unknown track, negative duration).' },
+  ERR_MEDIA_KEYFRAME_OVERDUE: { module: 'media', summary: 'A publisher sent no video keyframe for maxKeyframeIntervalMs or maxBytesWithoutKeyframe: its open segment could not be cut, so the publish was ended.' },
+  ERR_MEDIA_STREAM_LIFECYCLE: { module: 'media', summary: 'A live stream\'s packaging, end or clean-up failed (a store write, a timer\'s step); that stream was reported and the server went on. The failure is the cause.' },
 
   ERR_CMAF_INVALID: { module: 'cmaf', summary: 'Box or segment input that cannot be written (samples of another track, a size beyond 32 bits, decreasing decode times).' },
 
+  ERR_STORE_FULL: { module: 'store', summary: 'A MemoryStore put would take its total above maxBytes; the file was not stored.' },
   ERR_STORE_PATH_INVALID: { module: 'store', summary: 'A store path with \'..\', an absolute path, an empty part or a character outside [A-Za-z0-9._-].' },
 
   ERR_HLS_INVALID: { module: 'hls', summary: 'A playlist model that violates RFC 8216bis (missing duration, segment longer than the target, bad attribute value).' },

@@ -10,3 +10,5 @@ export { LiveDelivery, DEFAULT_MAX_PARKED, parseDirectives, hasDirectives } from
 export type { LiveSource, LiveLookup, LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';
 export { ParkedRequests, systemParkingClock } from './parked-requests.js';
 export type { ParkingClock } from './parked-requests.js';
+export { limitConnections, resolveConnectionLimits, DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS } from './connection-limits.js';
+export type { ConnectionLimitOptions, ConnectionLimitCounters } from './connection-limits.js';

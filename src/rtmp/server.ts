@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { RtmpError, type TidecastError } from '../errors/index.js';
+import { PendingBudget } from './chunk/index.js';
 import { resolveServerOptions, type ResolvedServerOptions, type RtmpServerOptions } from './server-options.js';
 import {
   ServerSession,
@@ -11,6 +12,7 @@ import {
   type PublishRequest,
   type PublishedStream,
   type SessionOptions,
+  type StreamRefusal,
 } from './session/index.js';
 import { socketTransport } from './socket-transport.js';
 
@@ -28,8 +30,10 @@ export interface RtmpServerEvents {
   /** A session was closed by an error (protocol violation, limit, timeout). The server goes on. */
   sessionError: [session: ServerSession, error: TidecastError];
   sessionClose: [session: ServerSession];
-  /** A connection was refused before it had a session (maxConnections). */
+  /** A connection was refused before it had a session (maxConnections, maxConnectionsPerAddress). */
   refused: [error: RtmpError, remoteAddress: string | undefined];
+  /** A publish or play was refused: a name outside the name rule, or the embedder's reject. */
+  refusedStream: [session: ServerSession, refusal: StreamRefusal];
 }
 
 /**
@@ -42,13 +46,18 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   private readonly server: net.Server;
   private readonly live = new Set<ServerSession>();
   private readonly sockets = new Map<ServerSession, Socket>();
+  /** Open sessions per remote address, for maxConnectionsPerAddress. */
+  private readonly perAddress = new Map<string, number>();
+  /** Incomplete incoming messages of all sessions (maxTotalPendingBytes). */
+  readonly pendingBudget: PendingBudget;
   private nextId = 1;
 
   constructor(options: RtmpServerOptions = {}) {
     super();
     this.settings = resolveServerOptions(options);
-    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, ...session } = options;
-    this.sessionOptions = session;
+    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, ...session } = options;
+    this.pendingBudget = session.pendingBudget ?? new PendingBudget(this.settings.maxTotalPendingBytes);
+    this.sessionOptions = { ...session, pendingBudget: this.pendingBudget };
     const onSocket = (socket: Socket): void => this.accept(socket);
     this.server = tlsOptions ? tls.createServer({ cert: tlsOptions.cert, key: tlsOptions.key }, onSocket) : net.createServer(onSocket);
   }
@@ -84,21 +93,30 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   }
 
   private accept(socket: Socket): void {
-    if (this.live.size >= this.settings.maxConnections) {
-      const err = new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.live.size} sessions open, maxConnections is ${this.settings.maxConnections}`, { limit: this.settings.maxConnections });
-      // Read before destroy(): a destroyed socket no longer knows its peer.
-      const remoteAddress = socket.remoteAddress;
+    // Read before destroy(): a destroyed socket no longer knows its peer.
+    const remoteAddress = socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
+    const { maxConnections, maxConnectionsPerAddress } = this.settings;
+    const refusal =
+      this.live.size >= maxConnections
+        ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.live.size} sessions open, maxConnections is ${maxConnections}`, { limit: maxConnections })
+        : fromAddress >= maxConnectionsPerAddress
+          ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS', `connection refused: ${fromAddress} sessions open from ${remoteAddress}, maxConnectionsPerAddress is ${maxConnectionsPerAddress}`, { limit: maxConnectionsPerAddress, remoteAddress })
+          : undefined;
+    if (refusal !== undefined) {
       socket.destroy();
-      this.emit('refused', err, remoteAddress);
+      this.emit('refused', refusal, remoteAddress);
       return;
     }
     socket.setNoDelay(true);
     const session = new ServerSession(socketTransport(socket), this.sessionOptions);
     session.id = this.nextId++;
-    session.remoteAddress = socket.remoteAddress ?? '';
+    session.remoteAddress = remoteAddress;
     this.live.add(session);
+    this.perAddress.set(remoteAddress, fromAddress + 1);
     this.sockets.set(session, socket);
     this.wire(session);
+    this.watchStreams(session);
     const { handshakeTimeoutMs, idleTimeoutMs } = this.settings;
     const handshakeTimer = setTimeout(() => {
       session.fail(new RtmpError('ERR_RTMP_HANDSHAKE_TIMEOUT', `handshake not done after ${handshakeTimeoutMs} ms`, { limit: handshakeTimeoutMs }));
@@ -124,10 +142,44 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     session.on('playing', (player, request) => this.emit('playing', player, request));
     session.on('unpublish', (stream) => this.emit('unpublish', session, stream));
     session.on('stop', (player) => this.emit('stop', session, player));
+    session.on('refusedStream', (refusal) => this.emit('refusedStream', session, refusal));
     session.on('error', (error) => this.emit('sessionError', session, error));
     session.on('close', () => {
       this.live.delete(session);
+      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(session.remoteAddress, left);
+      else this.perAddress.delete(session.remoteAddress);
       this.emit('sessionClose', session);
     });
+  }
+
+  /**
+   * noStreamTimeoutMs: a session is closed once it has had no published or played stream for
+   * that long, counted from its start or from its last stream's end. One timer per session,
+   * re-armed for the time left whenever it fires early.
+   */
+  private watchStreams(session: ServerSession): void {
+    const timeoutMs = this.settings.noStreamTimeoutMs;
+    let streamlessSince = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const streams = (): number => session.publishedStreams.size + session.playerStreams.size;
+    const arm = (delayMs: number): void => {
+      timer = setTimeout(check, delayMs);
+      timer.unref();
+    };
+    const check = (): void => {
+      if (session.closed) return;
+      if (streams() > 0) return arm(timeoutMs);
+      const waitedMs = Date.now() - streamlessSince;
+      if (waitedMs < timeoutMs) return arm(timeoutMs - waitedMs);
+      session.fail(new RtmpError('ERR_RTMP_NO_STREAM_TIMEOUT', `no stream published or played for ${waitedMs} ms (noStreamTimeoutMs ${timeoutMs})`, { limit: timeoutMs }));
+    };
+    const streamEnded = (): void => {
+      if (streams() === 0) streamlessSince = Date.now();
+    };
+    session.on('unpublish', streamEnded);
+    session.on('stop', streamEnded);
+    session.once('close', () => clearTimeout(timer));
+    arm(timeoutMs);
   }
 }

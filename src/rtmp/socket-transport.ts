@@ -10,6 +10,10 @@ export function socketTransport(socket: Socket): Transport {
     get pendingBytes() {
       return socket.writableLength;
     },
+    onDrain: (callback) => {
+      if (socket.writableLength === 0 || socket.destroyed) queueMicrotask(callback);
+      else socket.once('drain', callback);
+    },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     end: () => {

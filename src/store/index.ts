@@ -7,6 +7,6 @@ export type { SegmentStore, StoredFile, MaybePromise } from './store.js';
 export { storedFile, joinPieces } from './store.js';
 export { checkStorePath, checkStorePrefix, isStorePathSegment, StorePathError, MAX_STORE_PATH_LENGTH } from './store-path.js';
 export { PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, AUDIO_MP4_CONTENT_TYPE, DEFAULT_CONTENT_TYPE, contentTypeForPath } from './content-type.js';
-export { MemoryStore } from './memory-store.js';
-export type { MemoryStoreCounters } from './memory-store.js';
+export { MemoryStore, StoreFullError, DEFAULT_MEMORY_STORE_MAX_BYTES } from './memory-store.js';
+export type { MemoryStoreCounters, MemoryStoreOptions } from './memory-store.js';
 export { DiskStore } from './disk-store.js';

@@ -3,6 +3,7 @@ import { RtmpError } from '../../errors/index.js';
 import { MessageType, type RtmpMessage } from '../message/rtmp-message.js';
 import { ChunkStreamState } from './chunk-stream-state.js';
 import { DEFAULT_CHUNK_READER_LIMITS, INITIAL_CHUNK_SIZE, type ChunkReaderLimits } from './limits.js';
+import type { PendingAccount } from './pending-budget.js';
 
 /** Basic header (≤ 3) + type 0 message header (11) + extended timestamp (4): RTMP 5.3.1. */
 const MAX_HEADER_BYTES = 18;
@@ -16,7 +17,8 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * returned so the session sees them.
  *
  * Copies: a message that arrives in one chunk inside one pushed buffer is returned as a view;
- * any other is copied once, chunk by chunk, into a body allocated at its declared length.
+ * any other is copied once, chunk by chunk, into a body allocated at its declared length — after
+ * that length was reserved against `maxPendingBytes` and, given one, the server-wide PendingBudget.
  */
 export class ChunkReader {
   readonly limits: Readonly<ChunkReaderLimits>;
@@ -29,9 +31,11 @@ export class ChunkReader {
   /** The chunk stream whose chunk header was read and whose chunk body is awaited. */
   private current: ChunkStreamState | undefined = undefined;
   private size = INITIAL_CHUNK_SIZE;
+  private readonly account: PendingAccount | undefined;
 
-  constructor(limits: Partial<ChunkReaderLimits> = {}) {
+  constructor(limits: Partial<ChunkReaderLimits> = {}, account?: PendingAccount) {
     this.limits = { ...DEFAULT_CHUNK_READER_LIMITS, ...limits };
+    this.account = account;
   }
 
   /** The peer's current chunk size. */
@@ -150,6 +154,7 @@ export class ChunkReader {
       if (s.received < s.length) return null;
       payload = s.body;
       this.pendingBytes -= s.length;
+      this.account?.release(s.length);
       s.body = undefined;
       s.received = 0;
     }
@@ -157,10 +162,12 @@ export class ChunkReader {
   }
 
   private reserve(length: number): void {
-    this.pendingBytes += length;
-    if (this.pendingBytes > this.limits.maxPendingBytes) {
-      throw new RtmpError('ERR_RTMP_MESSAGE_TOO_LARGE', `incomplete messages declare ${this.pendingBytes} bytes, above maxPendingBytes ${this.limits.maxPendingBytes}`, { pending: this.pendingBytes, limit: this.limits.maxPendingBytes });
+    const pending = this.pendingBytes + length;
+    if (pending > this.limits.maxPendingBytes) {
+      throw new RtmpError('ERR_RTMP_PENDING_TOO_LARGE', `incomplete messages declare ${pending} bytes, above maxPendingBytes ${this.limits.maxPendingBytes}`, { pending, limit: this.limits.maxPendingBytes });
     }
+    this.account?.reserve(length);
+    this.pendingBytes = pending;
   }
 
   private applyControl(m: RtmpMessage): RtmpMessage {
@@ -189,6 +196,7 @@ export class ChunkReader {
     const s = csid < 64 ? this.lowStreams[csid] : this.highStreams.get(csid);
     if (s === undefined || s.received === 0) return;
     this.pendingBytes -= s.length;
+    this.account?.release(s.length);
     s.body = undefined;
     s.received = 0;
   }

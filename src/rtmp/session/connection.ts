@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { BufferQueue } from '../../bytes/index.js';
 import { RtmpError, TidecastError } from '../../errors/index.js';
-import { ChunkReader, ChunkWriter } from '../chunk/index.js';
+import { ChunkReader, ChunkWriter, type PendingAccount } from '../chunk/index.js';
 import type { HandshakeOutput } from '../handshake/index.js';
 import {
   MessageType,
@@ -40,7 +40,11 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
   protected readonly writer = new ChunkWriter();
   private readonly handshakeQueue = new BufferQueue();
   private handshaker: Handshaker | undefined;
+  /** Messages are held while an async decision is pending (pauseMessages) … */
   private paused = false;
+  /** … or while the peer has not read what we queued for it (see maxOutgoingBufferBytes). */
+  private awaitingDrain = false;
+  private readonly pendingAccount: PendingAccount | undefined;
   private closedFlag = false;
   /** Bytes received, for Acknowledgement (5.4.3); a double, so it never wraps here. */
   bytesReceived = 0;
@@ -54,7 +58,8 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     this.options = { ...DEFAULT_SESSION_OPTIONS, chunk: {}, amf: {}, ...options };
     this.transport = transport;
     this.handshaker = handshaker;
-    this.reader = new ChunkReader(this.options.chunk);
+    this.pendingAccount = this.options.pendingBudget?.account((error) => this.fail(error));
+    this.reader = new ChunkReader(this.options.chunk, this.pendingAccount);
     this.ackWindow = this.options.windowAckSize;
   }
 
@@ -88,9 +93,18 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     }
   }
 
-  /** Sends one message, chunked. */
+  /**
+   * Sends one message, chunked. A peer that has more than twice maxOutgoingBufferBytes unsent is
+   * not reading: the session is closed (ERR_RTMP_OUTGOING_BUFFER_FULL) instead of queueing more.
+   */
   send(m: RtmpMessage): void {
     if (this.closedFlag) return;
+    const pending = this.transport.pendingBytes;
+    const limit = 2 * this.options.maxOutgoingBufferBytes;
+    if (pending > limit) {
+      this.fail(new RtmpError('ERR_RTMP_OUTGOING_BUFFER_FULL', `the peer has ${pending} bytes unsent, above twice maxOutgoingBufferBytes ${this.options.maxOutgoingBufferBytes}: it does not read`, { pending, limit: this.options.maxOutgoingBufferBytes }));
+      return;
+    }
     const bytes = this.writer.encode(m);
     this.bytesSent += bytes.length;
     this.transport.write(bytes);
@@ -117,6 +131,11 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
   protected resumeMessages(): void {
     if (!this.paused || this.closedFlag) return;
     this.paused = false;
+    this.continueReading();
+  }
+
+  private continueReading(): void {
+    if (this.paused || this.awaitingDrain || this.closedFlag) return;
     this.transport.resume();
     try {
       this.drain();
@@ -125,24 +144,46 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     }
   }
 
+  /**
+   * Flow control toward a peer that does not read: with more than an eighth of
+   * maxOutgoingBufferBytes unsent, its next messages wait (and its socket is not read) until what
+   * we queued has gone out, so the replies to its commands cannot pile up here.
+   */
+  private outgoingBacklogged(): boolean {
+    if (this.transport.onDrain === undefined || this.transport.pendingBytes <= this.options.maxOutgoingBufferBytes / 8) return false;
+    this.awaitingDrain = true;
+    this.transport.pause();
+    this.transport.onDrain(() => {
+      this.awaitingDrain = false;
+      this.continueReading();
+    });
+    return true;
+  }
+
   /** Closes after flushing what was sent (a refusal's status message must reach the client). */
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    this.pendingAccount?.close();
     this.transport.end();
     this.onClose();
     this.base().emit('close');
   }
 
-  /** Closes with an error: emitted as 'error', then the transport is destroyed. */
-  fail(err: unknown): void {
+  /**
+   * Closes with an error: emitted as 'error', then the transport is destroyed — or, with `flush`,
+   * ended after what was sent (a status message telling the peer why).
+   */
+  fail(err: unknown, flush = false): void {
     if (this.closedFlag) return;
     const error =
       err instanceof TidecastError
         ? err
         : new RtmpError('ERR_RTMP_HANDLER_THREW', `an event listener threw while a message was handled: ${String(err)}`, {}, { cause: err });
     this.closedFlag = true;
-    this.transport.destroy();
+    this.pendingAccount?.close();
+    if (flush) this.transport.end();
+    else this.transport.destroy();
     this.onClose();
     if (this.base().listenerCount('error') > 0) this.base().emit('error', error);
     this.base().emit('close');
@@ -168,7 +209,8 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
   }
 
   private drain(): void {
-    while (!this.paused && !this.closedFlag && this.handshaker === undefined) {
+    while (!this.paused && !this.awaitingDrain && !this.closedFlag && this.handshaker === undefined) {
+      if (this.outgoingBacklogged()) break;
       const m = this.reader.read();
       if (m === null) break;
       if (!this.handleControl(m)) this.handleMessage(m);

@@ -1,7 +1,7 @@
 export { RtmpConnection } from './connection.js';
 export type { ConnectionEvents } from './connection.js';
 export { ServerSession } from './server-session.js';
-export type { ServerSessionEvents, ConnectInfo, PublishedStream } from './server-session.js';
+export type { ServerSessionEvents, ConnectInfo, PublishedStream, StreamRefusal } from './server-session.js';
 export { PlayerStream } from './player-stream.js';
 export type { VideoWriteOptions, PlayerOutput } from './player-stream.js';
 export { StreamRequest, PublishRequest, PlayRequest } from './stream-request.js';

@@ -1,5 +1,5 @@
 import type { AmfLimits } from '../../amf/index.js';
-import type { ChunkReaderLimits } from '../chunk/index.js';
+import type { ChunkReaderLimits, PendingBudget } from '../chunk/index.js';
 
 /** Per-session limits and settings. Each default has its reason; breaching one closes that session only. */
 export interface SessionOptions {
@@ -22,11 +22,22 @@ export interface SessionOptions {
    * the queue drains below half of this; once twice this behind (queued plus skipped bytes) the
    * player is disconnected (ERR_RTMP_OUTGOING_BUFFER_FULL). Default 4 MiB: about 5 s of 6 Mb/s video, enough to ride out a
    * brief stall, small enough that a thousand stalled players cost 8 GiB at worst.
+   *
+   * Every session, not only players: while more than an eighth of this is unsent, the peer's
+   * messages are not read (TCP holds the rest on its side), so a peer that sends commands and never
+   * reads the replies makes us queue at most that much; a session with more than twice this unsent
+   * is closed.
    */
   maxOutgoingBufferBytes: number;
+  /**
+   * The server-wide budget for incomplete incoming messages this session's chunk reader reserves
+   * from (RtmpServer gives every session the same one, sized by maxTotalPendingBytes). None: only
+   * `chunk.maxPendingBytes` bounds the session.
+   */
+  pendingBudget?: PendingBudget;
 }
 
-export const DEFAULT_SESSION_OPTIONS: Readonly<Omit<SessionOptions, 'chunk' | 'amf'>> = Object.freeze({
+export const DEFAULT_SESSION_OPTIONS: Readonly<Omit<SessionOptions, 'chunk' | 'amf' | 'pendingBudget'>> = Object.freeze({
   outgoingChunkSize: 4096,
   windowAckSize: 2_500_000,
   maxOutgoingBufferBytes: 4 * 1024 * 1024,

@@ -1,5 +1,6 @@
 import type { AmfObject, AmfValue } from '../../amf/index.js';
-import { RtmpError } from '../../errors/index.js';
+import { streamNameProblem } from '../../config/index.js';
+import { RtmpError, type TidecastError } from '../../errors/index.js';
 import { ServerHandshake } from '../handshake/index.js';
 import {
   ChunkStreamId,
@@ -59,6 +60,19 @@ export interface ServerSessionEvents extends ConnectionEvents {
   unpublish: [stream: PublishedStream];
   /** A player stopped (closeStream, deleteStream, disconnect). */
   stop: [stream: PlayerStream];
+  /** A publish or play was refused (a bad name, or an embedder's reject): for the log. */
+  refusedStream: [refusal: StreamRefusal];
+}
+
+/** What a refused publish or play asked for, and why it was refused. */
+export interface StreamRefusal {
+  kind: 'publish' | 'play';
+  app: string;
+  /** The stream name as sent, query and codec prefix removed (may be what made it bad). */
+  streamKey: string;
+  reason: string;
+  /** The status code the client was sent (NetStream.Publish.BadName, NetStream.Play.StreamNotFound). */
+  statusCode: string;
 }
 
 const FMS_VERSION = 'FMS/3,5,7,7009';
@@ -206,7 +220,9 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     const rawName = cmd.args[0];
     const request = this.streamRequest(PublishRequest, rawName, messageStreamId);
     if (typeof cmd.args[1] === 'string') request.publishType = cmd.args[1];
-    if (typeof rawName !== 'string' || request.streamKey === '' || this.publishing.has(messageStreamId)) request.reject('bad stream name');
+    const badName = typeof rawName !== 'string' ? 'is not a string' : nameProblem(request.app, request.streamKey);
+    if (badName !== undefined) request.reject(`bad stream name: ${badName}`);
+    else if (this.publishing.has(messageStreamId)) request.reject(`message stream ${messageStreamId} is already publishing`);
     else this.emit('publish', request);
     this.decide(request, () => {
       const stream: PublishedStream = { messageStreamId, app: request.app, streamKey: request.streamKey, query: request.query };
@@ -215,6 +231,7 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
       this.send(onStatusMessage(messageStreamId, status(StatusCode.PUBLISH_START, `${request.streamKey} is now published.`, 'status', { details: request.streamKey })));
     }, (reason) => {
       this.send(onStatusMessage(messageStreamId, status(StatusCode.PUBLISH_BAD_NAME, reason, 'error')));
+      this.emit('refusedStream', { kind: 'publish', app: request.app, streamKey: request.streamKey, reason, statusCode: StatusCode.PUBLISH_BAD_NAME });
       this.close();
     });
   }
@@ -225,7 +242,8 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     if (typeof cmd.args[1] === 'number') request.start = cmd.args[1];
     if (typeof cmd.args[2] === 'number') request.duration = cmd.args[2];
     if (typeof cmd.args[3] === 'boolean') request.reset = cmd.args[3];
-    if (typeof rawName !== 'string' || request.streamKey === '') request.reject('bad stream name');
+    const badName = typeof rawName !== 'string' ? 'is not a string' : nameProblem(request.app, request.streamKey);
+    if (badName !== undefined) request.reject(`bad stream name: ${badName}`);
     else this.emit('play', request);
     this.decide(request, () => {
       const player = new PlayerStream(this.playerOutput, messageStreamId, request.streamKey);
@@ -241,7 +259,18 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
       this.emit('playing', player, request);
     }, (reason) => {
       this.send(onStatusMessage(messageStreamId, status(StatusCode.PLAY_STREAM_NOT_FOUND, reason, 'error', { details: request.streamKey })));
+      this.emit('refusedStream', { kind: 'play', app: request.app, streamKey: request.streamKey, reason, statusCode: StatusCode.PLAY_STREAM_NOT_FOUND });
     });
+  }
+
+  /**
+   * Ends a publish the server cannot go on with (a limit the media broke): the publisher is told
+   * with NetStream.Failed and the reason, then the session is closed with `error`.
+   */
+  abortPublish(messageStreamId: number, error: TidecastError): void {
+    if (this.closed) return;
+    this.send(onStatusMessage(messageStreamId, status(StatusCode.FAILED, error.message, 'error', { details: error.code })));
+    this.fail(error, true);
   }
 
   private onPause(cmd: Command, messageStreamId: number): void {
@@ -325,4 +354,12 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
       this.emit('stop', player);
     }
   }
+}
+
+/** The name rule (config/stream-name-rule.ts) on the app and the key: the first problem, said with which. */
+function nameProblem(app: string, streamKey: string): string | undefined {
+  const appProblem = streamNameProblem(app);
+  if (appProblem !== undefined) return `app ${JSON.stringify(app.slice(0, 64))} ${appProblem}`;
+  const keyProblem = streamNameProblem(streamKey);
+  return keyProblem === undefined ? undefined : `stream key ${JSON.stringify(streamKey.slice(0, 64))} ${keyProblem}`;
 }

@@ -9,6 +9,11 @@ export interface Transport {
   /** Stop delivering received bytes until `resume` (TCP flow control does the rest). */
   pause(): void;
   resume(): void;
+  /**
+   * Calls `callback` once, when everything written so far was handed to the kernel (a socket's
+   * 'drain'). Optional: a transport without it never makes the session wait for the peer to read.
+   */
+  onDrain?(callback: () => void): void;
   /** Flush what was written, then close. */
   end(): void;
   /** Close at once, dropping what was not sent. */

@@ -224,7 +224,7 @@ describe('ChunkReader limits', () => {
     expect(read).toEqual([3, 4, 3, 4, 3]);
   });
 
-  it('many chunk streams each declaring a large message → ERR_RTMP_MESSAGE_TOO_LARGE (maxPendingBytes)', () => {
+  it('many chunk streams each declaring a large message → ERR_RTMP_PENDING_TOO_LARGE (maxPendingBytes)', () => {
     // Each declares 8 MiB (the largest message allowed) and sends one 128-byte chunk: two fit in
     // the default 16 MiB of pending bytes, the third would not.
     const eightMiB = 8 * 1024 * 1024;
@@ -234,7 +234,7 @@ describe('ChunkReader limits', () => {
     expect(reader.read()).toBeNull();
     reader.push(hex(`${type0(5, eightMiB)} ${chunk}`));
     const err = rtmpError(() => reader.read());
-    expect(err.code).toBe('ERR_RTMP_MESSAGE_TOO_LARGE');
+    expect(err.code).toBe('ERR_RTMP_PENDING_TOO_LARGE');
     expect(err.details).toMatchObject({ pending: 3 * eightMiB, limit: 16 * 1024 * 1024 });
   });
 
@@ -254,7 +254,7 @@ describe('ChunkReader limits', () => {
 
     const withoutAbort = new ChunkReader({ maxPendingBytes: 300 });
     withoutAbort.push(hex(`${start} ${next}`));
-    expect(rtmpErrorCode(() => drain(withoutAbort))).toBe('ERR_RTMP_MESSAGE_TOO_LARGE');
+    expect(rtmpErrorCode(() => drain(withoutAbort))).toBe('ERR_RTMP_PENDING_TOO_LARGE');
   });
 
   it('a declared length allocates nothing until a whole first chunk is here', () => {
