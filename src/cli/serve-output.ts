@@ -35,6 +35,16 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
     log.warn({ session: session.id, code: err.code, details: err.details }, `session ${session.id} closed: ${err.code} ${err.message}`),
   );
   server.rtmp.on('refused', (err, remoteAddress) => log.warn({ code: err.code, remoteAddress }, `connection refused: ${err.message}`));
+  server.rtmp.on('refusedStream', (session, r) =>
+    log.warn(
+      { session: session.id, remoteAddress: session.remoteAddress, kind: r.kind, app: r.app, streamKey: r.streamKey, status: r.statusCode },
+      `${r.kind} ${JSON.stringify(`${r.app}/${r.streamKey}`.slice(0, 200))} refused: ${r.reason}`,
+    ),
+  );
+  server.on('streamError', (s, err) => {
+    const e = err as { code?: string; message?: string; details?: unknown };
+    log.error({ app: s.app, streamKey: s.streamKey, code: e.code, details: e.details }, `stream ${s.app}/${s.streamKey}: ${e.code ?? 'error'} ${e.message ?? String(err)}`);
+  });
 }
 
 /** The address OBS on another machine should use: the first non-internal IPv4 one, else localhost. */

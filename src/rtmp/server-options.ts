@@ -79,5 +79,6 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
   for (const [key, value] of Object.entries(o.chunk ?? {})) integer(`chunk.${key}`, value, 1, 0x7fffffff);
   resolveAmfLimits(o.amf);
   if (o.maxOutgoingBufferBytes !== undefined) integer('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, 1024, 2 ** 40);
+  if (o.maxStreamsPerSession !== undefined) integer('maxStreamsPerSession', o.maxStreamsPerSession, 1, 1024);
   return resolved;
 }

@@ -2,15 +2,16 @@ import { EventEmitter } from 'eventemitter3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { HlsLivePackager, type LivePartEvent, type LiveSegmentEvent } from '../hls/index.js';
-import { LiveDelivery, registerDelivery, summarizeStreams } from '../http/index.js';
-import { Hub, type LiveStream, type Publisher, type Reader } from '../hub/index.js';
-import type { Track } from '../media/index.js';
-import { RtmpServer, type PublishRequest, type ServerSession } from '../rtmp/index.js';
+import { MAX_STREAM_NAME_LENGTH } from '../config/index.js';
+import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters } from '../http/index.js';
+import { Hub, type LiveStream, type Reader } from '../hub/index.js';
+import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
-import { FlvToMedia } from './flv-to-media.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { prefixedStore } from './prefixed-store.js';
 import { feedRtmpPlayer } from './rtmp-player-feed.js';
+import { RtmpIngest } from './rtmp-ingest.js';
+import { guarded, lifecycleError } from './stream-guard.js';
 
 export interface MediaServerEvents {
   publish: [stream: { app: string; streamKey: string }];
@@ -19,16 +20,22 @@ export interface MediaServerEvents {
   segment: [stream: { app: string; streamKey: string }, segment: LiveSegmentEvent];
   /** LL-HLS: a part was published to the store (every rendition); blocking requests for it are released right after. */
   part: [stream: { app: string; streamKey: string }, part: LivePartEvent];
-  /** Packaging of one stream failed (a store write, or media the packager refused); the server goes on. */
+  /**
+   * A stream's health: its packaging, end or clean-up failed (a store write, media the packager
+   * refused), or its publish was ended by a limit (ERR_MEDIA_KEYFRAME_OVERDUE). That stream only;
+   * the server goes on.
+   */
   streamError: [stream: { app: string; streamKey: string }, error: unknown];
 }
 
-/** One publishing RTMP stream: its hub handle and its FLV → media adapter. */
-interface Ingest {
-  publisher: Publisher;
-  media: FlvToMedia;
-  /** Tracks changed since the last sample: announce them before the next one. */
-  tracksPending: boolean;
+/** What the server's limits did since it started (docs/limits.md). */
+export interface MediaServerCounters {
+  /** Publishes ended for want of a video keyframe (ERR_MEDIA_KEYFRAME_OVERDUE). */
+  keyframeOverdue: number;
+  /** streamError events, all causes. */
+  streamErrors: number;
+  /** Publishes and plays refused (bad names, a key already published, the embedder's rejects). */
+  refusedStreams: number;
 }
 
 /** One live stream's packaging: the packager and the timer that ends its playlists. */
@@ -54,9 +61,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly settings: ResolvedMediaServerOptions;
   /** LL-HLS blocking playlist reloads and preload-hinted part requests, parked until they can be answered. */
   readonly liveDelivery: LiveDelivery;
+  readonly counters: MediaServerCounters = { keyframeOverdue: 0, streamErrors: 0, refusedStreams: 0 };
+  /** HTTP connections open and refused by http.maxConnections / http.maxConnectionsPerAddress. */
+  readonly httpConnections: Readonly<ConnectionLimitCounters>;
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
-  private readonly ingests = new Map<string, Ingest>();
   private readonly packaging = new Map<LiveStream, Packaging>();
 
   constructor(options: MediaServerOptions = {}) {
@@ -64,10 +73,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.options = options;
     this.settings = resolveMediaServerOptions(options);
     this.now = options.now ?? Date.now;
-    this.store = options.store ?? new MemoryStore();
+    this.store = options.store ?? new MemoryStore(options.memoryStore);
     this.hub = new Hub(options.hub);
     this.rtmp = new RtmpServer(options.rtmp);
     this.http = createHttpServer(options);
+    this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery();
     registerDelivery(this.http, {
       store: this.store,
@@ -79,9 +89,19 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       liveDelivery: this.liveDelivery,
     });
     this.hub.on('streamStart', ({ stream }) => this.onStreamStart(stream));
-    this.rtmp.on('publish', (request) => this.onPublish(request));
-    this.rtmp.on('session', (session) => this.wireSession(session));
-    this.rtmp.on('unpublish', (session, stream) => this.onUnpublish(session, stream.messageStreamId));
+    new RtmpIngest(this.rtmp, this.hub, {
+      now: this.now,
+      limits: this.settings,
+      events: {
+        publish: (stream) => this.emit('publish', stream),
+        unpublish: (stream) => this.emit('unpublish', stream),
+        limit: (stream, error) => {
+          this.counters.keyframeOverdue += 1;
+          this.streamError(stream, error);
+        },
+      },
+    });
+    this.rtmp.on('refusedStream', () => void (this.counters.refusedStreams += 1));
     this.rtmp.on('play', (request) => {
       if (this.hub.stream(request.app, request.streamKey)?.state !== 'live') request.reject(`${request.app}/${request.streamKey} is not live`);
     });
@@ -101,52 +121,30 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** Closes sessions, ends every playlist at once, stops listening. */
   async close(): Promise<void> {
     await this.rtmp.close();
-    for (const p of this.packaging.values()) {
+    for (const [stream, p] of this.packaging) {
       clearTimeout(p.endTimer);
-      if (!p.ended && p.generation !== undefined) await p.packager.end(this.now());
+      // One stream's failing end is reported; the others still end and the server still closes.
+      if (!p.ended && p.generation !== undefined) await this.guard(stream, 'end', () => p.packager.end(this.now()));
     }
     // Parked blocking requests hold their connections open: answer them before closing HTTP.
     this.liveDelivery.close();
     await this.http.close();
   }
 
-  private onPublish(request: PublishRequest): void {
-    const result = this.hub.publish({ app: request.app, streamKey: request.streamKey, publisherId: ingestId(request.session, request.messageStreamId), nowMs: this.now() });
-    if (!result.ok) {
-      request.reject(`${request.app}/${request.streamKey} is already being published`);
-      return;
-    }
-    this.ingests.set(ingestId(request.session, request.messageStreamId), { publisher: result.publisher, media: new FlvToMedia(), tracksPending: false });
-    this.emit('publish', { app: request.app, streamKey: request.streamKey });
+  /** Reports a stream's failure as 'streamError' (its health event) and counts it. */
+  private streamError(stream: { app: string; streamKey: string }, error: unknown): void {
+    this.counters.streamErrors += 1;
+    this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error);
   }
 
-  private wireSession(session: ServerSession): void {
-    const onMedia = (m: { typeId: number; timestamp: number; payload: Uint8Array; messageStreamId: number }): void => {
-      const ingest = this.ingests.get(ingestId(session, m.messageStreamId));
-      if (ingest === undefined || !ingest.publisher.active) return;
-      for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) {
-        if (e.type === 'track') ingest.tracksPending = true;
-        else if (e.type === 'sample') {
-          if (ingest.tracksPending) {
-            ingest.publisher.setTracks(currentTracks(ingest.media));
-            ingest.tracksPending = false;
-          }
-          ingest.publisher.pushSample(e.sample, this.now());
-        }
-      }
-    };
-    session.on('audio', onMedia);
-    session.on('video', onMedia);
-  }
-
-  private onUnpublish(session: ServerSession, messageStreamId: number): void {
-    const id = ingestId(session, messageStreamId);
-    const ingest = this.ingests.get(id);
-    if (ingest === undefined) return;
-    this.ingests.delete(id);
-    const { stream } = ingest.publisher;
-    ingest.publisher.end(this.now());
-    this.emit('unpublish', { app: stream.app, streamKey: stream.streamKey });
+  /**
+   * Runs one step of a stream's lifecycle (packaging, end, clean-up) so that whatever it throws or
+   * rejects with is that stream's streamError (ERR_MEDIA_STREAM_LIFECYCLE, the failure as cause),
+   * never an uncaught exception or an unhandled rejection: timers and promise chains of one stream
+   * cannot end the process.
+   */
+  private guard(stream: LiveStream, step: string, run: () => unknown): Promise<void> {
+    return guarded(run, (error) => this.streamError(stream, lifecycleError(stream, step, error)));
   }
 
   /** A stream went live (first publish or a comeback): its packager reads it from the hub. */
@@ -158,7 +156,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
         ...this.options.hls,
         onSegment: (segment) => this.emit('segment', name, segment),
         onPart: (part) => this.emit('part', name, part),
-        onWriteError: (error) => this.emit('streamError', name, error),
+        onWriteError: (error) => this.streamError(name, error),
       });
       packager.subscribe((rendition) => this.liveDelivery.changed(`${stream.app}/${stream.streamKey}`, rendition, packager));
       p = { packager, generation: undefined, endTimer: undefined, reader: undefined, ended: false };
@@ -172,14 +170,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     // The packager must see every sample: a generous bound, far above a GOP at any sane bit rate.
     const reader = stream.subscribe({ startWith: 'live', maxQueuedBytes: 64 * 1024 * 1024 });
     packaging.reader = reader;
-    const drain = (): void => {
-      try {
-        this.package(stream, packaging, reader);
-      } catch (error) {
-        // One stream's bad media must not stop the others, nor the publisher's session.
-        this.emit('streamError', { app: stream.app, streamKey: stream.streamKey }, error);
-      }
-    };
+    // One stream's bad media must not stop the others, nor the publisher's session.
+    const drain = (): void => void this.guard(stream, 'package', () => this.package(stream, packaging, reader));
     reader.onReadable(drain);
     drain();
   }
@@ -190,14 +182,15 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       const nowMs = this.now();
       if (item.type === 'tracks') {
         // A new generation after the first: a comeback or a codec change, so a DISCONTINUITY.
-        if (packaging.generation !== undefined) void packaging.packager.resume(nowMs);
+        if (packaging.generation !== undefined) void this.guard(stream, 'resume', () => packaging.packager.resume(nowMs));
         packaging.generation = item.generation;
-        void packaging.packager.setTracks(item.tracks, nowMs);
+        void this.guard(stream, 'setTracks', () => packaging.packager.setTracks(item.tracks, nowMs));
       } else if (item.type === 'sample') {
-        void packaging.packager.pushSample(item.sample, nowMs);
+        const written = packaging.packager.pushSample(item.sample, nowMs);
+        if (written !== undefined) void this.guard(stream, 'pushSample', () => written);
       } else {
         reader.close();
-        void packaging.packager.pause(nowMs);
+        void this.guard(stream, 'pause', () => packaging.packager.pause(nowMs));
         this.scheduleEnd(stream, packaging);
       }
     }
@@ -210,8 +203,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private scheduleEnd(stream: LiveStream, packaging: Packaging): void {
     packaging.endTimer = setTimeout(() => {
       packaging.ended = true;
-      void packaging.packager.end(this.now());
-      packaging.endTimer = setTimeout(() => void this.forget(stream, packaging), this.settings.endedRetentionMs);
+      void this.guard(stream, 'end', () => packaging.packager.end(this.now()));
+      packaging.endTimer = setTimeout(() => void this.guard(stream, 'forget', () => this.forget(stream, packaging)), this.settings.endedRetentionMs);
       packaging.endTimer.unref();
     }, this.settings.endGraceMs);
     packaging.endTimer.unref();
@@ -241,16 +234,11 @@ export function createMediaServer(options: MediaServerOptions = {}): MediaServer
  */
 function createHttpServer(options: MediaServerOptions): FastifyInstance {
   const tls = options.http?.tls;
-  if (tls === undefined) return Fastify();
+  // Route parameters (app and key) as long as the name rule allows (Fastify's default is 100).
+  const maxParamLength = 2 * MAX_STREAM_NAME_LENGTH;
+  if (tls === undefined) return Fastify({ maxParamLength });
   // HTTP/2 sessions are not idle-closed by server.close() on Node 20: without forcing, one open
   // browser tab would hold a shutdown for Fastify's 72 s session timeout.
-  return Fastify({ http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
+  return Fastify({ maxParamLength, http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
 }
 
-function ingestId(session: ServerSession, messageStreamId: number): string {
-  return `rtmp-${session.id}-${messageStreamId}`;
-}
-
-function currentTracks(media: FlvToMedia): Track[] {
-  return [media.videoTrack, media.audioTrack].filter((t): t is NonNullable<typeof t> => t !== undefined);
-}

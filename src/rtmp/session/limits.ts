@@ -30,6 +30,12 @@ export interface SessionOptions {
    */
   maxOutgoingBufferBytes: number;
   /**
+   * Streams one session may publish and play at once; a publish or play past it is refused.
+   * Default 8: OBS and FFmpeg publish one stream per connection (librtmp plays one), and each
+   * published stream is a hub stream with its own packager.
+   */
+  maxStreamsPerSession: number;
+  /**
    * The server-wide budget for incomplete incoming messages this session's chunk reader reserves
    * from (RtmpServer gives every session the same one, sized by maxTotalPendingBytes). None: only
    * `chunk.maxPendingBytes` bounds the session.
@@ -41,4 +47,5 @@ export const DEFAULT_SESSION_OPTIONS: Readonly<Omit<SessionOptions, 'chunk' | 'a
   outgoingChunkSize: 4096,
   windowAckSize: 2_500_000,
   maxOutgoingBufferBytes: 4 * 1024 * 1024,
+  maxStreamsPerSession: 8,
 });

@@ -223,6 +223,7 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     const badName = typeof rawName !== 'string' ? 'is not a string' : nameProblem(request.app, request.streamKey);
     if (badName !== undefined) request.reject(`bad stream name: ${badName}`);
     else if (this.publishing.has(messageStreamId)) request.reject(`message stream ${messageStreamId} is already publishing`);
+    else if (this.streamCount() >= this.options.maxStreamsPerSession) request.reject(`this connection already has ${this.streamCount()} streams (maxStreamsPerSession)`);
     else this.emit('publish', request);
     this.decide(request, () => {
       const stream: PublishedStream = { messageStreamId, app: request.app, streamKey: request.streamKey, query: request.query };
@@ -244,6 +245,7 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     if (typeof cmd.args[3] === 'boolean') request.reset = cmd.args[3];
     const badName = typeof rawName !== 'string' ? 'is not a string' : nameProblem(request.app, request.streamKey);
     if (badName !== undefined) request.reject(`bad stream name: ${badName}`);
+    else if (!this.playing.has(messageStreamId) && this.streamCount() >= this.options.maxStreamsPerSession) request.reject(`this connection already has ${this.streamCount()} streams (maxStreamsPerSession)`);
     else this.emit('play', request);
     this.decide(request, () => {
       const player = new PlayerStream(this.playerOutput, messageStreamId, request.streamKey);
@@ -271,6 +273,10 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     if (this.closed) return;
     this.send(onStatusMessage(messageStreamId, status(StatusCode.FAILED, error.message, 'error', { details: error.code })));
     this.fail(error, true);
+  }
+
+  private streamCount(): number {
+    return this.publishing.size + this.playing.size;
   }
 
   private onPause(cmd: Command, messageStreamId: number): void {
