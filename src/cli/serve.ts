@@ -5,6 +5,7 @@ import {
   SERVER_CONFIG_FIELDS,
   configLayerFromEnv,
   configLayerFromStrings,
+  limitsHelp,
   loadConfigFile,
   resolveServerConfig,
   type ServerConfig,
@@ -39,8 +40,11 @@ with HTTP/2 when given a certificate and key).
   --tls-key <file>         PEM private key of --tls-cert (env TIDECAST_TLS_KEY)
   --config <file>          JSON or YAML file with the keys rtmpPort, httpPort, host,
                            segmentDuration, windowSegments, endGraceMs, lowLatency,
-                           partDuration, tlsCert, tlsKey
+                           partDuration, tlsCert, tlsKey, and the limits' keys below
   -h, --help               this text
+
+Limits (each one's reason: docs/limits.md):
+${limitsHelp()}
 
 Precedence: option > environment variable > config file > default.
 Log level: env TIDECAST_LOG_LEVEL (default info; debug logs every segment).
@@ -115,8 +119,27 @@ async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<
  */
 export function mediaServerOptions(config: ServerConfig, tls?: TlsPem): MediaServerOptions {
   return {
-    rtmp: { port: config.rtmpPort, host: config.host },
-    http: { port: config.httpPort, host: config.host, ...(tls === undefined ? {} : { tls }) },
+    rtmp: {
+      port: config.rtmpPort,
+      host: config.host,
+      maxConnections: config.rtmpMaxConnections,
+      maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
+      noStreamTimeoutMs: config.rtmpNoStreamTimeoutMs,
+      maxOutgoingBufferBytes: config.rtmpMaxOutgoingBytes,
+      maxTotalPendingBytes: config.rtmpMaxTotalPendingBytes,
+      chunk: { maxPendingBytes: config.rtmpMaxPendingBytes },
+    },
+    http: {
+      port: config.httpPort,
+      host: config.host,
+      maxConnections: config.httpMaxConnections,
+      maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress,
+      ...(tls === undefined ? {} : { tls }),
+    },
+    memoryStore: { maxBytes: config.storeMaxBytes },
+    maxKeyframeIntervalMs: config.maxKeyframeIntervalMs,
+    maxBytesWithoutKeyframe: config.maxBytesWithoutKeyframe,
+    endedRetentionMs: config.endedRetentionMs,
     hls: {
       segmentTargetSeconds: config.segmentDuration,
       windowSegments: config.windowSegments,

@@ -33,10 +33,37 @@ export interface ServerConfig {
   tlsCert?: string;
   /** PEM private key file of `tlsCert`. */
   tlsKey?: string;
+  /** How long an ended stream's last window stays served before it is deleted, in ms. Default 60 000. */
+  endedRetentionMs: number;
+  // Limits (docs/limits.md has each one's reason).
+  /** RTMP sessions open at once. Default 1000. */
+  rtmpMaxConnections: number;
+  /** RTMP sessions open from one IP address. Default 32. */
+  rtmpMaxConnectionsPerAddress: number;
+  /** An RTMP session that neither publishes nor plays for this long is closed, in ms. Default 10 000. */
+  rtmpNoStreamTimeoutMs: number;
+  /** Bytes unsent to one RTMP peer before its reading pauses (1/8), players skip (1×), it is closed (2×). Default 4 MiB. */
+  rtmpMaxOutgoingBytes: number;
+  /** Bytes of incomplete incoming messages one RTMP session may hold. Default 16 MiB. */
+  rtmpMaxPendingBytes: number;
+  /** Bytes of incomplete incoming messages all RTMP sessions together may hold. Default 128 MiB. */
+  rtmpMaxTotalPendingBytes: number;
+  /** HTTP connections open at once. Default 10 000. */
+  httpMaxConnections: number;
+  /** HTTP connections open from one IP address. Default 1000. */
+  httpMaxConnectionsPerAddress: number;
+  /** Bytes the in-memory segment store may hold in all. Default 2 GiB. */
+  storeMaxBytes: number;
+  /** A publisher whose video has no keyframe for this long is closed, in ms. Default 30 000. */
+  maxKeyframeIntervalMs: number;
+  /** … or for this many bytes of media. Default 64 MiB. */
+  maxBytesWithoutKeyframe: number;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
 export type ServerConfigKey = keyof ServerConfig;
+
+const MIB = 1024 * 1024;
 
 export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   rtmpPort: 1935,
@@ -47,6 +74,18 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   endGraceMs: 10_000,
   lowLatency: true,
   partDuration: 0.2,
+  endedRetentionMs: 60_000,
+  rtmpMaxConnections: 1000,
+  rtmpMaxConnectionsPerAddress: 32,
+  rtmpNoStreamTimeoutMs: 10_000,
+  rtmpMaxOutgoingBytes: 4 * MIB,
+  rtmpMaxPendingBytes: 16 * MIB,
+  rtmpMaxTotalPendingBytes: 128 * MIB,
+  httpMaxConnections: 10_000,
+  httpMaxConnectionsPerAddress: 1000,
+  storeMaxBytes: 2048 * MIB,
+  maxKeyframeIntervalMs: 30_000,
+  maxBytesWithoutKeyframe: 64 * MIB,
 };
 
 interface Field {
@@ -57,6 +96,8 @@ interface Field {
   kind: 'integer' | 'number' | 'string' | 'boolean';
   min?: number;
   max?: number;
+  /** One line for `tidecast --help` (the limits section is generated from these). */
+  help?: string;
 }
 
 /**
@@ -77,7 +118,30 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, Field>> = {
   partDuration: { flag: '--part-duration', env: 'TIDECAST_PART_DURATION', kind: 'number', min: 0.033, max: 10 },
   tlsCert: { flag: '--tls-cert', env: 'TIDECAST_TLS_CERT', kind: 'string' },
   tlsKey: { flag: '--tls-key', env: 'TIDECAST_TLS_KEY', kind: 'string' },
+  endedRetentionMs: { flag: '--ended-retention-ms', kind: 'integer', min: 0, max: 86_400_000, help: 'how long an ended stream stays served before deletion (ms)' },
+  rtmpMaxConnections: { flag: '--rtmp-max-connections', env: 'TIDECAST_RTMP_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1_000_000, help: 'RTMP sessions open at once' },
+  rtmpMaxConnectionsPerAddress: { flag: '--rtmp-max-connections-per-address', kind: 'integer', min: 1, max: 1_000_000, help: 'RTMP sessions from one IP address' },
+  rtmpNoStreamTimeoutMs: { flag: '--rtmp-no-stream-timeout-ms', kind: 'integer', min: 1, max: 86_400_000, help: 'close an RTMP session without a published or played stream (ms)' },
+  rtmpMaxOutgoingBytes: { flag: '--rtmp-max-outgoing-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes unsent to one RTMP peer (players skip above it, closed at twice it)' },
+  rtmpMaxPendingBytes: { flag: '--rtmp-max-pending-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes of incomplete messages one RTMP session may hold' },
+  rtmpMaxTotalPendingBytes: { flag: '--rtmp-max-total-pending-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes of incomplete messages all RTMP sessions may hold' },
+  httpMaxConnections: { flag: '--http-max-connections', env: 'TIDECAST_HTTP_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1_000_000, help: 'HTTP connections open at once' },
+  httpMaxConnectionsPerAddress: { flag: '--http-max-connections-per-address', kind: 'integer', min: 1, max: 1_000_000, help: 'HTTP connections from one IP address' },
+  storeMaxBytes: { flag: '--store-max-bytes', kind: 'integer', min: 0, max: 2 ** 50, help: 'bytes the in-memory segment store may hold' },
+  maxKeyframeIntervalMs: { flag: '--max-keyframe-interval-ms', kind: 'integer', min: 100, max: 3_600_000, help: 'close a publisher without a video keyframe for this long (ms)' },
+  maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'integer', min: 1024, max: 2 ** 40, help: '… or for this many bytes of media' },
 };
+
+/** The `--help` lines of the settings that have a `help` text: flag, text, default, config key. */
+export function limitsHelp(): string {
+  return KEYS.filter((key) => SERVER_CONFIG_FIELDS[key].help !== undefined)
+    .map((key) => {
+      const field = SERVER_CONFIG_FIELDS[key];
+      const env = field.env === undefined ? '' : `, env ${field.env}`;
+      return `  ${`${field.flag} <n>`.padEnd(40)} ${field.help}\n  ${''.padEnd(40)} (default ${String(DEFAULT_SERVER_CONFIG[key])}${env}; key ${key})`;
+    })
+    .join('\n');
+}
 
 /** The words a flag or an environment variable may say a boolean setting with (case-insensitive). */
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, yes: true, no: false, '1': true, '0': false };
