@@ -236,9 +236,9 @@ function createHttpServer(options: MediaServerOptions): FastifyInstance {
   const tls = options.http?.tls;
   // Route parameters (app and key) as long as the name rule allows (Fastify's default is 100).
   const maxParamLength = 2 * MAX_STREAM_NAME_LENGTH;
-  if (tls === undefined) return Fastify({ maxParamLength });
+  if (tls === undefined) return Fastify({ routerOptions: { maxParamLength } });
   // HTTP/2 sessions are not idle-closed by server.close() on Node 20: without forcing, one open
   // browser tab would hold a shutdown for Fastify's 72 s session timeout.
-  return Fastify({ maxParamLength, http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
+  return Fastify({ routerOptions: { maxParamLength }, http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
 }
 

@@ -102,7 +102,28 @@ describe('precedence: flag > environment > config file > default', () => {
       file: { rtmpPort: 3, httpPort: 3, host: 'file-host' },
     });
     expect(config).toEqual({ ...DEFAULT_SERVER_CONFIG, rtmpPort: 1, httpPort: 2, host: 'file-host' });
-    expect(resolveServerConfig({})).toStrictEqual({ rtmpPort: 1935, httpPort: 8080, host: '0.0.0.0', segmentDuration: 2, windowSegments: 6, endGraceMs: 10_000, lowLatency: true, partDuration: 0.2 });
+    expect(resolveServerConfig({})).toStrictEqual({
+      rtmpPort: 1935,
+      httpPort: 8080,
+      host: '0.0.0.0',
+      segmentDuration: 2,
+      windowSegments: 6,
+      endGraceMs: 10_000,
+      lowLatency: true,
+      partDuration: 0.2,
+      endedRetentionMs: 60_000,
+      rtmpMaxConnections: 1000,
+      rtmpMaxConnectionsPerAddress: 32,
+      rtmpNoStreamTimeoutMs: 10_000,
+      rtmpMaxOutgoingBytes: 4 * 1024 * 1024,
+      rtmpMaxPendingBytes: 16 * 1024 * 1024,
+      rtmpMaxTotalPendingBytes: 128 * 1024 * 1024,
+      httpMaxConnections: 10_000,
+      httpMaxConnectionsPerAddress: 1000,
+      storeMaxBytes: 2 * 1024 * 1024 * 1024,
+      maxKeyframeIntervalMs: 30_000,
+      maxBytesWithoutKeyframe: 64 * 1024 * 1024,
+    });
   });
 
   it.each([
@@ -135,10 +156,23 @@ describe('precedence: flag > environment > config file > default', () => {
 
     it('a JSON file under the environment under the flags', async () => {
       const { config } = await serveConfig(['--config', join(dir, 'c.json'), '--rtmp-port', '1'], { TIDECAST_RTMP_PORT: '2', TIDECAST_HTTP_PORT: '2' });
-      expect(config).toStrictEqual({ rtmpPort: 1, httpPort: 2, host: 'json-host', segmentDuration: 3, windowSegments: 9, endGraceMs: 500, lowLatency: true, partDuration: 0.2 });
+      expect(config).toStrictEqual({ ...DEFAULT_SERVER_CONFIG, rtmpPort: 1, httpPort: 2, host: 'json-host', segmentDuration: 3, windowSegments: 9, endGraceMs: 500, lowLatency: true, partDuration: 0.2 });
       expect(mediaServerOptions(config)).toStrictEqual({
-        rtmp: { port: 1, host: 'json-host' },
-        http: { port: 2, host: 'json-host' },
+        rtmp: {
+          port: 1,
+          host: 'json-host',
+          maxConnections: 1000,
+          maxConnectionsPerAddress: 32,
+          noStreamTimeoutMs: 10_000,
+          maxOutgoingBufferBytes: 4 * 1024 * 1024,
+          maxTotalPendingBytes: 128 * 1024 * 1024,
+          chunk: { maxPendingBytes: 16 * 1024 * 1024 },
+        },
+        http: { port: 2, host: 'json-host', maxConnections: 10_000, maxConnectionsPerAddress: 1000 },
+        memoryStore: { maxBytes: 2 * 1024 * 1024 * 1024 },
+        maxKeyframeIntervalMs: 30_000,
+        maxBytesWithoutKeyframe: 64 * 1024 * 1024,
+        endedRetentionMs: 60_000,
         hls: { segmentTargetSeconds: 3, windowSegments: 9, lowLatency: true, partTargetSeconds: 0.2 },
         endGraceMs: 500,
       });
@@ -146,7 +180,7 @@ describe('precedence: flag > environment > config file > default', () => {
 
     it('a YAML file, defaults for the keys it lacks', async () => {
       const { config } = await serveConfig(['--config', join(dir, 'c.yaml'), '--segment-duration', '1'], { TIDECAST_HOST: 'env-host' });
-      expect(config).toStrictEqual({ rtmpPort: 3, httpPort: 3, host: 'env-host', segmentDuration: 1, windowSegments: 6, endGraceMs: 10_000, lowLatency: true, partDuration: 0.2 });
+      expect(config).toStrictEqual({ ...DEFAULT_SERVER_CONFIG, rtmpPort: 3, httpPort: 3, host: 'env-host', segmentDuration: 1, windowSegments: 6, endGraceMs: 10_000, lowLatency: true, partDuration: 0.2 });
     });
 
     it('the LL-HLS and TLS settings from a file, the environment and flags', async () => {
@@ -319,7 +353,7 @@ describe('LL-HLS and TLS settings', () => {
     it('neither: no TLS settings at all', () => {
       const config = resolveServerConfig({});
       expect('tlsCert' in config || 'tlsKey' in config).toBe(false);
-      expect(mediaServerOptions(config).http).toEqual({ port: 8080, host: '0.0.0.0' });
+      expect(mediaServerOptions(config).http).toEqual({ port: 8080, host: '0.0.0.0', maxConnections: 10_000, maxConnectionsPerAddress: 1000 });
     });
   });
 
@@ -334,7 +368,7 @@ describe('LL-HLS and TLS settings', () => {
     it('the PEM contents read by readTlsFiles go to http.tls; the paths do not', () => {
       const config = resolveServerConfig({ flags: { tlsCert: 'c.pem', tlsKey: 'k.pem', httpPort: 8443 } });
       const tls = { cert: Buffer.from('CERT'), key: Buffer.from('KEY') };
-      expect(mediaServerOptions(config, tls).http).toStrictEqual({ port: 8443, host: '0.0.0.0', tls });
+      expect(mediaServerOptions(config, tls).http).toStrictEqual({ port: 8443, host: '0.0.0.0', maxConnections: 10_000, maxConnectionsPerAddress: 1000, tls });
     });
   });
 

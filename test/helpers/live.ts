@@ -37,9 +37,16 @@ export interface PublishOptions {
 /** Time for the server's 'publish' event after ffmpeg starts: its startup and the RTMP handshake. */
 const PUBLISH_ACCEPT_TIMEOUT_MS = 10_000;
 
+/** What startLiveServer takes: anything but the addresses, and the RTMP and HTTP limits apart. */
+export type LiveServerOptions = Omit<MediaServerOptions, 'rtmp' | 'http'> & {
+  rtmpLimits?: Omit<NonNullable<MediaServerOptions['rtmp']>, 'port' | 'host' | 'tls'>;
+  httpLimits?: Omit<NonNullable<MediaServerOptions['http']>, 'port' | 'host' | 'tls'>;
+};
+
 /** A MediaServer on 127.0.0.1, both ports 0; `options` may set anything but the addresses. */
-export async function startLiveServer(options: Omit<MediaServerOptions, 'rtmp' | 'http'> = {}): Promise<LiveServer> {
-  const server = createMediaServer({ ...options, rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
+export async function startLiveServer(options: LiveServerOptions = {}): Promise<LiveServer> {
+  const { rtmpLimits, httpLimits, ...rest } = options;
+  const server = createMediaServer({ ...rest, rtmp: { ...rtmpLimits, port: 0, host: '127.0.0.1' }, http: { ...httpLimits, port: 0, host: '127.0.0.1' } });
   const { rtmp, http } = await server.listen();
   const runs: FfmpegRun[] = [];
   const rtmpUrl = (path: string): string => `rtmp://127.0.0.1:${rtmp.port}/${path}`;

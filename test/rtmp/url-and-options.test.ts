@@ -48,7 +48,16 @@ describe('RtmpServer options', () => {
     expect(() => new RtmpServer(options)).toThrowError(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', details: expect.objectContaining({ option: name }) }));
   });
 
-  it('defaults: port 1935 on every interface, 10 s handshake, 30 s idle, 1000 connections', () => {
-    expect(new RtmpServer().settings).toEqual({ port: 1935, host: '0.0.0.0', handshakeTimeoutMs: 10_000, idleTimeoutMs: 30_000, maxConnections: 1000 });
+  it('defaults: port 1935 on every interface, 10 s handshake, 30 s idle, 1000 connections, 32 per address, 10 s without a stream, 128 MiB pending', () => {
+    expect(new RtmpServer().settings).toEqual({
+      port: 1935,
+      host: '0.0.0.0',
+      handshakeTimeoutMs: 10_000,
+      idleTimeoutMs: 30_000,
+      maxConnections: 1000,
+      maxConnectionsPerAddress: 32,
+      noStreamTimeoutMs: 10_000,
+      maxTotalPendingBytes: 128 * 1024 * 1024,
+    });
   });
 });
