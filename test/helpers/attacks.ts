@@ -151,8 +151,8 @@ export async function floodWithoutReading(port: number, totalBytes: number, time
 }
 
 /** A raw socket through the handshake (C0/C1 … C2), nothing more. */
-async function handshaken(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
-  const socket = net.connect({ host: '127.0.0.1', port });
+async function handshaken(port: number, localAddress?: string): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = net.connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await withTimeout(new Promise<void>((resolve) => socket.once('connect', () => resolve())), 3000, 'TCP connect');
@@ -192,14 +192,16 @@ export interface PartialsOutcome {
 }
 
 /**
- * Case 5: `sessions` connections, each starting `messagesPerSession` messages that declare
- * `declaredBytes` and sending one 128-byte chunk of each — the server must allocate each body at
- * its declared length to reassemble it, unless a limit refuses. Held open until `close()`.
+ * Case 5: `sessions` connections, each from its own loopback address (127.0.1.1, 127.0.1.2, …: a
+ * botnet, not one address the per-address limit would stop), each starting `messagesPerSession`
+ * messages that declare `declaredBytes` and sending one 128-byte chunk of each — the server must
+ * allocate each body at its declared length to reassemble it, unless a limit refuses. Held open
+ * until `close()`.
  */
 export async function holdPartialMessages(port: number, sessions: number, messagesPerSession: number, declaredBytes: number): Promise<PartialsOutcome> {
   const peers: Array<{ socket: Socket; closed: boolean }> = [];
   for (let i = 0; i < sessions; i++) {
-    const { socket, closed } = await handshaken(port);
+    const { socket, closed } = await handshaken(port, `127.0.1.${i + 1}`);
     const peer = { socket, closed: false };
     void closed.then(() => (peer.closed = true));
     peers.push(peer);
