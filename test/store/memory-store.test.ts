@@ -52,3 +52,29 @@ describe('MemoryStore', () => {
     }
   });
 });
+
+describe('MemoryStore maxBytes', () => {
+  it('refuses a put that would take the total past maxBytes (ERR_STORE_FULL), counting a replaced file once', () => {
+    const store = new MemoryStore({ maxBytes: 100 });
+    store.put('a/1.m4s', storedFile([new Uint8Array(60)], 'video/mp4'));
+    let code: string | undefined;
+    try {
+      store.put('a/2.m4s', storedFile([new Uint8Array(41)], 'video/mp4'));
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).toBe('ERR_STORE_FULL');
+    expect(store.has('a/2.m4s')).toBe(false);
+    store.put('a/2.m4s', storedFile([new Uint8Array(40)], 'video/mp4'));
+    // Replacing a/1 (60 bytes) by 60 bytes fits; the old bytes are not counted twice.
+    store.put('a/1.m4s', storedFile([new Uint8Array(60)], 'video/mp4'));
+    expect(store.counters.bytes).toBe(100);
+    store.delete('a/1.m4s');
+    store.put('a/3.m4s', storedFile([new Uint8Array(60)], 'video/mp4'));
+    expect(store.counters.bytes).toBe(100);
+  });
+
+  it('refuses a bad maxBytes at construction, naming it', () => {
+    expect(() => new MemoryStore({ maxBytes: -1 })).toThrow(/maxBytes/);
+  });
+});
