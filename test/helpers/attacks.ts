@@ -314,14 +314,21 @@ export async function takeRtmpSlots(port: number, count: number, holdMs: number)
  */
 export async function takeHttpSlots(port: number, count: number, waitMs: number): Promise<{ attempted: number; closedAtOnce: number; close(): void }> {
   const sockets: Array<{ socket: Socket; closed: boolean }> = [];
+  const settled: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const socket = net.connect({ host: '127.0.0.1', port, localAddress: OTHER_ADDRESS });
     socket.on('error', () => undefined);
     const entry = { socket, closed: false };
     socket.once('close', () => (entry.closed = true));
     socket.once('connect', () => socket.write('GET /api/streams HTTP/1.1\r\nHost: x\r\n'));
+    settled.push(new Promise((resolve) => {
+      socket.once('connect', () => resolve());
+      socket.once('close', () => resolve());
+    }));
     sockets.push(entry);
   }
+  // Every connection made (or refused by the kernel), then time for the server to close the excess.
+  await withTimeout(Promise.all(settled), 20_000, `${count} HTTP connections`);
   await delay(waitMs);
   return {
     attempted: count,

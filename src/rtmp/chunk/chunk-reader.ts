@@ -17,8 +17,11 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * returned so the session sees them.
  *
  * Copies: a message that arrives in one chunk inside one pushed buffer is returned as a view;
- * any other is copied once, chunk by chunk, into a body allocated at its declared length — after
- * that length was reserved against `maxPendingBytes` and, given one, the server-wide PendingBudget.
+ * any other is copied chunk by chunk into a body. The declared length is reserved first against
+ * `maxPendingBytes` and, given one, the server-wide PendingBudget; the body itself grows with what
+ * arrives (INITIAL_BODY_BYTES, then doubling up to the declared length), so a peer that declares
+ * 8 MiB and sends 128 bytes makes us hold 64 KiB, not 8 MiB. Messages up to 64 KiB — audio and
+ * most video frames — are copied once; a larger one at most once more in all (doubling).
  */
 export class ChunkReader {
   readonly limits: Readonly<ChunkReaderLimits>;
@@ -147,7 +150,9 @@ export class ChunkReader {
     } else {
       if (s.body === undefined) {
         this.reserve(s.length);
-        s.body = new Uint8Array(s.length);
+        s.body = new Uint8Array(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
+      } else if (s.received + want > s.body.length) {
+        s.body = grown(s.body, s.received, Math.min(s.length, Math.max(2 * s.body.length, s.received + want)));
       }
       q.readInto(s.body, s.received, want);
       s.received += want;
@@ -216,6 +221,19 @@ export class ChunkReader {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * 64 KiB: the first allocation of a multi-chunk message (or its declared length, when smaller).
+ * AAC frames and most inter frames fit, so they are allocated once; larger ones double from here.
+ */
+export const INITIAL_BODY_BYTES = 64 * 1024;
+
+/** A body of `capacity` bytes holding the first `used` bytes of `body`. */
+function grown(body: Uint8Array, used: number, capacity: number): Uint8Array {
+  const next = new Uint8Array(capacity);
+  next.set(body.subarray(0, used));
+  return next;
+}
 
 function u32(b: Uint8Array, p: number): number {
   return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);

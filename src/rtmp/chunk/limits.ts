@@ -8,7 +8,8 @@ export interface ChunkReaderLimits {
   maxChunkSize: number;
   /**
    * Largest message length accepted from a header. Default 8 MiB: a 4K intra frame at 50 Mb/s
-   * stays well under 4 MiB, and each incomplete message is allocated at its declared length.
+   * stays well under 4 MiB, and each incomplete message reserves its declared length (against
+   * maxPendingBytes and the server's PendingBudget) while its body grows with what arrives.
    */
   maxMessageLength: number;
   /**

@@ -85,3 +85,39 @@ describe('PendingBudget: incomplete messages of all sessions', () => {
     expect(budget.totalBytes).toBe(900);
   });
 });
+
+describe('message bodies grow with what arrives', () => {
+  function type0(csid: number, length: number): Uint8Array {
+    return Uint8Array.from([csid, 0, 0, 0, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff, 9, 1, 0, 0, 0]);
+  }
+
+  it('a declared 8 MiB with one 128-byte chunk sent holds 64 KiB, not 8 MiB (the budget still counts the declared length)', () => {
+    const budget = new PendingBudget(512 * 1024 * 1024);
+    const readers = Array.from({ length: 32 }, () => new ChunkReader({}, account(budget)));
+    const before = process.memoryUsage().arrayBuffers;
+    for (const reader of readers) {
+      reader.push(type0(3, 8 * 1024 * 1024 - 1));
+      reader.push(new Uint8Array(128));
+      expect(reader.read()).toBeNull();
+    }
+    // 32 × 8 MiB declared would be 256 MiB allocated at the declared length.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 128 * 1024);
+    expect(budget.totalBytes).toBe(32 * (8 * 1024 * 1024 - 1));
+  });
+
+  it('a 300 000-byte message in 4096-byte chunks comes out whole and exact', () => {
+    const reader = new ChunkReader();
+    const length = 300_000;
+    const body = Uint8Array.from({ length }, (_, i) => (i * 7919) & 0xff);
+    reader.push(Uint8Array.from([2, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 16, 0])); // Set Chunk Size 4096
+    expect(reader.read()?.typeId).toBe(1);
+    reader.push(type0(3, length));
+    for (let at = 0; at < length; at += 4096) {
+      if (at > 0) reader.push(Uint8Array.from([0xc3]));
+      reader.push(body.subarray(at, Math.min(length, at + 4096)));
+    }
+    const m = reader.read();
+    expect(m?.payload.length).toBe(length);
+    expect(Buffer.from(m!.payload).equals(Buffer.from(body))).toBe(true);
+  });
+});
