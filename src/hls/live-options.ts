@@ -124,7 +124,8 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   });
   if (lowLatency && segmenter.partTargetSeconds < MIN_PART_TARGET_SECONDS) throw invalid('partTargetSeconds', segmenter.partTargetSeconds, `at least ${MIN_PART_TARGET_SECONDS} with LL-HLS`);
   const windowSegments = integer('windowSegments', options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
-  const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS);
+  // The default, one more than the window, may exceed MAX_WINDOW_SEGMENTS by that one.
+  const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS + 1);
   const playlistType = options.playlistType ?? 'sliding';
   if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalid('playlistType', playlistType, "'sliding' or 'EVENT'");
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);

@@ -1,6 +1,6 @@
 import { checkIntegerOption as check } from '../config/check-option.js';
 import type { HubOptions } from '../hub/index.js';
-import type { LivePackagerOptions } from '../hls/index.js';
+import { resolveLiveOptions, type LivePackagerOptions } from '../hls/index.js';
 import type { RtmpServerOptions } from '../rtmp/index.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
@@ -68,6 +68,8 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
   check('http.port', resolved.httpPort, 0, 65535);
   check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
   check('endedRetentionMs', resolved.endedRetentionMs, 0, 86_400_000);
+  // Checked now, at start, rather than when the first stream's packager is built.
+  resolveLiveOptions(o.hls ?? {});
   check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, 100, 3_600_000);
   check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, 1024, 2 ** 40);
   return resolved;
