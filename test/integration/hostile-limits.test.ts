@@ -27,8 +27,8 @@ import { delay, withTimeout } from '../helpers/process.js';
 
 const ffmpeg = await ffmpegPath();
 const FULL = process.env['TIDECAST_HOSTILE_FULL'] === '1';
-const WATCH_MS = FULL ? 90_000 : 8_000;
-const NO_STREAM_TIMEOUT_MS = 2000;
+const WATCH_MS = FULL ? 90_000 : 4_000;
+const NO_STREAM_TIMEOUT_MS = 1000;
 const PER_ADDRESS = 8;
 const HTTP_PER_ADDRESS = 20;
 const MAX_OUTGOING_BYTES = 256 * 1024;
@@ -157,7 +157,7 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
   });
 
   it('7. one address cannot take more than its share of RTMP and HTTP slots while another publishes; idle pinging sessions are closed', async () => {
-    const slots = takeRtmpSlots(rtmpPort, PER_ADDRESS + 6, NO_STREAM_TIMEOUT_MS + 1500);
+    const slots = takeRtmpSlots(rtmpPort, PER_ADDRESS + 6, NO_STREAM_TIMEOUT_MS + 1200);
     await delay(300);
     const client = await RtmpClient.connect(live.rtmpUrl('live/second'));
     await withTimeout(client.publish('second'), 5000, 'a publish from 127.0.0.1 while 127.0.0.2 holds its slots');
@@ -187,7 +187,7 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
     expect(seen.failures).toEqual([]);
     expect(seen.discontinuities).toBe(0);
     expect(gaps(seen.msns)).toEqual([]);
-    expect(seen.msns.length).toBeGreaterThan(WATCH_MS / 2000);
+    expect(seen.msns.length).toBeGreaterThan(5);
     expect(honestPublishes).toBe(1);
     expect(streamErrors.filter((e) => e.key === 'ref')).toEqual([]);
     // The init section of the honest stream survives every clean-up of the refused keys.
