@@ -67,6 +67,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
   private readonly packaging = new Map<LiveStream, Packaging>();
+  /** RTMP publishes → hub publishers (and the keyframe watch). */
+  private readonly ingest: RtmpIngest;
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -89,7 +91,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       liveDelivery: this.liveDelivery,
     });
     this.hub.on('streamStart', ({ stream }) => this.onStreamStart(stream));
-    new RtmpIngest(this.rtmp, this.hub, {
+    this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
       limits: this.settings,
       events: {
