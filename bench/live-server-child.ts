@@ -7,7 +7,13 @@ import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
-const server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' }, endGraceMs: 1000 });
+// The load generator is one address (127.0.0.1) opening thousands of connections: above the
+// per-address defaults (docs/limits.md), which are meant for the open internet.
+const server = createMediaServer({
+  rtmp: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 1000 },
+  http: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 },
+  endGraceMs: 1000,
+});
 server.on('segment', ({ streamKey }, s) => {
   if (s.track === 'video') process.send!({ type: 'segment', streamKey, msn: s.msn, durationSeconds: s.durationSeconds, listedAtMs: epochMs() });
 });

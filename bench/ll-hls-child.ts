@@ -42,7 +42,13 @@ if (ffmpeg === undefined) {
   process.exit(1);
 }
 
-const server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' }, endGraceMs: 1000 });
+// The load generator is one address (127.0.0.1) opening thousands of connections: above the
+// per-address defaults (docs/limits.md), which are meant for the open internet.
+const server = createMediaServer({
+  rtmp: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 1000 },
+  http: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 },
+  endGraceMs: 1000,
+});
 server.on('part', (_stream, p) => {
   if (p.track === 'video') process.send!({ type: 'part', msn: p.msn, index: p.index, at: epochMs(), parked: server.liveDelivery.parked });
 });

@@ -27,7 +27,7 @@ import { delay, withTimeout } from '../helpers/process.js';
 
 const ffmpeg = await ffmpegPath();
 const FULL = process.env['TIDECAST_HOSTILE_FULL'] === '1';
-const WATCH_MS = FULL ? 90_000 : 4_000;
+const WATCH_MS = FULL ? 90_000 : 2_500;
 const NO_STREAM_TIMEOUT_MS = 1000;
 const PER_ADDRESS = 8;
 const HTTP_PER_ADDRESS = 20;
@@ -91,7 +91,8 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
 
   it('1–3. a name outside the rule is refused at publish (NetStream.Publish.BadName, refusedStream) and at play, whatever media follows', async () => {
     for (const [app, key] of BAD_NAMES) {
-      for (const media of ['none', 'headers', 'frames'] as const) {
+      // npm test sends the case that crashed the server (sequence headers, no keyframe); CI all three.
+      for (const media of FULL ? (['none', 'headers', 'frames'] as const) : (['headers'] as const)) {
         const outcome = await publishAs(rtmpPort, app, key, media);
         expect(outcome.status?.code, `${app}/${key} (${media})`).toBe('NetStream.Publish.BadName');
         expect(outcome.status?.description).toMatch(/bad stream name/);
@@ -100,7 +101,7 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
       expect((await playAs(rtmpPort, app, key))?.code).toBe('NetStream.Play.StreamNotFound');
     }
     const badNameRefusals = refusals.filter((r) => r.reason.startsWith('bad stream name'));
-    expect(badNameRefusals.length).toBe(BAD_NAMES.length * 4);
+    expect(badNameRefusals.length).toBe(BAD_NAMES.length * (FULL ? 4 : 2));
     expect(live.server.hub.streams().map((s) => `${s.app}/${s.streamKey}`)).toEqual(['live/ref']);
   });
 
