@@ -126,6 +126,7 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem): MediaSer
       maxConnectionsPerAddress: config.rtmpMaxConnectionsPerAddress,
       noStreamTimeoutMs: config.rtmpNoStreamTimeoutMs,
       maxOutgoingBufferBytes: config.rtmpMaxOutgoingBytes,
+      maxStreamsPerSession: config.rtmpMaxStreamsPerSession,
       maxTotalPendingBytes: config.rtmpMaxTotalPendingBytes,
       chunk: { maxPendingBytes: config.rtmpMaxPendingBytes },
     },

@@ -44,6 +44,8 @@ export interface ServerConfig {
   rtmpNoStreamTimeoutMs: number;
   /** Bytes unsent to one RTMP peer before its reading pauses (1/8), players skip (1×), it is closed (2×). Default 4 MiB. */
   rtmpMaxOutgoingBytes: number;
+  /** Streams one RTMP session may publish and play at once. Default 8. */
+  rtmpMaxStreamsPerSession: number;
   /** Bytes of incomplete incoming messages one RTMP session may hold. Default 16 MiB. */
   rtmpMaxPendingBytes: number;
   /** Bytes of incomplete incoming messages all RTMP sessions together may hold. Default 128 MiB. */
@@ -79,6 +81,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   rtmpMaxConnectionsPerAddress: 32,
   rtmpNoStreamTimeoutMs: 10_000,
   rtmpMaxOutgoingBytes: 4 * MIB,
+  rtmpMaxStreamsPerSession: 8,
   rtmpMaxPendingBytes: 16 * MIB,
   rtmpMaxTotalPendingBytes: 128 * MIB,
   httpMaxConnections: 10_000,
@@ -123,6 +126,7 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, Field>> = {
   rtmpMaxConnectionsPerAddress: { flag: '--rtmp-max-connections-per-address', kind: 'integer', min: 1, max: 1_000_000, help: 'RTMP sessions from one IP address' },
   rtmpNoStreamTimeoutMs: { flag: '--rtmp-no-stream-timeout-ms', kind: 'integer', min: 1, max: 86_400_000, help: 'close an RTMP session without a published or played stream (ms)' },
   rtmpMaxOutgoingBytes: { flag: '--rtmp-max-outgoing-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes unsent to one RTMP peer (players skip above it, closed at twice it)' },
+  rtmpMaxStreamsPerSession: { flag: '--rtmp-max-streams-per-session', kind: 'integer', min: 1, max: 1024, help: 'streams one RTMP session may publish and play at once' },
   rtmpMaxPendingBytes: { flag: '--rtmp-max-pending-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes of incomplete messages one RTMP session may hold' },
   rtmpMaxTotalPendingBytes: { flag: '--rtmp-max-total-pending-bytes', kind: 'integer', min: 1024, max: 2 ** 40, help: 'bytes of incomplete messages all RTMP sessions may hold' },
   httpMaxConnections: { flag: '--http-max-connections', env: 'TIDECAST_HTTP_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1_000_000, help: 'HTTP connections open at once' },
