@@ -29,6 +29,8 @@ const ffmpeg = await ffmpegPath();
 const FULL = process.env['TIDECAST_HOSTILE_FULL'] === '1';
 const WATCH_MS = FULL ? 90_000 : 2_500;
 const NO_STREAM_TIMEOUT_MS = 1000;
+/** Closes the publishing flooder once neither side's bytes move (the default is 30 s). */
+const IDLE_TIMEOUT_MS = 2000;
 const PER_ADDRESS = 8;
 const HTTP_PER_ADDRESS = 20;
 const MAX_OUTGOING_BYTES = 256 * 1024;
@@ -54,6 +56,7 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
   const processErrors: unknown[] = [];
   const onProcessError = (error: unknown): void => void processErrors.push(error);
   const refusals: StreamRefusal[] = [];
+  const sessionErrors: string[] = [];
   const streamErrors: Array<{ key: string; code: string | undefined }> = [];
   const refusedConnections: Array<{ code: string; address: string | undefined }> = [];
   let follower: ReturnType<typeof followPlaylist>;
@@ -67,13 +70,14 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
       endGraceMs: 500,
       endedRetentionMs: 1500,
       maxKeyframeIntervalMs: MAX_KEYFRAME_INTERVAL_MS,
-      rtmpLimits: { noStreamTimeoutMs: NO_STREAM_TIMEOUT_MS, maxConnectionsPerAddress: PER_ADDRESS, maxOutgoingBufferBytes: MAX_OUTGOING_BYTES, maxTotalPendingBytes: MAX_TOTAL_PENDING_BYTES },
+      rtmpLimits: { idleTimeoutMs: IDLE_TIMEOUT_MS, noStreamTimeoutMs: NO_STREAM_TIMEOUT_MS, maxConnectionsPerAddress: PER_ADDRESS, maxOutgoingBufferBytes: MAX_OUTGOING_BYTES, maxTotalPendingBytes: MAX_TOTAL_PENDING_BYTES },
       httpLimits: { maxConnectionsPerAddress: HTTP_PER_ADDRESS },
     });
     rtmpPort = Number(new URL(live.rtmpUrl('')).port);
     httpPort = Number(new URL(live.httpUrl('')).port);
     const { server } = live;
     server.rtmp.on('refusedStream', (_s, r) => refusals.push(r));
+    server.rtmp.on('sessionError', (_s, e) => sessionErrors.push(e.code));
     server.rtmp.on('refused', (err, address) => refusedConnections.push({ code: err.code, address }));
     server.on('streamError', (s, err) => streamErrors.push({ key: s.streamKey, code: (err as { code?: string }).code }));
     server.on('publish', (s) => {
@@ -123,10 +127,19 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
         maxBuffered = Math.max(maxBuffered, bufferedBytes(s));
       }
     }, 5);
-    const outcome = await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000);
+    const idle = await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000);
+    // The same from a peer that publishes first, so only flow control and the idle timeout apply.
+    const publishing = await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000, 'flooder');
     clearInterval(sampler);
-    console.log(`flood: ${outcome.bytesWritten} bytes of FCPublish accepted by TCP, closed after ${outcome.closedAfterMs} ms; server queue max ${maxQueued} B, read buffer max ${maxBuffered} B`);
-    expect(outcome.closedByServer).toBe(true);
+    console.log(
+      `flood: idle peer ${idle.bytesWritten} B accepted by TCP, closed after ${idle.closedAfterMs} ms; publishing peer ${publishing.bytesWritten} B, closed after ${publishing.closedAfterMs} ms; ` +
+        `server queue max ${maxQueued} B, read buffer max ${maxBuffered} B`,
+    );
+    expect(idle.closedByServer).toBe(true);
+    expect(publishing.closedByServer).toBe(true);
+    expect(sessionErrors).toEqual(['ERR_RTMP_NO_STREAM_TIMEOUT', 'ERR_RTMP_IDLE_TIMEOUT']);
+    // Once the replies fill the kernel's buffers, the server stops reading: the peer's 30 MB never get in.
+    expect(publishing.bytesWritten).toBeLessThan(30 * 1024 * 1024);
     // Reading stops at an eighth of the limit; one socket read of commands may add its replies.
     expect(maxQueued).toBeLessThanOrEqual(2 * MAX_OUTGOING_BYTES);
     expect(maxBuffered).toBeLessThanOrEqual(1024 * 1024);
