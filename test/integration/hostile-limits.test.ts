@@ -128,18 +128,21 @@ describe.skipIf(ffmpeg === undefined)('hostile clients against createMediaServer
       }
     }, 5);
     const idle = await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000);
-    // The same from a peer that publishes first, so only flow control and the idle timeout apply.
-    const publishing = await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000, 'flooder');
+    // The same from a peer that publishes first, so only flow control and the idle timeout apply
+    // (about 5 s: in CI's full run, not in every npm test).
+    const publishing = FULL ? await floodWithoutReading(rtmpPort, 30 * 1024 * 1024, 10_000, 'flooder') : undefined;
     clearInterval(sampler);
     console.log(
-      `flood: idle peer ${idle.bytesWritten} B accepted by TCP, closed after ${idle.closedAfterMs} ms; publishing peer ${publishing.bytesWritten} B, closed after ${publishing.closedAfterMs} ms; ` +
+      `flood: idle peer ${idle.bytesWritten} B accepted by TCP, closed after ${idle.closedAfterMs} ms; publishing peer ${publishing?.bytesWritten} B, closed after ${publishing?.closedAfterMs} ms; ` +
         `server queue max ${maxQueued} B, read buffer max ${maxBuffered} B`,
     );
     expect(idle.closedByServer).toBe(true);
-    expect(publishing.closedByServer).toBe(true);
-    expect(sessionErrors).toEqual(['ERR_RTMP_NO_STREAM_TIMEOUT', 'ERR_RTMP_IDLE_TIMEOUT']);
-    // Once the replies fill the kernel's buffers, the server stops reading: the peer's 30 MB never get in.
-    expect(publishing.bytesWritten).toBeLessThan(30 * 1024 * 1024);
+    if (publishing !== undefined) {
+      expect(publishing.closedByServer).toBe(true);
+      // Once the replies fill the kernel's buffers, the server stops reading: the peer's 30 MB never get in.
+      expect(publishing.bytesWritten).toBeLessThan(30 * 1024 * 1024);
+    }
+    expect(sessionErrors).toEqual(FULL ? ['ERR_RTMP_NO_STREAM_TIMEOUT', 'ERR_RTMP_IDLE_TIMEOUT'] : ['ERR_RTMP_NO_STREAM_TIMEOUT']);
     // Reading stops at an eighth of the limit; one socket read of commands may add its replies.
     expect(maxQueued).toBeLessThanOrEqual(2 * MAX_OUTGOING_BYTES);
     expect(maxBuffered).toBeLessThanOrEqual(1024 * 1024);
