@@ -151,6 +151,10 @@ export async function floodWithoutReading(port: number, totalBytes: number, time
       await Promise.race([new Promise((r) => peer.socket.once('drain', r)), peer.closed, delay(Math.max(0, timeoutMs - (Date.now() - start)))]);
     }
   }
+  // Everything is sent: read again (and drop what comes), so a close after the server has read
+  // all of it — a FIN behind unread replies, not a reset — is seen too.
+  peer.socket.on('data', () => undefined);
+  peer.socket.resume();
   await Promise.race([peer.closed, delay(Math.max(0, timeoutMs - (Date.now() - start)))]);
   const closedByServer = closedAt !== undefined;
   peer.socket.destroy();
