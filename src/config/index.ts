@@ -3,3 +3,4 @@ export type { ServerConfig, ServerConfigKey, ServerConfigLayer } from './server-
 export { loadConfigFile, parseConfigText } from './config-file.js';
 export { checkIntegerOption } from './check-option.js';
 export { MAX_STREAM_NAME_LENGTH, isValidStreamName, streamNameProblem } from './stream-name-rule.js';
+export { ConnectionSlots } from './connection-slots.js';

@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { checkIntegerOption } from '../config/index.js';
+import { ConnectionSlots, checkIntegerOption } from '../config/index.js';
 
 /**
  * 10 000: open HTTP connections in all. A player holds one to six (HTTP/1.1 browsers open up to
@@ -49,25 +49,24 @@ export function resolveConnectionLimits(o: ConnectionLimitOptions = {}): Require
  */
 export function limitConnections(server: Server, options: ConnectionLimitOptions = {}): Readonly<ConnectionLimitCounters> {
   const { maxConnections, maxConnectionsPerAddress } = resolveConnectionLimits(options);
-  const counters: ConnectionLimitCounters = { open: 0, refusedTotal: 0, refusedPerAddress: 0 };
-  const perAddress = new Map<string, number>();
+  const slots = new ConnectionSlots(maxConnections, maxConnectionsPerAddress);
+  const counters = {
+    get open() {
+      return slots.open;
+    },
+    refusedTotal: 0,
+    refusedPerAddress: 0,
+  };
   server.on('connection', (socket) => {
     const address = socket.remoteAddress ?? '';
-    const fromAddress = perAddress.get(address) ?? 0;
-    if (counters.open >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
-      if (counters.open >= maxConnections) counters.refusedTotal += 1;
+    const refused = slots.take(address);
+    if (refused !== undefined) {
+      if (refused === 'total') counters.refusedTotal += 1;
       else counters.refusedPerAddress += 1;
       socket.destroy();
       return;
     }
-    counters.open += 1;
-    perAddress.set(address, fromAddress + 1);
-    socket.once('close', () => {
-      counters.open -= 1;
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left > 0) perAddress.set(address, left);
-      else perAddress.delete(address);
-    });
+    socket.once('close', () => slots.release(address));
   });
   return counters;
 }

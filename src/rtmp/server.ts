@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
+import { ConnectionSlots } from '../config/index.js';
 import { RtmpError, type TidecastError } from '../errors/index.js';
 import { PendingBudget } from './chunk/index.js';
 import { resolveServerOptions, type ResolvedServerOptions, type RtmpServerOptions } from './server-options.js';
@@ -46,8 +47,8 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   private readonly server: net.Server;
   private readonly live = new Set<ServerSession>();
   private readonly sockets = new Map<ServerSession, Socket>();
-  /** Open sessions per remote address, for maxConnectionsPerAddress. */
-  private readonly perAddress = new Map<string, number>();
+  /** Sessions in all and per remote address (maxConnections, maxConnectionsPerAddress). */
+  private readonly slots: ConnectionSlots;
   /** Incomplete incoming messages of all sessions (maxTotalPendingBytes). */
   readonly pendingBudget: PendingBudget;
   private nextId = 1;
@@ -55,6 +56,7 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   constructor(options: RtmpServerOptions = {}) {
     super();
     this.settings = resolveServerOptions(options);
+    this.slots = new ConnectionSlots(this.settings.maxConnections, this.settings.maxConnectionsPerAddress);
     const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, ...session } = options;
     this.pendingBudget = session.pendingBudget ?? new PendingBudget(this.settings.maxTotalPendingBytes);
     this.sessionOptions = { ...session, pendingBudget: this.pendingBudget };
@@ -95,17 +97,15 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   private accept(socket: Socket): void {
     // Read before destroy(): a destroyed socket no longer knows its peer.
     const remoteAddress = socket.remoteAddress ?? '';
-    const fromAddress = this.perAddress.get(remoteAddress) ?? 0;
-    const { maxConnections, maxConnectionsPerAddress } = this.settings;
-    const refusal =
-      this.live.size >= maxConnections
-        ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.live.size} sessions open, maxConnections is ${maxConnections}`, { limit: maxConnections })
-        : fromAddress >= maxConnectionsPerAddress
-          ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS', `connection refused: ${fromAddress} sessions open from ${remoteAddress}, maxConnectionsPerAddress is ${maxConnectionsPerAddress}`, { limit: maxConnectionsPerAddress, remoteAddress })
-          : undefined;
-    if (refusal !== undefined) {
+    const refused = this.slots.take(remoteAddress);
+    if (refused !== undefined) {
+      const { maxConnections, maxConnectionsPerAddress } = this.settings;
+      const error =
+        refused === 'total'
+          ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.slots.open} sessions open, maxConnections is ${maxConnections}`, { limit: maxConnections })
+          : new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS', `connection refused: ${this.slots.heldBy(remoteAddress)} sessions open from ${remoteAddress}, maxConnectionsPerAddress is ${maxConnectionsPerAddress}`, { limit: maxConnectionsPerAddress, remoteAddress });
       socket.destroy();
-      this.emit('refused', refusal, remoteAddress);
+      this.emit('refused', error, remoteAddress);
       return;
     }
     socket.setNoDelay(true);
@@ -113,7 +113,6 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     session.id = this.nextId++;
     session.remoteAddress = remoteAddress;
     this.live.add(session);
-    this.perAddress.set(remoteAddress, fromAddress + 1);
     this.sockets.set(session, socket);
     this.wire(session);
     this.watchStreams(session);
@@ -146,9 +145,7 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     session.on('error', (error) => this.emit('sessionError', session, error));
     session.on('close', () => {
       this.live.delete(session);
-      const left = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(session.remoteAddress, left);
-      else this.perAddress.delete(session.remoteAddress);
+      this.slots.release(session.remoteAddress);
       this.emit('sessionClose', session);
     });
   }

@@ -145,7 +145,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
    * never an uncaught exception or an unhandled rejection: timers and promise chains of one stream
    * cannot end the process.
    */
-  private guard(stream: LiveStream, step: string, run: () => unknown): Promise<void> {
+  private guard(stream: LiveStream, step: string, run: () => unknown): Promise<void> | undefined {
     return guarded(run, (error) => this.streamError(stream, lifecycleError(stream, step, error)));
   }
 

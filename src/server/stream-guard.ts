@@ -2,17 +2,18 @@ import { MediaError, TidecastError } from '../errors/index.js';
 
 /**
  * Runs `run`; a synchronous throw, or a rejection of the promise it returns, goes to `onError`
- * and never further. The returned promise always resolves, so callers may `void` it.
+ * and never further. Returns a promise (that always resolves) only when `run` returned one, so
+ * the synchronous path — every sample with a MemoryStore — allocates nothing.
  */
-export function guarded(run: () => unknown, onError: (error: unknown) => void): Promise<void> {
+export function guarded(run: () => unknown, onError: (error: unknown) => void): Promise<void> | undefined {
   let result: unknown;
   try {
     result = run();
   } catch (error) {
     onError(error);
-    return Promise.resolve();
+    return undefined;
   }
-  if (typeof (result as { then?: unknown } | undefined)?.then !== 'function') return Promise.resolve();
+  if (typeof (result as { then?: unknown } | undefined)?.then !== 'function') return undefined;
   return Promise.resolve(result).then(
     () => undefined,
     (error: unknown) => onError(error),

@@ -120,17 +120,17 @@ export interface FloodOutcome {
 }
 
 /**
- * Case 4: connects (and with `publishAs`, publishes that key first, so no stream timeout applies),
+ * Case 4: connects (and with `publishKey`, publishes that key first, so no stream timeout applies),
  * stops reading its socket, then sends up to `totalBytes` of FCPublish commands (each asks for two
  * replies) as fast as TCP takes them, for at most `timeoutMs`.
  */
-export async function floodWithoutReading(port: number, totalBytes: number, timeoutMs: number, publishAs?: string): Promise<FloodOutcome> {
+export async function floodWithoutReading(port: number, totalBytes: number, timeoutMs: number, publishKey?: string): Promise<FloodOutcome> {
   const peer = await rtmpPeer(port, 'live');
-  if (publishAs !== undefined) {
+  if (publishKey !== undefined) {
     const created = await withTimeout(peer.session.call('createStream', null), 3000, 'createStream');
     const answer = nextStatus(peer, 3000);
-    peer.session.notify('publish', [publishAs, 'live'], created.args[0] as number);
-    if ((await answer)?.code !== 'NetStream.Publish.Start') throw new Error(`publish of ${publishAs} before the flood was refused`);
+    peer.session.notify('publish', [publishKey, 'live'], created.args[0] as number);
+    if ((await answer)?.code !== 'NetStream.Publish.Start') throw new Error(`publish of ${publishKey} before the flood was refused`);
   }
   peer.socket.pause();
   const writer = new ChunkWriter();
