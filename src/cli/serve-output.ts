@@ -35,9 +35,10 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
     log.warn({ session: session.id, code: err.code, details: err.details }, `session ${session.id} closed: ${err.code} ${err.message}`),
   );
   server.rtmp.on('refused', (err, remoteAddress) => log.warn({ code: err.code, remoteAddress }, `connection refused: ${err.message}`));
+  // A refused name is the peer's own text (AMF allows 1 MiB): logged cut to a line's worth.
   server.rtmp.on('refusedStream', (session, r) =>
     log.warn(
-      { session: session.id, remoteAddress: session.remoteAddress, kind: r.kind, app: r.app, streamKey: r.streamKey, status: r.statusCode },
+      { session: session.id, remoteAddress: session.remoteAddress, kind: r.kind, app: r.app.slice(0, 200), streamKey: r.streamKey.slice(0, 200), status: r.statusCode },
       `${r.kind} ${JSON.stringify(`${r.app}/${r.streamKey}`.slice(0, 200))} refused: ${r.reason}`,
     ),
   );
