@@ -68,6 +68,7 @@ export class TrackSegmenter {
   #pending: Sample | undefined;
   #lastDts: number | undefined;
   #lastDuration: number | undefined;
+  #lastWasSync = false;
   #segment: OpenSegment | undefined;
   #part: OpenPart | undefined;
   #cuts: CutPoint[] = [];
@@ -91,10 +92,7 @@ export class TrackSegmenter {
     this.#check(sample);
     const events: SegmenterEvent[] = [];
     const pending = this.#pending;
-    if (pending !== undefined) {
-      pending.duration = sample.dts - pending.dts;
-      this.#place(pending, events);
-    }
+    if (pending !== undefined) this.#place(settled(pending, sample.dts - pending.dts), events);
     const accepted = this.#startsSegment(sample, events) || this.#segment !== undefined;
     this.#pending = accepted ? sample : undefined;
     if (!accepted) this.#counters.droppedBeforeStart += 1;
@@ -126,10 +124,7 @@ export class TrackSegmenter {
     }
     const events: SegmenterEvent[] = [];
     const pending = this.#pending;
-    if (pending !== undefined) {
-      if (!(pending.duration > 0)) pending.duration = this.#lastDuration ?? defaultDuration;
-      this.#place(pending, events);
-    }
+    if (pending !== undefined) this.#place(pending.duration > 0 ? pending : settled(pending, this.#lastDuration ?? defaultDuration), events);
     this.#closeSegment(events);
     this.#pending = undefined;
     this.#lastDuration = undefined;
@@ -184,7 +179,7 @@ export class TrackSegmenter {
     if (this.#external) {
       while (this.#cuts.length > 0 && this.#cuts[0]!.dts <= sample.dts) sequence = this.#cuts.shift()!.sequence;
       sequence ??= this.#earlyStart(sample);
-    } else if (this.#segment === undefined || sample.dts - this.#segment.startDts >= this.segmentTargetTicks) {
+    } else if (this.#segment === undefined || this.#reachedTarget(sample.dts - this.#segment.startDts)) {
       sequence = this.#nextSequence;
     }
     if (sequence === undefined) return false;
@@ -192,6 +187,22 @@ export class TrackSegmenter {
     this.#segment = { sequence, startDts: sample.dts, duration: 0, parts: [] };
     this.#nextSequence = sequence + 1;
     return true;
+  }
+
+  /**
+   * Whether a segment that would end after `elapsed` ticks has reached its target. Within one frame
+   * of it counts: encoders place a "2 s" keyframe at 1 999 ms as often as at 2 000 ms (OBS's first
+   * GOP; a 30 fps clock in whole milliseconds), and waiting for the next keyframe there would make
+   * a segment of two GOPs, raising the playlist's target duration and every hold-back with it for
+   * the stream's life. One frame is the last settled sample's duration (when it was not a sync
+   * sample itself: in audio, where every sample is one, a cut is never more than a sample late), capped at a tenth of the
+   * target so a sparse stream (a long frame) cannot cut early by much; a segment cut that way
+   * still rounds to the target (RFC 8216bis 4.4.3.1 compares rounded EXTINF values).
+   */
+  #reachedTarget(elapsed: number): boolean {
+    // Where every sample is a sync sample (audio, all-intra video) the cut is a sample away anyway.
+    const slack = this.#lastWasSync ? 0 : Math.min(this.#lastDuration ?? 0, Math.floor(this.segmentTargetTicks / 10));
+    return elapsed + slack >= this.segmentTargetTicks;
   }
 
   /**
@@ -209,6 +220,7 @@ export class TrackSegmenter {
     part.samples.push(sample);
     part.duration += sample.duration;
     this.#lastDuration = sample.duration;
+    this.#lastWasSync = sample.keyframe;
     this.#counters.samples += 1;
     if (sample.duration > 0 && part.duration + sample.duration > this.partTargetTicks) this.#closePart(events);
   }
@@ -243,4 +255,12 @@ export class TrackSegmenter {
     this.#counters.segments += 1;
     events.push({ type: 'segment', trackId: this.trackId, sequence: segment.sequence, startDts: segment.startDts, duration: segment.duration, parts: segment.parts });
   }
+}
+
+/**
+ * A pushed sample with its duration known: a new object when the duration had to be filled in, so
+ * the samples the hub hands to every reader (and keeps in its GOP cache) are never written to.
+ */
+function settled(sample: Sample, duration: number): Sample {
+  return sample.duration === duration ? sample : { trackId: sample.trackId, dts: sample.dts, pts: sample.pts, duration, keyframe: sample.keyframe, data: sample.data };
 }

@@ -8,7 +8,8 @@ import type { Sample } from '../media/index.js';
  * starting with a sync sample) and an HLS Media Segment: exactly the concatenation of its parts, so
  * a VOD packager writes segments and an LL-HLS packager writes each part as it comes and lists the
  * segment once it closes. Times are integer ticks of the track's timescale; samples are the objects
- * that were pushed (their `duration` filled in), never copies.
+ * that were pushed when their duration was known, else copies with it filled in (a pushed sample is
+ * never written to: the hub shares it with every reader).
  */
 export interface SegmenterPart {
   readonly type: 'part';

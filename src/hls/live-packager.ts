@@ -58,8 +58,14 @@ export class HlsLivePackager {
   readonly #onPart: ((event: LivePartEvent) => void) | undefined;
   readonly #listeners = new Set<LiveUpdateListener>();
   readonly #renditions = new Map<number, LiveRendition>();
-  /** When each sample arrived, to stamp its segment's PROGRAM-DATE-TIME; samples are not copied, so they key it. */
-  readonly #arrivals = new WeakMap<Sample, number>();
+  /**
+   * The wall clock of the presentation since its segmenter started (setTracks, resume): the first
+   * sample's arrival and decode time. Every PROGRAM-DATE-TIME is this anchor plus media time, so
+   * each rendition's dates advance exactly with its EXTINF durations and all renditions agree on
+   * one clock (players align alternate renditions by date, hls.js among them); stamping each
+   * segment with its own arrival instead would add the encoder's send jitter to every date.
+   */
+  #anchor: { wallMs: number; mediaMs: number } | undefined;
   #tracks: readonly Track[] = [];
   #segmenter: PresentationSegmenter | undefined;
   #generation = -1;
@@ -114,7 +120,7 @@ export class HlsLivePackager {
     if (this.#segmenter === undefined) {
       throw new MediaError('ERR_MEDIA_INVALID', 'pushSample before setTracks, or after end() without resume()', { trackId: sample.trackId });
     }
-    this.#arrivals.set(sample, nowMs);
+    this.#anchor ??= { wallMs: nowMs, mediaMs: (sample.dts * 1000) / this.#timescale(sample.trackId) };
     this.#lastNowMs = nowMs;
     const changes: StoreChange[] = [];
     const events = this.#segmenter.push(sample);
@@ -215,7 +221,23 @@ export class HlsLivePackager {
     return undefined;
   }
 
+  #timescale(trackId: number): number {
+    const track = this.#tracks.find((t) => t.id === trackId);
+    if (track === undefined) throw new MediaError('ERR_MEDIA_INVALID', `sample of unknown track ${trackId}`, { trackId });
+    return track.timescale;
+  }
+
+  /** The date of a segment or part whose samples are `samples`: its earliest presentation time on the anchor's clock. */
+  #programDateTime(samples: readonly Sample[], timescale: number): number {
+    const anchor = this.#anchor;
+    if (anchor === undefined || samples.length === 0) return this.#lastNowMs;
+    let earliest = samples[0]!.pts;
+    for (const sample of samples) if (sample.pts < earliest) earliest = sample.pts;
+    return Math.round(anchor.wallMs + (earliest * 1000) / timescale - anchor.mediaMs);
+  }
+
   #newSegmenter(): PresentationSegmenter {
+    this.#anchor = undefined;
     const tracks = this.#tracks.map((t) => ({ id: t.id, kind: t.kind, timescale: t.timescale, partTargetSeconds: this.#renditions.get(t.id)?.partTargetSeconds }));
     return new PresentationSegmenter({ tracks, segmentTargetSeconds: this.#options.segmentTargetSeconds, partTargetSeconds: this.#options.partTargetSeconds, firstSequence: this.#nextMsn });
   }
@@ -306,9 +328,8 @@ export class HlsLivePackager {
     const open = rendition.timeline.open;
     const index = open?.msn === p.segmentSequence ? open.parts.length : 0;
     const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index), durationSeconds, independent: p.independent, byteLength: f.byteLength };
-    const first = p.samples[0];
     rendition.timeline = appendLivePart(rendition.timeline, part, {
-      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : ((first === undefined ? undefined : this.#arrivals.get(first)) ?? this.#lastNowMs),
+      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#programDateTime(p.samples, rendition.track.timescale),
       discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
       generation: this.#generation,
     });
@@ -344,7 +365,8 @@ export class HlsLivePackager {
       uri: `${s.sequence}.m4s`,
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
-      programDateTimeMs: this.#arrivals.get(samples[0]!) ?? this.#lastNowMs,
+      // The date its parts were listed with, when they were: a segment's date does not move once out.
+      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#programDateTime(samples, rendition.track.timescale),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),

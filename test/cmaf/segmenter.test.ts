@@ -66,12 +66,23 @@ describe('TrackSegmenter: video', () => {
     for (const part of segments.flatMap((s) => s.parts)) expect(part.samples).toHaveLength(1);
   });
 
-  it('keeps the pushed objects and fills their durations from the next dts', () => {
-    const samples = fakeVideo({ gops: [3], frameDuration: 3000 });
+  it('fills durations from the next dts without writing to the pushed samples (frozen, as the hub shares them)', () => {
+    const samples = fakeVideo({ gops: [3], frameDuration: 3000 }).map((s) => Object.freeze({ ...s, duration: 0 }));
     const { segments } = run(samples);
     const out = samplesOf(segments);
-    out.forEach((s, i) => expect(s).toBe(samples[i]));
-    expect(samples.map((s) => s.duration)).toEqual([3000, 3000, 3000]);
+    out.forEach((s, i) => expect({ ...s, duration: 0 }).toEqual(samples[i]));
+    out.forEach((s, i) => expect(s.data).toBe(samples[i]!.data));
+    expect(out.map((s) => s.duration)).toEqual([3000, 3000, 3000]);
+    expect(samples.map((s) => s.duration)).toEqual([0, 0, 0]);
+  });
+
+  it('cuts at a keyframe one frame short of the target (OBS: a "2 s" GOP of 1 999 ms), not a GOP later', () => {
+    // 30 fps in whole milliseconds, keyframes at 0, 1 999 and 3 999 ms, as OBS 29 sends them.
+    const dts = Array.from({ length: 150 }, (_, i) => Math.round((i * 1000) / 30) - (i >= 60 ? 1 : 0));
+    const samples = dts.map((ms, i) => ({ trackId: 1, dts: ms * 90, pts: ms * 90, duration: 0, keyframe: i % 60 === 0, data: new Uint8Array(1) }));
+    const { segments } = run(samples);
+    expect(segments.map((s) => s.duration / 90).slice(0, 2)).toEqual([1999, 2000]);
+    expect(segments.map((s) => s.startDts / 90)).toEqual([0, 1999, 3999]);
   });
 
   it('flushes the last sample with the previous duration, or the given default', () => {
@@ -128,7 +139,7 @@ describe('TrackSegmenter: audio only (every AAC frame a sync sample)', () => {
     samples[3]!.dts += 2048; // two frames lost before the last one
     samples[3]!.pts = samples[3]!.dts;
     const { segments } = run(samples, { timescale: 48_000 });
-    expect(samples.map((s) => s.duration)).toEqual([1024, 1024, 3072, 1024]);
+    expect(samplesOf(segments).map((s) => s.duration)).toEqual([1024, 1024, 3072, 1024]);
     expect(segments[0]!.duration).toBe(6144);
   });
 });
@@ -173,12 +184,21 @@ describe('TrackSegmenter properties', () => {
           const kept = samples.slice(leading);
           const out = samplesOf(segments);
           expect(out.length).toBe(kept.length);
-          expect(out.every((s, i) => s === kept[i])).toBe(true);
+          expect(out.every((s, i) => s.data === kept[i]!.data && s.dts === kept[i]!.dts && s.keyframe === kept[i]!.keyframe)).toBe(true);
+          // The cut rule: a keyframe closes the segment once the segment, with one more frame (the
+          // one before the keyframe, at most a tenth of the target), reaches the target.
+          const target = segmenter.segmentTargetTicks;
+          const reached = (segmentSamples: readonly Sample[], k: number): boolean => {
+            const before = segmentSamples[k - 1]!;
+            const slack = before.keyframe ? 0 : Math.min(before.duration, Math.floor(target / 10));
+            return segmentSamples[k]!.dts - segmentSamples[0]!.dts + slack >= target;
+          };
           segments.forEach((segment, i) => {
+            const inside = samplesOf([segment]);
             // No keyframe inside a segment had reached the target: the cut is at the first that did.
-            const late = samplesOf([segment]).slice(1).filter((s) => s.keyframe && s.dts - segment.startDts >= segmenter.segmentTargetTicks);
+            const late = inside.map((s, k) => (k > 0 && s.keyframe && reached(inside, k) ? k : -1)).filter((k) => k >= 0);
             expect(late).toEqual([]);
-            if (i < segments.length - 1) expect(segment.duration).toBeGreaterThanOrEqual(segmenter.segmentTargetTicks);
+            if (i < segments.length - 1) expect(segment.duration).toBeGreaterThanOrEqual(target - Math.floor(target / 10));
           });
         },
       ),

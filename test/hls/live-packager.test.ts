@@ -77,12 +77,13 @@ video/index.m3u8
     expect(text(store, 'video/index.m3u8')).toBe(`${HEADER}#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init-0.mp4"\n${segment(0, 0)}${segment(1, 2)}${segment(2, 4)}`);
   });
 
-  it('PROGRAM-DATE-TIME is when the first sample of the segment arrived, not its media time', () => {
+  it('PROGRAM-DATE-TIME is the first arrival plus media time: arrival jitter does not move the dates', () => {
     const { store, p, events } = packager();
     p.setTracks([videoTrack()], T0);
-    push(p, 0, 2 * 60 + 1, (i) => T0 + 1234 + i * 40);
-    expect(events.map((e) => e.programDateTimeMs)).toEqual([T0 + 1234, T0 + 1234 + 60 * 40]);
-    expect(text(store, 'video/index.m3u8')).toContain('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:03.634Z\n#EXTINF:2,\n1.m4s\n');
+    // Frames arrive late and unevenly (40 ms apart, ±15 ms) but their media time steps 33.3 ms.
+    push(p, 0, 2 * 60 + 1, (i) => T0 + 1234 + i * 40 + (i % 2 === 0 ? 15 : -15));
+    expect(events.map((e) => e.programDateTimeMs)).toEqual([T0 + 1249, T0 + 1249 + 2000]);
+    expect(text(store, 'video/index.m3u8')).toContain('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:03.249Z\n#EXTINF:2,\n1.m4s\n');
   });
 
   it('deletes a segment from the store keepAfterWindowSegments segments after it left the playlist', () => {
