@@ -1,7 +1,8 @@
 /**
- * The server side of the live-server bench, in its own process so its CPU time and RSS are its
- * own: a createMediaServer on loopback ports 0 that reports, over IPC, when each video segment was
- * listed (epoch ms, high resolution) and, on request, its CPU time and RSS.
+ * The tidecast side of the live benches (bench/live-server.bench.ts, bench/serving.bench.ts), in
+ * its own process so that its CPU time and RSS (read from /proc by the bench) are its own: a
+ * createMediaServer on loopback ports 0, LL-HLS on as by default, that reports over IPC its ports
+ * ('ready') and when each video segment was listed ('segment', epoch ms at high resolution).
  */
 import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
@@ -17,13 +18,10 @@ const server = createMediaServer({
 server.on('segment', ({ streamKey }, s) => {
   if (s.track === 'video') process.send!({ type: 'segment', streamKey, msn: s.msn, durationSeconds: s.durationSeconds, listedAtMs: epochMs() });
 });
-const { rtmp } = await server.listen();
-process.send!({ type: 'ready', rtmpPort: rtmp.port });
+const { rtmp, http } = await server.listen();
+process.send!({ type: 'ready', rtmpPort: rtmp.port, httpPort: http.port });
 process.on('message', (m: { type: string }) => {
-  if (m.type === 'usage') {
-    const u = process.cpuUsage();
-    process.send!({ type: 'usage', cpuMicros: u.user + u.system, rssBytes: process.memoryUsage().rss, atMs: epochMs() });
-  } else if (m.type === 'stop') {
-    void server.close().then(() => process.exit(0));
-  }
+  if (m.type === 'stop') void server.close().then(() => process.exit(0));
 });
+// A bench that dies leaves no server behind.
+process.on('disconnect', () => process.exit(0));

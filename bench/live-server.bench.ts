@@ -1,33 +1,44 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFlvFile, type FlvFileTag } from '../src/flv/index.js';
 import { RtmpClient, type PublishingStream } from '../src/rtmp/index.js';
+import { HlsReader } from './hls-reader.js';
+import { liveTargets, type LiveTarget, type ListedSegment } from './live-targets.js';
+import type { ProcUsage } from './proc-usage.js';
 import { benchFlvPath } from './recording.js';
 
 /**
- * The live server under N concurrent 1080p 6 Mb/s publishers (issue "The live server", item 7):
- * the server runs alone in a child process (bench/live-server-child.ts); this process replays the
- * 20 s 1080p recording at real time from N RtmpClients. Reported per N:
+ * The live server under N concurrent 1080p 6 Mb/s publishers (issue "The live server", item 7),
+ * tidecast and nginx-rtmp side by side: each server runs alone in its own process (tidecast:
+ * bench/live-server-child.ts, LL-HLS on as by default; nginx: bench/nginx-rtmp.ts), one after the
+ * other for each N, under the same load from this process: N RtmpClients replaying the 20 s 1080p
+ * recording at real time, each with an HLS reader (bench/hls-reader.ts) reloading its media
+ * playlists and fetching every new segment (tidecast: video/plain.m3u8 and audio/plain.m3u8;
+ * nginx: /hls/<key>.m3u8, audio and video muxed in MPEG-TS). Reported per server and N:
  *
- * - CPU % of one core per stream: the child's CPU time over the measured window ÷ wall time ÷ N;
- * - RSS of the child at the end of the window, and its growth per stream over the idle server;
- * - ingest-to-playlist delay: from this process writing the keyframe that closes a segment to the
- *   child listing that segment (both clocks are performance.timeOrigin-based epoch ms on one
- *   machine), median and p95 over every segment of every stream. A segment can only be listed once
- *   its successor's keyframe arrives (its last frame's duration comes from that), so this is the
- *   delay the server adds after the data that completes a segment is on the socket.
+ * - CPU % of one core per stream: the server's CPU time over the publishing window (/proc, all its
+ *   threads; nginx's master and worker) ÷ wall time ÷ N;
+ * - RSS of the server at the end of the window, and its growth per stream over the idle server;
+ * - tidecast only: ingest-to-playlist delay, from this process writing the keyframe that closes a
+ *   segment to the child listing that segment (both clocks are performance.timeOrigin-based epoch
+ *   ms on one machine), median and p95 over every segment of every stream. A segment can only be
+ *   listed once its successor's keyframe arrives (its last frame's duration comes from that), so
+ *   this is the delay the server adds after the data that completes a segment is on the socket;
+ * - what the readers got: files read whole (init and media segments) and failed requests.
  */
 
 interface LiveRow {
+  server: string;
   publishers: number;
   seconds: number;
   cpuPercentPerStream: number;
   rssMB: number;
   rssPerStreamMB: number;
-  delayMedianMs: number;
-  delayP95Ms: number;
-  segments: number;
+  delayMedianMs: number | undefined;
+  delayP95Ms: number | undefined;
+  segments: number | undefined;
+  filesRead: number;
+  readErrors: number;
 }
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -36,46 +47,54 @@ export async function liveServerBench(options: { quick: boolean }): Promise<stri
   const counts = options.quick ? [1, 2] : [1, 8, 32];
   const seconds = options.quick ? 6 : 16;
   const tags = readFlvFile(readFileSync(await benchFlvPath())).tags;
+  const { targets, notes } = liveTargets(options.quick);
   const rows: LiveRow[] = [];
-  for (const n of counts) rows.push(await runOnce(n, seconds, tags));
-  return render(rows);
+  // Interleaved: both servers at one N before the next N, in alternating order, so a change in
+  // the machine's load falls on both.
+  for (const [i, n] of counts.entries()) {
+    const order = i % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) rows.push(await runOnce(target, n, seconds, tags));
+  }
+  return [...notes, render(rows)].join('\n');
 }
 
-async function runOnce(n: number, seconds: number, tags: readonly FlvFileTag[]): Promise<LiveRow> {
-  const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+async function runOnce(target: LiveTarget, n: number, seconds: number, tags: readonly FlvFileTag[]): Promise<LiveRow> {
+  const server = await target.start();
   try {
-    const listed: { streamKey: string; msn: number; durationSeconds: number; listedAtMs: number }[] = [];
-    child.on('message', (m: { type: string }) => {
-      if (m.type === 'segment') listed.push(m as unknown as (typeof listed)[number]);
-    });
-    const { rtmpPort } = await message<{ rtmpPort: number }>(child, 'ready');
-    const idle = await usage(child);
-    const clients = await Promise.all(Array.from({ length: n }, (_, i) => RtmpClient.connect(`rtmp://127.0.0.1:${rtmpPort}/live`).then(async (c) => ({ c, s: await c.publish(`bench${i}`) }))));
+    const idle = server.usage();
+    const keys = Array.from({ length: n }, (_, i) => `bench${i}`);
+    const clients = await Promise.all(keys.map((key) => RtmpClient.connect(server.rtmpUrl).then(async (c) => ({ c, s: await c.publish(key) }))));
+    const readers = keys.map((key) => new HlsReader(server.playlistUrls(key)));
     const keyframeSentAt = clients.map(() => new Map<number, number>());
-    const start = await usage(child);
+    const start = server.usage();
     await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt);
-    const end = await usage(child);
+    const end = server.usage();
+    const read = await Promise.all(readers.map((r) => r.stop()));
     for (const { c, s } of clients) {
       s.unpublish();
       await c.close();
     }
-    const delays = segmentDelays(listed, keyframeSentAt, tags);
-    const wallMs = end.atMs - start.atMs;
+    const delays = server.listed === undefined ? undefined : segmentDelays(server.listed, keyframeSentAt, tags);
     return {
+      server: target.name,
       publishers: n,
       seconds,
-      cpuPercentPerStream: ((end.cpuMicros - start.cpuMicros) / 1000 / wallMs / n) * 100,
+      cpuPercentPerStream: cpuPercent(start, end) / n,
       rssMB: end.rssBytes / 1e6,
       rssPerStreamMB: (end.rssBytes - idle.rssBytes) / 1e6 / n,
-      delayMedianMs: percentile(delays, 0.5),
-      delayP95Ms: percentile(delays, 0.95),
-      segments: delays.length,
+      delayMedianMs: delays && percentile(delays, 0.5),
+      delayP95Ms: delays && percentile(delays, 0.95),
+      segments: delays?.length,
+      filesRead: read.reduce((sum, r) => sum + r.files, 0),
+      readErrors: read.reduce((sum, r) => sum + r.errors, 0),
     };
   } finally {
-    child.send({ type: 'stop' });
-    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await server.stop();
   }
+}
+
+function cpuPercent(start: ProcUsage, end: ProcUsage): number {
+  return ((end.cpuMs - start.cpuMs) / (end.atMs - start.atMs)) * 100;
 }
 
 /** Writes every publisher's tags at real time (a 5 ms tick), recording when each video keyframe went out. */
@@ -101,10 +120,10 @@ async function replay(streams: PublishingStream[], tags: readonly FlvFileTag[], 
 }
 
 /** Segment n of a stream ends where the keyframe that opened segment n+1 starts. */
-function segmentDelays(listed: { streamKey: string; msn: number; durationSeconds: number; listedAtMs: number }[], keyframeSentAt: Map<number, number>[], tags: readonly FlvFileTag[]): number[] {
+function segmentDelays(listed: readonly ListedSegment[], keyframeSentAt: Map<number, number>[], tags: readonly FlvFileTag[]): number[] {
   const firstVideoMs = tags.find((t) => t.type === 9 && t.body[1] === 1)?.timestamp ?? 0;
   const delays: number[] = [];
-  const byStream = new Map<string, typeof listed>();
+  const byStream = new Map<string, ListedSegment[]>();
   for (const l of listed) byStream.set(l.streamKey, [...(byStream.get(l.streamKey) ?? []), l]);
   for (const [key, segments] of byStream) {
     const sent = keyframeSentAt[Number(key.replace('bench', ''))]!;
@@ -124,30 +143,15 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function message<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench child: no '${type}' in 20 s`)), 20_000);
-    const on = (m: { type: string }): void => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-  });
-}
-
-async function usage(child: ChildProcess): Promise<{ cpuMicros: number; rssBytes: number; atMs: number }> {
-  const reply = message<{ cpuMicros: number; rssBytes: number; atMs: number }>(child, 'usage');
-  child.send({ type: 'usage' });
-  return reply;
-}
-
 function render(rows: LiveRow[]): string {
+  const opt = (v: number | undefined, digits: number): string => (v === undefined ? '–' : v.toFixed(digits));
   const lines = [
-    '| publishers | seconds | CPU % of a core per stream | server RSS MB | RSS per stream MB | delay median ms | delay p95 ms | segments |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.publishers} | ${r.seconds} | ${r.cpuPercentPerStream.toFixed(2)} | ${r.rssMB.toFixed(0)} | ${r.rssPerStreamMB.toFixed(2)} | ${r.delayMedianMs.toFixed(2)} | ${r.delayP95Ms.toFixed(2)} | ${r.segments} |`),
+    '| server | publishers | seconds | CPU % of a core per stream | server RSS MB | RSS per stream MB | delay median ms | delay p95 ms | segments listed | files read | read errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.server} | ${r.publishers} | ${r.seconds} | ${r.cpuPercentPerStream.toFixed(2)} | ${r.rssMB.toFixed(0)} | ${r.rssPerStreamMB.toFixed(2)} | ${opt(r.delayMedianMs, 2)} | ${opt(r.delayP95Ms, 2)} | ${opt(r.segments, 0)} | ${r.filesRead} | ${r.readErrors} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -2,7 +2,9 @@ import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
 import { liveServerBench } from './live-server.bench.js';
 import { llHlsBench } from './ll-hls.bench.js';
+import { packageCliBench } from './package-cli.bench.js';
 import { packagingRatios, packagingSuite } from './packaging.bench.js';
+import { servingBench } from './serving.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 
 /**
@@ -11,8 +13,11 @@ import type { BenchRow, BenchSuite } from './suite.js';
  *   npm run bench               full run (about 20 s per suite after the one-time recordings)
  *   npm run bench -- --quick    short run for CI: same cases, smaller time budgets
  *
- * Last come the live server under concurrent publishers (live-server.bench.ts) and LL-HLS parked
- * blocking playlist requests (ll-hls.bench.ts), each with the server in a child process.
+ * Then come `tidecast package` against ffmpeg as whole processes (package-cli.bench.ts), the live
+ * server under concurrent publishers and the serving of a live stream's files, both side by side
+ * with nginx-rtmp (live-server.bench.ts, serving.bench.ts; nginx and wrk from Debian, skipped with a
+ * note by --quick when missing), and LL-HLS parked blocking playlist requests (ll-hls.bench.ts),
+ * each server in a process of its own.
  */
 
 const SUITES: BenchSuite[] = [chunkStreamSuite, packagingSuite];
@@ -36,9 +41,15 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores${quick ? ', --quick' : ''}`);
   console.log(table(rows));
   for (const line of packagingRatios(rows)) console.log(line);
+  process.stderr.write(`bench: tidecast package vs ffmpeg, whole processes${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\ntidecast package vs ffmpeg -c copy -f hls fmp4, whole processes:`);
+  console.log(await packageCliBench({ quick }));
   process.stderr.write(`bench: live server under concurrent publishers${quick ? ' (quick)' : ''}…\n`);
-  console.log(`\nlive server, 1080p 6 Mb/s publishers replayed at real time (server in its own process):`);
+  console.log(`\nlive server, 1080p 6 Mb/s publishers replayed at real time, an HLS reader each (each server in its own process):`);
   console.log(await liveServerBench({ quick }));
+  process.stderr.write(`bench: serving a live stream's playlist and segment (wrk)${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\nserving one live stream's files over HTTP (each server in its own process, one ffmpeg -re publisher each):`);
+  console.log(await servingBench({ quick }));
   process.stderr.write(`bench: LL-HLS parked blocking playlist requests${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nLL-HLS: N blocking playlist requests parked on one stream, released by one part (server in its own process, ffmpeg -re publisher, loopback):`);
   console.log(await llHlsBench({ quick }));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,32 @@ export async function benchFlvPath(seconds: number = SHORT_RECORDING_SECONDS): P
   const partial = `${file}.${process.pid}.partial`;
   await promisify(execFile)(ffmpeg.path, [...ffmpegArgs(seconds), partial], { timeout: FFMPEG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
   await rename(partial, file);
+  return file;
+}
+
+/**
+ * Path of a cached FLV of `copies` back-to-back copies of the `pieceSeconds` recording, made once
+ * with ffmpeg's concat demuxer and `-c copy` (no re-encoding: x264 at 1080p would take minutes for
+ * 10 minutes of media on two cores). The concat demuxer offsets each copy by the previous one's
+ * duration, so timestamps run on without a jump; every copy starts with a keyframe (`-g 60` over a
+ * whole number of seconds), so the joins are ordinary segment boundaries.
+ */
+export async function concatenatedFlvPath(pieceSeconds: number, copies: number): Promise<string> {
+  const file = path.join(CACHE_DIR, `testsrc2-1080p30-6M-${pieceSeconds}s-x${copies}.flv`);
+  if (await isFile(file)) return file;
+  const piece = await benchFlvPath(pieceSeconds);
+  const ffmpeg = await locateFfmpeg();
+  if (ffmpeg === undefined) throw new Error('the benchmark needs ffmpeg to join its recording into a long file once');
+  const list = `${file}.${process.pid}.txt`;
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(list, `${Array.from({ length: copies }, () => `file '${piece.replaceAll("'", "'\\''")}'`).join('\n')}\n`);
+  try {
+    await promisify(execFile)(ffmpeg.path, ['-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-f', 'flv', partial], { timeout: FFMPEG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    await rename(partial, file);
+  } finally {
+    await rm(list, { force: true });
+    await rm(partial, { force: true });
+  }
   return file;
 }
 
