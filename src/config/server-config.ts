@@ -60,6 +60,8 @@ export interface ServerConfig {
   maxKeyframeIntervalMs: number;
   /** … or for this many bytes of media. Default 64 MiB. */
   maxBytesWithoutKeyframe: number;
+  /** RTMP players get the publisher's own timestamps (nginx-rtmp `atc`) instead of a timeline from 0. Default false. */
+  rtmpPlayAbsoluteTimestamps: boolean;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -89,6 +91,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   storeMaxBytes: 2048 * MIB,
   maxKeyframeIntervalMs: 30_000,
   maxBytesWithoutKeyframe: 64 * MIB,
+  rtmpPlayAbsoluteTimestamps: false,
 };
 
 interface Field {
@@ -134,6 +137,7 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, Field>> = {
   storeMaxBytes: { flag: '--store-max-bytes', kind: 'integer', min: 0, max: 2 ** 50, help: 'bytes the in-memory segment store may hold' },
   maxKeyframeIntervalMs: { flag: '--max-keyframe-interval-ms', kind: 'integer', min: 100, max: 3_600_000, help: 'close a publisher without a video keyframe for this long (ms)' },
   maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'integer', min: 1024, max: 2 ** 40, help: '… or for this many bytes of media' },
+  rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
 };
 
 /** The `--help` lines of the settings that have a `help` text: flag, text, default, config key. */
@@ -142,7 +146,7 @@ export function limitsHelp(): string {
     .map((key) => {
       const field = SERVER_CONFIG_FIELDS[key];
       const env = field.env === undefined ? '' : `, env ${field.env}`;
-      return `  ${`${field.flag} <n>`.padEnd(40)} ${field.help}\n  ${''.padEnd(40)} (default ${String(DEFAULT_SERVER_CONFIG[key])}${env}; key ${key})`;
+      return `  ${`${field.flag} ${field.kind === 'boolean' ? '<on|off>' : '<n>'}`.padEnd(40)} ${field.help}\n  ${''.padEnd(40)} (default ${String(DEFAULT_SERVER_CONFIG[key])}${env}; key ${key})`;
     })
     .join('\n');
 }

@@ -4,11 +4,17 @@ import { resolveLiveOptions, type LivePackagerOptions } from '../hls/index.js';
 import type { RtmpServerOptions } from '../rtmp/index.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
+import { ConfigError } from '../errors/index.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
 
 export interface MediaServerOptions {
   /** RTMP ingest; `port` defaults to 1935, `host` to '0.0.0.0'. */
   rtmp?: RtmpServerOptions;
+  /**
+   * RTMP playback. `absoluteTimestamps`: players get the publisher's own timestamps (nginx-rtmp's
+   * `atc on`); default false, each player's timeline starts at 0 with its first frame.
+   */
+  rtmpPlay?: { absoluteTimestamps?: boolean };
   /**
    * HTTP delivery. Default port 8080 on '0.0.0.0'; port 0 picks a free one. With `tls` (PEM
    * certificate chain and private key) it is HTTPS with HTTP/2, HTTP/1.1 still accepted.
@@ -54,6 +60,7 @@ export interface ResolvedMediaServerOptions {
   endedRetentionMs: number;
   maxKeyframeIntervalMs: number;
   maxBytesWithoutKeyframe: number;
+  rtmpPlayAbsoluteTimestamps: boolean;
 }
 
 export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaServerOptions {
@@ -64,6 +71,7 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
     endedRetentionMs: o.endedRetentionMs ?? 60_000,
     maxKeyframeIntervalMs: o.maxKeyframeIntervalMs ?? DEFAULT_MAX_KEYFRAME_INTERVAL_MS,
     maxBytesWithoutKeyframe: o.maxBytesWithoutKeyframe ?? DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME,
+    rtmpPlayAbsoluteTimestamps: o.rtmpPlay?.absoluteTimestamps ?? false,
   };
   check('http.port', resolved.httpPort, 0, 65535);
   check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
@@ -72,5 +80,9 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
   resolveLiveOptions(o.hls ?? {});
   check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, 100, 3_600_000);
   check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, 1024, 2 ** 40);
+  if (typeof resolved.rtmpPlayAbsoluteTimestamps !== 'boolean') {
+    const value = String(resolved.rtmpPlayAbsoluteTimestamps);
+    throw new ConfigError('ERR_CONFIG_INVALID', `option rtmpPlay.absoluteTimestamps must be true or false, got ${value}`, { option: 'rtmpPlay.absoluteTimestamps', value });
+  }
   return resolved;
 }

@@ -109,7 +109,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     });
     this.rtmp.on('playing', (player, request) => {
       const stream = this.hub.stream(request.app, request.streamKey);
-      if (stream !== undefined) feedRtmpPlayer(stream.subscribe({ startWith: 'gop' }), player);
+      if (stream !== undefined) feedRtmpPlayer(stream.subscribe({ startWith: 'gop' }), player, { absoluteTimestamps: this.settings.rtmpPlayAbsoluteTimestamps, rates: () => stream.rates(this.now()) });
     });
   }
 

@@ -7,11 +7,12 @@ import {
   type AudioCodec,
   type AudioPacketType,
 } from './audio-tag.js';
-import { malformed, unsupported, writeFourCc } from './tag-fields.js';
+import { joinTagParts, malformed, unsupported, writeFourCc, type FlvTagParts } from './tag-fields.js';
 
 /**
  * Builds AUDIODATA bodies (FLV 10.1 E.4.2.1, E-RTMP v2 ExAudioTagHeader), sized first and written
- * once. Codecs with a legacy SoundFormat are written legacy, the form every player reads; Opus,
+ * once (`buildAudioTagParts`: the header apart and the payload as the view given, copied by no one
+ * here). Codecs with a legacy SoundFormat are written legacy, the form every player reads; Opus,
  * FLAC, AC-3 and E-AC-3 exist only as FourCCs and are written enhanced. `enhanced: true` writes
  * AAC and MP3 as 'mp4a' / '.mp3' FourCCs instead.
  *
@@ -44,36 +45,36 @@ const AAC_PACKET_TYPE_VALUES: Readonly<Record<AudioPacketType, number | undefine
 const AAC_LEGACY_HEADER = 0xaf;
 
 export function buildAudioTag(tag: AudioTagInit): Uint8Array {
-  const soundFormat = LEGACY_SOUND_FORMATS.findIndex((f) => f?.codec === tag.codec);
-  const enhanced = tag.enhanced ?? soundFormat < 0;
-  if (enhanced) return buildEnhanced(tag);
-  if (soundFormat < 0) throw unsupported('audio', `${tag.codec} has no legacy SoundFormat; build it enhanced`, { codec: tag.codec });
-  return soundFormat === SOUND_FORMAT_AAC ? buildLegacyAac(tag) : buildLegacy(tag, soundFormat);
+  return joinTagParts(buildAudioTagParts(tag));
 }
 
-function buildEnhanced(tag: AudioTagInit): Uint8Array {
+/** The same tag as `buildAudioTag`, as its header bytes and `data` itself. */
+export function buildAudioTagParts(tag: AudioTagInit): FlvTagParts {
+  const soundFormat = LEGACY_SOUND_FORMATS.findIndex((f) => f?.codec === tag.codec);
+  const enhanced = tag.enhanced ?? soundFormat < 0;
+  if (enhanced) return { header: enhancedHeader(tag), payload: tag.data };
+  if (soundFormat < 0) throw unsupported('audio', `${tag.codec} has no legacy SoundFormat; build it enhanced`, { codec: tag.codec });
+  return { header: soundFormat === SOUND_FORMAT_AAC ? legacyAacHeader(tag) : legacyHeader(tag, soundFormat), payload: tag.data };
+}
+
+function enhancedHeader(tag: AudioTagInit): Uint8Array {
   const fourCc = AUDIO_FOURCCS[tag.codec];
   if (fourCc === undefined) throw unsupported('audio', `${tag.codec} has no E-RTMP FourCC; build it legacy`, { codec: tag.codec });
-  const out = new Uint8Array(5 + tag.data.length);
+  const out = new Uint8Array(5);
   out[0] = (SOUND_FORMAT_EX_HEADER << 4) | EX_PACKET_TYPE_VALUES[tag.packetType ?? 'coded-frames'];
   writeFourCc(out, 1, fourCc);
-  out.set(tag.data, 5);
   return out;
 }
 
-function buildLegacyAac(tag: AudioTagInit): Uint8Array {
+function legacyAacHeader(tag: AudioTagInit): Uint8Array {
   const packetType = AAC_PACKET_TYPE_VALUES[tag.packetType ?? 'coded-frames'];
   if (packetType === undefined) {
     throw malformed('audio', 'AACPacketType', 'legacy AAC has no sequence-end packet; build it enhanced', { packetType: 'sequence-end' });
   }
-  const out = new Uint8Array(2 + tag.data.length);
-  out[0] = AAC_LEGACY_HEADER;
-  out[1] = packetType;
-  out.set(tag.data, 2);
-  return out;
+  return Uint8Array.of(AAC_LEGACY_HEADER, packetType);
 }
 
-function buildLegacy(tag: AudioTagInit, soundFormat: number): Uint8Array {
+function legacyHeader(tag: AudioTagInit, soundFormat: number): Uint8Array {
   if ((tag.packetType ?? 'coded-frames') !== 'coded-frames') {
     throw malformed('audio', 'soundFormat', `legacy ${tag.codec} tags carry coded frames only`, { packetType: tag.packetType ?? '' });
   }
@@ -84,8 +85,5 @@ function buildLegacy(tag: AudioTagInit, soundFormat: number): Uint8Array {
       soundRate: String(tag.soundRate),
     });
   }
-  const out = new Uint8Array(1 + tag.data.length);
-  out[0] = (soundFormat << 4) | (rateIndex << 2) | ((tag.sampleBits ?? 16) === 16 ? 0x02 : 0) | ((tag.channels ?? 2) === 2 ? 0x01 : 0);
-  out.set(tag.data, 1);
-  return out;
+  return Uint8Array.of((soundFormat << 4) | (rateIndex << 2) | ((tag.sampleBits ?? 16) === 16 ? 0x02 : 0) | ((tag.channels ?? 2) === 2 ? 0x01 : 0));
 }

@@ -61,6 +61,24 @@ export function writeFourCc(out: Uint8Array, pos: number, fourCc: string): void 
   for (let i = 0; i < 4; i++) out[pos + i] = fourCc.charCodeAt(i);
 }
 
+/**
+ * A tag body in two pieces: the header the builder wrote and the caller's payload, a view of the
+ * bytes it was given (not a copy). It stays valid as long as those bytes are. The RTMP chunk writer
+ * copies both straight into its chunks, so a relayed frame is copied once on its way out.
+ */
+export interface FlvTagParts {
+  readonly header: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+/** The parts as one body: one allocation, each part copied once. */
+export function joinTagParts(parts: FlvTagParts): Uint8Array {
+  const out = new Uint8Array(parts.header.length + parts.payload.length);
+  out.set(parts.header, 0);
+  out.set(parts.payload, parts.header.length);
+  return out;
+}
+
 /** A FourCC safe to log: the characters when printable ASCII, else the bytes in hex. */
 export function printableFourCc(fourCc: string): string {
   return /^[\x20-\x7e]{4}$/.test(fourCc)

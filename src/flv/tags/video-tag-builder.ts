@@ -1,9 +1,11 @@
-import { malformed, SI24_MAX, SI24_MIN, unsupported, writeFourCc, writeSi24 } from './tag-fields.js';
+import { joinTagParts, malformed, SI24_MAX, SI24_MIN, unsupported, writeFourCc, writeSi24, type FlvTagParts } from './tag-fields.js';
 import { LEGACY_VIDEO_CODEC_IDS, VIDEO_FOURCCS, type VideoCodec, type VideoFrameType, type VideoPacketType } from './video-tag.js';
 
 /**
  * Builds VIDEODATA bodies (FLV 10.1 E.4.3.1, E-RTMP v2 ExVideoTagHeader). Sizes are computed
  * first and the body is written once; the payload is copied exactly once, into the tag.
+ * `buildVideoTagParts` copies nothing: it returns the tag header and the payload as the view it was
+ * given, for writers that copy both into their own output (the RTMP chunk writer).
  *
  * Which form: AVC is written legacy (every RTMP player reads it); HEVC, AV1 and VP9 are written
  * enhanced, as OBS and ffmpeg publish them. `enhanced` overrides that: true writes avc1 enhanced,
@@ -44,8 +46,15 @@ const EX = { sequenceStart: 0, codedFrames: 1, sequenceEnd: 2, codedFramesX: 3, 
 const EX_HEADER_BIT = 0x80;
 
 export function buildVideoTag(tag: VideoTagInit): Uint8Array {
-  return tag.packetType === 'command' ? buildCommand(tag) : buildMedia(tag);
+  return tag.packetType === 'command' ? buildCommand(tag) : joinTagParts(buildMediaParts(tag));
 }
+
+/** The same tag as `buildVideoTag`, as its header bytes and `data` itself (a command has an empty payload). */
+export function buildVideoTagParts(tag: VideoTagInit): FlvTagParts {
+  return tag.packetType === 'command' ? { header: buildCommand(tag), payload: EMPTY } : buildMediaParts(tag);
+}
+
+const EMPTY = new Uint8Array(0);
 
 function buildCommand(tag: VideoCommandTagInit): Uint8Array {
   if (!Number.isInteger(tag.command) || tag.command < 0 || tag.command > 0xff) {
@@ -58,7 +67,7 @@ function buildCommand(tag: VideoCommandTagInit): Uint8Array {
   return Uint8Array.of(b0, tag.command);
 }
 
-function buildMedia(tag: VideoMediaTagInit): Uint8Array {
+function buildMediaParts(tag: VideoMediaTagInit): FlvTagParts {
   const ct = tag.compositionTimeMs ?? 0;
   if (!Number.isInteger(ct) || ct < SI24_MIN || ct > SI24_MAX) {
     throw malformed('video', 'compositionTimeOffset', `compositionTimeMs ${ct} does not fit an SI24`, { compositionTimeMs: String(ct) });
@@ -68,7 +77,7 @@ function buildMedia(tag: VideoMediaTagInit): Uint8Array {
     throw malformed('video', 'frameType', `a ${tag.packetType} tag cannot have FrameType command`, { packetType: tag.packetType });
   }
   const enhanced = tag.enhanced ?? tag.codec !== 'avc';
-  return enhanced ? buildEnhanced(tag, ct) : buildLegacy(tag, ct);
+  return { header: enhanced ? enhancedHeader(tag, ct) : legacyHeader(tag, ct), payload: tag.data };
 }
 
 function legacyId(codec: VideoCodec): number {
@@ -77,7 +86,7 @@ function legacyId(codec: VideoCodec): number {
   return id;
 }
 
-function buildLegacy(tag: VideoMediaTagInit, ct: number): Uint8Array {
+function legacyHeader(tag: VideoMediaTagInit, ct: number): Uint8Array {
   const codecId = legacyId(tag.codec);
   const packetType = LEGACY_PACKET_TYPE_VALUES[tag.packetType];
   if (packetType === undefined) {
@@ -85,15 +94,14 @@ function buildLegacy(tag: VideoMediaTagInit, ct: number): Uint8Array {
       packetType: tag.packetType,
     });
   }
-  const out = new Uint8Array(5 + tag.data.length);
+  const out = new Uint8Array(5);
   out[0] = (FRAME_TYPE_VALUES[tag.frameType] << 4) | codecId;
   out[1] = packetType;
   writeSi24(out, 2, ct);
-  out.set(tag.data, 5);
   return out;
 }
 
-function buildEnhanced(tag: VideoMediaTagInit, ct: number): Uint8Array {
+function enhancedHeader(tag: VideoMediaTagInit, ct: number): Uint8Array {
   const hasCtField = tag.codec === 'avc' || tag.codec === 'hevc';
   if (ct !== 0 && !(hasCtField && tag.packetType === 'coded-frames')) {
     throw malformed('video', 'compositionTimeOffset', `an enhanced ${tag.codec} ${tag.packetType} tag has no CompositionTime`, {
@@ -101,12 +109,10 @@ function buildEnhanced(tag: VideoMediaTagInit, ct: number): Uint8Array {
     });
   }
   const packetType = exPacketType(tag.packetType, hasCtField && ct === 0);
-  const headerBytes = packetType === EX.codedFrames && hasCtField ? 8 : 5;
-  const out = new Uint8Array(headerBytes + tag.data.length);
+  const out = new Uint8Array(packetType === EX.codedFrames && hasCtField ? 8 : 5);
   out[0] = EX_HEADER_BIT | (FRAME_TYPE_VALUES[tag.frameType] << 4) | packetType;
   writeFourCc(out, 1, VIDEO_FOURCCS[tag.codec]);
-  if (headerBytes === 8) writeSi24(out, 5, ct);
-  out.set(tag.data, headerBytes);
+  if (out.length === 8) writeSi24(out, 5, ct);
   return out;
 }
 

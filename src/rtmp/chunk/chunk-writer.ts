@@ -1,5 +1,5 @@
 import { RtmpError } from '../../errors/index.js';
-import type { RtmpMessage } from '../message/rtmp-message.js';
+import type { RtmpMessage, RtmpMessageHeader } from '../message/rtmp-message.js';
 import { INITIAL_CHUNK_SIZE } from './limits.js';
 
 /** What the writer remembers per chunk stream to compress the next header (RTMP 5.3.1.2). */
@@ -15,7 +15,9 @@ interface SentHeader {
 /**
  * Chunk stream writer: turns messages into chunks of the current outgoing chunk size with the
  * smallest header that stays unambiguous for every reader. Each call returns one buffer: its size
- * is computed first and it is written once.
+ * is computed first and it is written once. `encodeParts` takes the body in pieces (an FLV tag
+ * header and the frame it came with) and copies each straight into the chunks, so the pieces are
+ * never joined first.
  *
  *   first chunk:  basic header | message header (type 0, 1, 2 or 3) | [extended ts] | payload[0 … size)
  *   each further: basic header (type 3)                                | [extended ts] | next `size` bytes
@@ -37,11 +39,17 @@ export class ChunkWriter {
   }
 
   encode(m: RtmpMessage): Buffer {
-    const csid = m.chunkStreamId;
-    const length = m.payload.length;
-    const timestamp = m.timestamp >>> 0;
+    return this.encodeParts(m, [m.payload]);
+  }
+
+  /** The message `header` with the concatenation of `parts` as its body. */
+  encodeParts(header: RtmpMessageHeader, parts: readonly Uint8Array[]): Buffer {
+    const csid = header.chunkStreamId;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const timestamp = header.timestamp >>> 0;
     const prev = this.sent.get(csid);
-    const fmt = headerType(prev, m, timestamp);
+    const fmt = headerType(prev, header, length, timestamp);
     const field = fmt === 0 ? timestamp : (timestamp - prev!.timestamp) >>> 0;
     const ext = field >= 0xffffff;
     const basic = csid < 64 ? 1 : csid < 320 ? 2 : 3;
@@ -55,16 +63,17 @@ export class ChunkWriter {
     }
     if (fmt <= 1) {
       out.writeUIntBE(length, p, 3);
-      out[p + 3] = m.typeId;
+      out[p + 3] = header.typeId;
       p += 4;
     }
-    if (fmt === 0) p = out.writeUInt32LE(m.messageStreamId >>> 0, p);
+    if (fmt === 0) p = out.writeUInt32LE(header.messageStreamId >>> 0, p);
+    const body = new PartCursor(parts);
     for (let offset = 0; ; ) {
       // 5.3.1.3: the extended timestamp is repeated in every type 3 chunk of the message, as
       // Flash Player, FFmpeg and librtmp write (and expect) it.
       if (ext) p = out.writeUInt32BE(field, p);
       const n = Math.min(this.size, length - offset);
-      out.set(m.payload.subarray(offset, offset + n), p);
+      body.copy(out, p, n);
       p += n;
       offset += n;
       if (offset >= length) break;
@@ -74,10 +83,39 @@ export class ChunkWriter {
       timestamp,
       delta: fmt === 0 ? -1 : fmt === 3 ? prev!.delta : field,
       length,
-      typeId: m.typeId,
-      messageStreamId: m.messageStreamId,
+      typeId: header.typeId,
+      messageStreamId: header.messageStreamId,
     });
     return out;
+  }
+}
+
+/** Reads a body given in pieces front to back, whatever the chunk boundaries. */
+class PartCursor {
+  private readonly parts: readonly Uint8Array[];
+  private index = 0;
+  private offset = 0;
+
+  constructor(parts: readonly Uint8Array[]) {
+    this.parts = parts;
+  }
+
+  /** Copies the next `n` bytes of the body to `out` at `at`. */
+  copy(out: Buffer, at: number, n: number): void {
+    let p = at;
+    let left = n;
+    while (left > 0) {
+      const part = this.parts[this.index]!;
+      const take = Math.min(left, part.length - this.offset);
+      out.set(take === part.length ? part : part.subarray(this.offset, this.offset + take), p);
+      p += take;
+      left -= take;
+      this.offset += take;
+      if (this.offset === part.length) {
+        this.index += 1;
+        this.offset = 0;
+      }
+    }
   }
 }
 
@@ -88,9 +126,9 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * length or type changed; type 2 for a new delta; type 3 only when the delta repeats that of a
  * type 1 or 2 header — after a type 0, readers disagree on what a type 3 adds, so we never rely on it.
  */
-function headerType(prev: SentHeader | undefined, m: RtmpMessage, timestamp: number): 0 | 1 | 2 | 3 {
+function headerType(prev: SentHeader | undefined, m: RtmpMessageHeader, length: number, timestamp: number): 0 | 1 | 2 | 3 {
   if (prev === undefined || prev.messageStreamId !== m.messageStreamId || timestamp < prev.timestamp) return 0;
-  if (prev.length !== m.payload.length || prev.typeId !== m.typeId) return 1;
+  if (prev.length !== length || prev.typeId !== m.typeId) return 1;
   const delta = timestamp - prev.timestamp;
   return delta === prev.delta ? 3 : 2;
 }

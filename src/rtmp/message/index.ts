@@ -1,5 +1,5 @@
 export { MessageType, ChunkStreamId } from './rtmp-message.js';
-export type { RtmpMessage, MessageTypeId } from './rtmp-message.js';
+export type { RtmpMessage, RtmpMessageHeader, SplitBody, MessageTypeId } from './rtmp-message.js';
 export { readControlValue } from './control-body.js';
 export { setChunkSizeMessage } from './set-chunk-size.js';
 export { abortMessage } from './abort.js';

@@ -14,6 +14,18 @@ export interface RtmpMessage {
   payload: Uint8Array;
 }
 
+/** A message's header fields without its body, for writers given the body in pieces (ChunkWriter.encodeParts). */
+export type RtmpMessageHeader = Omit<RtmpMessage, 'payload'>;
+
+/**
+ * A body given as a header and a payload (an FLV tag header and the frame's bytes): written into
+ * the chunks as they are, so the payload is copied once, into the chunked output.
+ */
+export interface SplitBody {
+  readonly header: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
 /** Message type ids of RTMP 1.0 sections 5.4 and 7.1. */
 export const MessageType = {
   SET_CHUNK_SIZE: 1,

@@ -12,6 +12,7 @@ import {
   setChunkSizeMessage,
   userControlMessage,
   type RtmpMessage,
+  type RtmpMessageHeader,
 } from '../message/index.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './limits.js';
 import type { Transport } from './transport.js';
@@ -98,6 +99,11 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
    * not reading: the session is closed (ERR_RTMP_OUTGOING_BUFFER_FULL) instead of queueing more.
    */
   send(m: RtmpMessage): void {
+    this.sendParts(m, [m.payload]);
+  }
+
+  /** Sends `header` with the concatenation of `parts` as its body, each part copied once, into the chunks. */
+  sendParts(header: RtmpMessageHeader, parts: readonly Uint8Array[]): void {
     if (this.closedFlag) return;
     const pending = this.transport.pendingBytes;
     const limit = 2 * this.options.maxOutgoingBufferBytes;
@@ -105,7 +111,7 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
       this.fail(new RtmpError('ERR_RTMP_OUTGOING_BUFFER_FULL', `the peer has ${pending} bytes unsent, above twice maxOutgoingBufferBytes ${this.options.maxOutgoingBufferBytes}: it does not read`, { pending, limit: this.options.maxOutgoingBufferBytes }));
       return;
     }
-    const bytes = this.writer.encode(m);
+    const bytes = this.writer.encodeParts(header, parts);
     this.bytesSent += bytes.length;
     this.transport.write(bytes);
   }

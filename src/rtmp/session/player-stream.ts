@@ -6,12 +6,16 @@ import {
   onStatusMessage,
   userControlMessage,
   type RtmpMessage,
+  type RtmpMessageHeader,
+  type SplitBody,
 } from '../message/index.js';
 import { StatusCode, status } from './status.js';
 
 /** What a player stream needs from its session. */
 export interface PlayerOutput {
   send(m: RtmpMessage): void;
+  /** `header` with the parts, in order, as its body (RtmpConnection.sendParts). */
+  sendParts(header: RtmpMessageHeader, parts: readonly Uint8Array[]): void;
   pendingBytes(): number;
   maxOutgoingBufferBytes(): number;
   fail(err: RtmpError): void;
@@ -57,11 +61,16 @@ export class PlayerStream {
     return !this.ended;
   }
 
-  writeAudio(timestamp: number, payload: Uint8Array, essential = false): void {
+  /**
+   * An FLV audio tag body at `timestamp` ms: one buffer, or its header and payload apart
+   * (buildAudioTagParts), which are copied into the chunks without being joined first.
+   */
+  writeAudio(timestamp: number, payload: Uint8Array | SplitBody, essential = false): void {
     this.write(MessageType.AUDIO, ChunkStreamId.AUDIO, timestamp, payload, false, essential);
   }
 
-  writeVideo(timestamp: number, payload: Uint8Array, options: VideoWriteOptions = {}): void {
+  /** An FLV video tag body at `timestamp` ms, as one buffer or apart as in writeAudio. */
+  writeVideo(timestamp: number, payload: Uint8Array | SplitBody, options: VideoWriteOptions = {}): void {
     this.write(MessageType.VIDEO, ChunkStreamId.VIDEO, timestamp, payload, options.keyframe ?? false, options.essential ?? false);
   }
 
@@ -83,7 +92,7 @@ export class PlayerStream {
     this.ended = true;
   }
 
-  private write(typeId: number, csid: number, timestamp: number, payload: Uint8Array, keyframe: boolean, essential: boolean): void {
+  private write(typeId: number, csid: number, timestamp: number, body: Uint8Array | SplitBody, keyframe: boolean, essential: boolean): void {
     if (this.ended || (this.paused && !essential)) return;
     const pending = this.out.pendingBytes();
     const max = this.out.maxOutgoingBufferBytes();
@@ -99,7 +108,7 @@ export class PlayerStream {
         if (!(keyframe && pending <= max / 2)) {
           this.dropped++;
           // A player that has drained is only waiting for a keyframe: it is not falling behind.
-          this.skippedBytes = pending <= max / 2 ? 0 : this.skippedBytes + payload.length;
+          this.skippedBytes = pending <= max / 2 ? 0 : this.skippedBytes + bodyLength(body);
           if (pending + this.skippedBytes > 2 * max) {
             this.out.fail(
               new RtmpError('ERR_RTMP_OUTGOING_BUFFER_FULL', `player of ${this.streamKey} is ${pending + this.skippedBytes} bytes behind (${pending} unsent, ${this.skippedBytes} skipped), above twice maxOutgoingBufferBytes ${max}`, { pending, skipped: this.skippedBytes, limit: max }),
@@ -111,6 +120,12 @@ export class PlayerStream {
         this.skippedBytes = 0;
       }
     }
-    this.out.send({ chunkStreamId: csid, typeId, timestamp, messageStreamId: this.messageStreamId, payload });
+    const header = { chunkStreamId: csid, typeId, timestamp, messageStreamId: this.messageStreamId };
+    if (body instanceof Uint8Array) this.out.send({ ...header, payload: body });
+    else this.out.sendParts(header, [body.header, body.payload]);
   }
+}
+
+function bodyLength(body: Uint8Array | SplitBody): number {
+  return body instanceof Uint8Array ? body.length : body.header.length + body.payload.length;
 }

@@ -315,6 +315,7 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
 
   private readonly playerOutput: PlayerOutput = {
     send: (m) => this.send(m),
+    sendParts: (header, parts) => this.sendParts(header, parts),
     fail: (err) => this.fail(err),
     pendingBytes: () => this.transport.pendingBytes,
     maxOutgoingBufferBytes: () => this.options.maxOutgoingBufferBytes,
