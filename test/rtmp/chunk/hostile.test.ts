@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RtmpError } from '../../../src/errors/index.js';
 import { ChunkReader, ChunkWriter, DEFAULT_CHUNK_READER_LIMITS, type ChunkReaderLimits } from '../../../src/rtmp/chunk/index.js';
-import { setChunkSizeMessage } from '../../../src/rtmp/message/index.js';
-import { cutAt, drain, hex, loadTranscript, rtmpError, rtmpErrorCode } from './helpers.js';
+import { decodeCommand, setChunkSizeMessage, type RtmpMessage } from '../../../src/rtmp/message/index.js';
+import { corpus, expectOutcome, expectTableMatchesCorpus, replay, withCorpusHint, type Expected } from '../../helpers/corpus.js';
+import { cutAt, drain, hex, loadTranscript, plain, rtmpError, rtmpErrorCode } from './helpers.js';
 
 /**
  * A peer controls every byte the chunk reader sees. Whatever it sends, in whatever chunking, the
@@ -58,7 +59,7 @@ describe('ChunkReader on hostile input (fuzz)', () => {
       fc.property(fc.uint8Array({ maxLength: 600 }), cutsArb, fc.boolean(), (bytes, cuts, tight) => {
         outcomes.add(feed(bytes, cuts, tight ? TIGHT : {}));
       }),
-      { numRuns: 3000 },
+      withCorpusHint('rtmp-chunk', { numRuns: 3000 }),
     );
     expect(outcomes).toEqual(new Set(['ok', 'rtmp-error']));
   });
@@ -70,7 +71,7 @@ describe('ChunkReader on hostile input (fuzz)', () => {
         feed(bytes, cuts);
         feed(bytes, cuts, TIGHT);
       }),
-      { numRuns: 1500 },
+      withCorpusHint('rtmp-chunk', { numRuns: 1500 }),
     );
   });
 
@@ -93,7 +94,7 @@ describe('ChunkReader on hostile input (fuzz)', () => {
         feed(bytes, cuts);
         feed(bytes, cuts, TIGHT);
       }),
-      { numRuns: 2000 },
+      withCorpusHint('rtmp-chunk', { numRuns: 2000 }),
     );
   });
 
@@ -114,8 +115,101 @@ describe('ChunkReader on hostile input (fuzz)', () => {
         }
         feed(bytes, cuts);
       }),
-      { numRuns: 250 },
+      withCorpusHint('rtmp-chunk', { numRuns: 250 }),
     );
+  });
+});
+
+/** What a reader returned for a whole input: the messages, and the bytes it still holds. */
+interface ChunkRead {
+  readonly messages: RtmpMessage[];
+  readonly buffered: number;
+}
+
+/** Pushes `bytes` in pieces of `pieceBytes`, draining after each. */
+function readChunks(bytes: Uint8Array, pieceBytes: number): ChunkRead {
+  const reader = new ChunkReader();
+  const messages: RtmpMessage[] = [];
+  for (let from = 0; from < bytes.length; from += pieceBytes) {
+    reader.push(bytes.subarray(from, from + pieceBytes));
+    drain(reader, messages);
+  }
+  return { messages, buffered: reader.buffered };
+}
+
+/** Name and arguments of each AMF0 command (type 20) among the messages. */
+function commands(read: ChunkRead): unknown[][] {
+  return read.messages.filter((m) => m.typeId === 20).map((m) => {
+    const c = decodeCommand(m);
+    return [c.name, ...c.args];
+  });
+}
+
+/** The publish sequence each real client sends first (fixtures/rtmp/README.md), with its stream key. */
+function publishSequence(key: string): unknown[][] {
+  return [['connect'], ['releaseStream', key], ['FCPublish', key], ['createStream'], ['publish', key, 'live']];
+}
+
+/** fixtures/corpus/rtmp-chunk/: the bytes after the handshake, read with the default limits. */
+const CHUNK_CORPUS: Record<string, Expected<ChunkRead>> = {
+  'valid-obs-publish-8k.bin': (read) => {
+    expect(commands(read)).toEqual(publishSequence('obskey'));
+    // OBS sets its chunk size before connect; its first video frame is still incomplete at 8 KiB.
+    expect(plain(read.messages[0]!)).toMatchObject({ chunkStreamId: 2, typeId: 1 });
+    expect(read.messages.map((m) => m.typeId)).toEqual([1, 20, 20, 20, 20, 20, 18, 8, 9]);
+  },
+  'valid-ffmpeg-publish-8k.bin': (read) => expect(commands(read)).toEqual(publishSequence('ffkey')),
+  'valid-gstreamer-publish-8k.bin': (read) => {
+    expect(commands(read)).toEqual(publishSequence('gstkey'));
+    // rtmp2sink sends a Window Acknowledgement Size (type 5) right after connect.
+    expect(read.messages[1]).toMatchObject({ chunkStreamId: 2, typeId: 5 });
+  },
+  'valid-librtmp-publish-8k.bin': (read) => expect(commands(read)).toEqual(publishSequence('gstkey2')),
+  'valid-every-basic-header-form.bin': (read) => {
+    expect(read.messages.map((m) => m.chunkStreamId)).toEqual([3, 63, 64, 319, 320, 65599]);
+    // The last one carries an extended timestamp (RTMP 5.3.1.3).
+    expect(read.messages.map((m) => m.timestamp)).toEqual([0, 33, 66, 99, 132, 0x1000000]);
+    expect(read.messages.map((m) => m.payload.length)).toEqual(Array<number>(6).fill(200));
+    expect(read.buffered).toBe(0);
+  },
+  'valid-chunk-size-1.bin': (read) => {
+    expect(read.messages.map((m) => [m.chunkStreamId, m.typeId, m.timestamp, m.payload.length])).toEqual([[2, 1, 0, 4], [5, 8, 0xffffff, 300]]);
+    expect(read.buffered).toBe(0);
+  },
+  'truncated-obs-at-100.bin': (read) => expect(read.messages.map((m) => m.typeId)).toEqual([1]),
+  'truncated-inside-basic-header.bin': (read) => expect(read).toEqual({ messages: [], buffered: 2 }),
+  'truncated-inside-message-header.bin': (read) => expect(read).toEqual({ messages: [], buffered: 6 }),
+  'truncated-before-extended-timestamp.bin': (read) => expect(read.messages).toEqual([]),
+  'hostile-chunk-size-0.bin': 'ERR_RTMP_CHUNK_SIZE_INVALID',
+  'hostile-chunk-size-2p31.bin': 'ERR_RTMP_CHUNK_SIZE_INVALID',
+  'hostile-chunk-size-2p31-minus-1.bin': 'ERR_RTMP_CHUNK_SIZE_INVALID',
+  'hostile-set-chunk-size-3-byte-body.bin': 'ERR_RTMP_MESSAGE_MALFORMED',
+  'hostile-message-16mib.bin': 'ERR_RTMP_MESSAGE_TOO_LARGE',
+  'hostile-type1-first.bin': 'ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER',
+  'hostile-type2-first.bin': 'ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER',
+  'hostile-type3-first.bin': 'ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER',
+  'hostile-70-chunk-streams.bin': 'ERR_RTMP_TOO_MANY_CHUNK_STREAMS',
+  'hostile-pending-3x8mib.bin': 'ERR_RTMP_PENDING_TOO_LARGE',
+  'hostile-type0-on-half-message.bin': 'ERR_RTMP_MESSAGE_MALFORMED',
+  'hostile-zero-length-messages.bin': (read) => expect(read.messages.map((m) => m.payload.length)).toEqual(Array<number>(100).fill(0)),
+  // Abort (RTMP 5.4.2) of a chunk stream with nothing pending is passed on and changes nothing.
+  'hostile-abort-unknown-stream.bin': (read) => expect(read.messages.map((m) => m.typeId)).toEqual([2]),
+};
+
+describe('corpus', () => {
+  const files = corpus('rtmp-chunk');
+
+  it('every valid sample has its expected value, every expectation its file', () => expectTableMatchesCorpus(files, CHUNK_CORPUS));
+
+  it.each(files)('$name: messages or an RtmpError, as pinned, in any chunking', (file) => {
+    const whole = replay(file, RtmpError, (bytes) => readChunks(bytes, Math.max(bytes.length, 1)));
+    expectOutcome(whole, CHUNK_CORPUS[file.name]);
+    const pieces = replay(file, RtmpError, (bytes) => readChunks(bytes, 97));
+    const comparable = (o: typeof whole): unknown => (o.ok ? { messages: o.value.messages.map(plain), buffered: o.value.buffered } : o.error.code);
+    expect(comparable(pieces)).toEqual(comparable(whole));
+    // The bounds the fuzz properties check hold here too, with the default and with tight limits.
+    feed(file.bytes, []);
+    feed(file.bytes, [], TIGHT);
   });
 });
 
