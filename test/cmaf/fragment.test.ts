@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fragment, writeFragment, type FragmentInput } from '../../src/cmaf/index.js';
+import { fragment, initSegment, writeFragment, type FragmentInput } from '../../src/cmaf/index.js';
 import { CmafError } from '../../src/errors/index.js';
 import type { AudioTrack, Sample, VideoTrack } from '../../src/media/index.js';
+import { concatBytes, parseMp4 } from '../helpers/mp4box.js';
 
 const audio: AudioTrack = {
   kind: 'audio',
@@ -122,8 +123,13 @@ describe('fragment: validation', () => {
     expect((caught as CmafError).message).toMatch(message);
   });
 
-  it('accepts equal dts (non-decreasing) and a zero duration', () => {
-    const samples = [aac(0, [1]), { ...aac(0, [2]), duration: 0 }];
-    expect(() => fragment({ ...base, samples })).not.toThrow();
+  it('accepts equal dts (non-decreasing) and a zero duration, and writes them as given', () => {
+    const samples = [{ ...aac(0, [1]), duration: 0 }, aac(0, [2])];
+    const parsed = parseMp4(concatBytes([initSegment([audio]), writeFragment(fragment({ ...base, samples }))]));
+    // mp4box.js reads both samples back at dts 0, the first lasting 0 ticks and the second 1024.
+    expect(parsed.samples.get(audio.id)?.map((p) => ({ dts: p.dts, duration: p.duration, bytes: [...p.data] }))).toEqual([
+      { dts: 0, duration: 0, bytes: [1] },
+      { dts: 0, duration: 1024, bytes: [2] },
+    ]);
   });
 });

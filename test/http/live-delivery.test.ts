@@ -112,8 +112,18 @@ describe('parseDirectives (6.2.5)', () => {
     expect(parseDirectives(query)).toEqual(expected);
   });
 
-  it.each([{ _HLS_part: '1' }, { _HLS_msn: '-1' }, { _HLS_msn: '05' }, { _HLS_msn: '1.5' }, { _HLS_msn: '1', _HLS_part: 'x' }, { _HLS_skip: 'yes' }, { _HLS_msn: '99999999999999999' }])('%j is a Bad Request', (query) => {
-    expect(parseDirectives(query).error).toBeDefined();
+  it.each([
+    [{ _HLS_part: '1' }, '_HLS_part needs _HLS_msn'],
+    [{ _HLS_msn: '-1' }, '_HLS_msn and _HLS_part must be decimal integers'],
+    [{ _HLS_msn: '05' }, '_HLS_msn and _HLS_part must be decimal integers'],
+    [{ _HLS_msn: '1.5' }, '_HLS_msn and _HLS_part must be decimal integers'],
+    [{ _HLS_msn: '1', _HLS_part: 'x' }, '_HLS_msn and _HLS_part must be decimal integers'],
+    [{ _HLS_skip: 'yes' }, '_HLS_skip must be YES or v2'],
+    [{ _HLS_msn: '99999999999999999' }, '_HLS_msn and _HLS_part must be decimal integers'],
+    [{ _HLS_msn: '9999999999999999' }, '_HLS_msn is out of range'],
+  ])('%j is a Bad Request: %s', (query, error) => {
+    // Nothing of a malformed request is acted on: no blocking, no skip, only the reason for the 400.
+    expect(parseDirectives(query)).toEqual({ skip: false, error });
   });
 });
 
