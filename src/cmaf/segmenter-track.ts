@@ -69,6 +69,9 @@ export class TrackSegmenter {
   #lastDts: number | undefined;
   #lastDuration: number | undefined;
   #lastWasSync = false;
+  readonly #shiftDelay: boolean;
+  /** Ticks subtracted from every pts (shiftCompositionDelay): fixed by the first sample accepted. */
+  #shift: number | undefined;
   #segment: OpenSegment | undefined;
   #part: OpenPart | undefined;
   #cuts: CutPoint[] = [];
@@ -85,6 +88,7 @@ export class TrackSegmenter {
     this.#external = options.cuts === 'external';
     this.#partAtSync = options.partAtSyncSamples === true;
     this.#nextSequence = resolved.firstSequence;
+    this.#shiftDelay = resolved.shiftCompositionDelay;
   }
 
   /** Takes the next sample in decode order; returns the parts and segments it closed. */
@@ -92,8 +96,9 @@ export class TrackSegmenter {
     this.#check(sample);
     const events: SegmenterEvent[] = [];
     const pending = this.#pending;
-    if (pending !== undefined) this.#place(settled(pending, sample.dts - pending.dts), events);
+    if (pending !== undefined) this.#place(settled(pending, sample.dts - pending.dts, this.#shift ?? 0), events);
     const accepted = this.#startsSegment(sample, events) || this.#segment !== undefined;
+    if (accepted && this.#shift === undefined) this.#shift = this.#shiftDelay ? Math.max(0, sample.pts - sample.dts) : 0;
     this.#pending = accepted ? sample : undefined;
     if (!accepted) this.#counters.droppedBeforeStart += 1;
     return events.length === 0 ? NONE : events;
@@ -124,7 +129,7 @@ export class TrackSegmenter {
     }
     const events: SegmenterEvent[] = [];
     const pending = this.#pending;
-    if (pending !== undefined) this.#place(pending.duration > 0 ? pending : settled(pending, this.#lastDuration ?? defaultDuration), events);
+    if (pending !== undefined) this.#place(settled(pending, pending.duration > 0 ? pending.duration : (this.#lastDuration ?? defaultDuration), this.#shift ?? 0), events);
     this.#closeSegment(events);
     this.#pending = undefined;
     this.#lastDuration = undefined;
@@ -258,9 +263,11 @@ export class TrackSegmenter {
 }
 
 /**
- * A pushed sample with its duration known: a new object when the duration had to be filled in, so
+ * A pushed sample with its duration known (and its pts moved back by `shift`): a new object when
+ * anything had to change, so
  * the samples the hub hands to every reader (and keeps in its GOP cache) are never written to.
  */
-function settled(sample: Sample, duration: number): Sample {
-  return sample.duration === duration ? sample : { trackId: sample.trackId, dts: sample.dts, pts: sample.pts, duration, keyframe: sample.keyframe, data: sample.data };
+function settled(sample: Sample, duration: number, shift: number): Sample {
+  if (sample.duration === duration && shift === 0) return sample;
+  return { trackId: sample.trackId, dts: sample.dts, pts: sample.pts - shift, duration, keyframe: sample.keyframe, data: sample.data };
 }

@@ -69,6 +69,16 @@ export interface SegmenterOptions {
   partTargetSeconds?: number;
   /** Sequence number of the first segment. Default 0. */
   firstSequence?: number;
+  /**
+   * Moves each track's presentation times back by the composition offset of its first sample (the
+   * B-frame reorder delay: 66 ms for OBS's x264 with 2 B-frames at 30 fps), so that a segment's
+   * first frame presents at its decode time, where a playlist, which times segments and parts by
+   * decode time, says it starts. Unshifted, the first video frame of every part a player joins at
+   * presents that delay after the part's listed start, and the player (hls.js) finds a hole at its
+   * start position. Frames the reorder delay held back get negative offsets: trun version 1, as
+   * CMAF's cmf2 brand wants instead of an edit list (ISO/IEC 23000-19 7.5.17). Default false.
+   */
+  shiftCompositionDelay?: boolean;
 }
 
 export const DEFAULT_SEGMENT_TARGET_SECONDS = 2;
@@ -85,6 +95,7 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
     segmentTargetSeconds: options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS,
     partTargetSeconds: options.partTargetSeconds ?? DEFAULT_PART_TARGET_SECONDS,
     firstSequence: options.firstSequence ?? 0,
+    shiftCompositionDelay: options.shiftCompositionDelay === true,
   };
   positive('segmentTargetSeconds', resolved.segmentTargetSeconds, MAX_SEGMENT_TARGET_SECONDS);
   positive('partTargetSeconds', resolved.partTargetSeconds, resolved.segmentTargetSeconds);

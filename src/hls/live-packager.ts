@@ -239,7 +239,14 @@ export class HlsLivePackager {
   #newSegmenter(): PresentationSegmenter {
     this.#anchor = undefined;
     const tracks = this.#tracks.map((t) => ({ id: t.id, kind: t.kind, timescale: t.timescale, partTargetSeconds: this.#renditions.get(t.id)?.partTargetSeconds }));
-    return new PresentationSegmenter({ tracks, segmentTargetSeconds: this.#options.segmentTargetSeconds, partTargetSeconds: this.#options.partTargetSeconds, firstSequence: this.#nextMsn });
+    return new PresentationSegmenter({
+      tracks,
+      segmentTargetSeconds: this.#options.segmentTargetSeconds,
+      partTargetSeconds: this.#options.partTargetSeconds,
+      firstSequence: this.#nextMsn,
+      // Parts are listed by decode time: a player joining at one must find its first frame there.
+      shiftCompositionDelay: true,
+    });
   }
 
   /**

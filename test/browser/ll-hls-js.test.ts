@@ -1,30 +1,36 @@
 import type { Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../helpers/ffmpeg.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { startLiveServer, type LiveServer } from '../helpers/live.js';
+import { nextPublish, startLiveServer, type LiveServer } from '../helpers/live.js';
+import { OBS_STREAM, replayObs, type ObsReplay } from '../helpers/obs-replay.js';
 import { delay } from '../helpers/process.js';
 
 /**
  * LL-HLS end to end: hls.js in headless Chromium, driven by the page at `/` with the page's own
- * hls.js configuration, plays the default (LL-HLS) live stream. For the measurement window the page
- * samples, every 500 ms, the video clock, hls.js's latency (live edge + playlist age − currentTime)
- * and target latency, and the latency from EXT-X-PROGRAM-DATE-TIME (the wall-clock arrival of
- * each segment's first frame at the server: Date.now() − hls.playingDate), which is the delay
- * behind ingest. Asserted: hls.js ran in low-latency mode (parts announced, blocking reloads and
- * part requests made), playback never stalled (no BUFFER_STALLED_ERROR, no 'waiting' other than
- * the instant one of a catch-up seek within the buffer, no interval in which the clock froze), the
- * clock kept up with the wall clock, no fatal error. The latency figures are logged (and attached
- * to the test as an annotation); with TIDECAST_LL_BROWSER=1 (a 60 s window, run alone) the PDT
- * median must also be ≤ 1 s. TIDECAST_LL_DEBUG=1 also prints every sample and request.
+ * hls.js configuration, plays the default (LL-HLS) live stream of two publishers: OBS Studio 29
+ * (its 70 s transcript replayed at the recorded pace: a first GOP of 1 999 ms, B-frames, audio from
+ * 66 ms) and ffmpeg `-re`. For the measurement window the page samples, every 500 ms, the video
+ * clock, hls.js's latency (live edge + playlist age − currentTime) and target latency, and the
+ * latency from EXT-X-PROGRAM-DATE-TIME (Date.now() − hls.playingDate: the dates are the first
+ * frame's arrival plus media time), which is the delay behind ingest. Asserted: hls.js ran in
+ * low-latency mode (parts announced, blocking reloads and part requests made) with
+ * TARGETDURATION:2, playback never stalled (no BUFFER_STALLED_ERROR, no 'waiting' other than the
+ * instant one of a catch-up seek within the buffer, no interval in which the clock froze), the
+ * clock kept up with the wall clock, and hls.js reported no error at all (a bufferSeekOverHole is a
+ * hole in what the parts promised). The latency figures are logged (and attached to the test as an
+ * annotation); with TIDECAST_LL_BROWSER=1 (a 60 s window per publisher, run alone) the PDT median
+ * must also be ≤ 1.2 s. TIDECAST_LL_DEBUG=1 also prints every sample and request.
+ *
+ * The default npm test plays the OBS stream only, for 15 s (files run in parallel on 2 cores).
  */
 
 /** The strict run: a minute of playback and the latency aim asserted. The default npm test runs files in parallel on 2 cores, so it only logs latency. */
 const STRICT = process.env['TIDECAST_LL_BROWSER'] === '1';
 const MEASURE_SECONDS = STRICT ? 60 : 15;
 const SAMPLE_INTERVAL_MS = 500;
-/** The issue's aim: median ≤ 1 s behind ingest with the defaults (PART-HOLD-BACK 0.603 s). */
-const MAX_MEDIAN_PDT_LATENCY_SECONDS = 1.0;
+/** The aim (issue 9): median ≤ 1.2 s behind ingest with the defaults (PART-HOLD-BACK 0.603 s). */
+const MAX_MEDIAN_PDT_LATENCY_SECONDS = 1.2;
 /** A 'waiting' fired by a seek within the buffer (the page's catch-up) that resumes within this is not a stall. */
 const SEEK_WAIT_ALLOWANCE_MS = 250;
 /** currentTime must advance at least this fraction of the wall time measured. */
@@ -36,17 +42,26 @@ const PLAYBACK_START_TIMEOUT_MS = 40_000;
 /** The fixture is 10 s; looped so the stream outlasts startup plus the measurement. */
 const FFMPEG_TIMEOUT_MS = (MEASURE_SECONDS + 90) * 1000;
 const TEST_TIMEOUT_MS = (MEASURE_SECONDS + 100) * 1000;
-const STREAM = 'live/llbrowser';
+
+type Publisher = 'obs' | 'ffmpeg';
+/** TIDECAST_LL_PUBLISHER=obs (or ffmpeg) runs one of them only, to debug it. */
+const ONLY = process.env['TIDECAST_LL_PUBLISHER'];
+const PUBLISHERS: readonly Publisher[] = (STRICT ? (['obs', 'ffmpeg'] as const) : (['obs'] as const)).filter((p) => ONLY === undefined || p === ONLY);
 
 const ffmpeg = await ffmpegPath();
 const skipReason = browserSkipReason(ffmpeg);
 
 let live: LiveServer | undefined;
 let browser: ChromiumSession | undefined;
+let obs: ObsReplay | undefined;
 
-afterAll(async () => {
+afterEach(async () => {
+  obs?.stop();
+  obs = undefined;
   await browser?.close();
+  browser = undefined;
   await live?.close();
+  live = undefined;
 });
 
 /** One sample taken in the page; `t` is the page's performance.now(), ms. */
@@ -66,6 +81,8 @@ interface Sample {
   /** A 'waiting' was seen and no 'playing' since. */
   waiting: boolean;
   seeking: boolean;
+  /** The element's buffered ranges, `start-end` joined by spaces (debug output). */
+  ranges: string;
 }
 
 interface ProbeEvent {
@@ -180,6 +197,7 @@ async function startSampling(page: Page, intervalMs: number): Promise<void> {
         bufferAhead,
         waiting: probe.waitingNow,
         seeking: video.seeking,
+        ranges: Array.from({ length: video.buffered.length }, (_, i) => `${video.buffered.start(i).toFixed(3)}-${video.buffered.end(i).toFixed(3)}`).join(' '),
       });
       const d = hls.latestLevelDetails;
       if (d !== null) probe.lowLatency = { lowLatencyMode: hls.lowLatencyMode, partTarget: d.partTarget, canBlockReload: d.canBlockReload, partHoldBack: d.partHoldBack, holdBack: d.holdBack, targetduration: d.targetduration };
@@ -231,10 +249,18 @@ function count(requests: readonly SeenRequest[], pattern: RegExp, from = 0): num
 }
 
 describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS stream at low latency${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
-  it(`plays ${MEASURE_SECONDS} s in low-latency mode without a stall and records its latency`, { timeout: TEST_TIMEOUT_MS }, async ({ annotate }) => {
+  it.for(PUBLISHERS)(`%s publishing: plays ${MEASURE_SECONDS} s in low-latency mode without a stall or an error, and records its latency`, { timeout: TEST_TIMEOUT_MS }, async (publisher, { annotate }) => {
     live = await startLiveServer();
-    // ffmpeg -re, the fixture looped until the test ends (killed by PID in afterAll) or the timeout.
-    await live.publish(STREAM.slice('live/'.length), { loop: true, timeoutMs: FFMPEG_TIMEOUT_MS });
+    const STREAM = publisher === 'obs' ? OBS_STREAM : 'live/llbrowser';
+    if (publisher === 'obs') {
+      // OBS as recorded, read by read at its pace; 70 s covers startup plus the 60 s window.
+      const published = nextPublish(live.server, OBS_STREAM.slice('live/'.length));
+      obs = replayObs(Number(new URL(live.rtmpUrl('')).port));
+      await published;
+    } else {
+      // ffmpeg -re, the fixture looped until the test ends (killed by PID in afterEach) or the timeout.
+      await live.publish(STREAM.slice('live/'.length), { loop: true, timeoutMs: FFMPEG_TIMEOUT_MS });
+    }
     const http = { port: Number(new URL(live.httpUrl('')).port) };
 
     browser = await launchChromium();
@@ -334,10 +360,10 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
         failed: fetched.filter((r) => r.failed !== undefined).map((r) => `${r.path} ${r.failed!}`),
       },
     };
-    const line = `LL-HLS hls.js ${STRICT ? 'strict' : 'default'} run: ${JSON.stringify(figures)}`;
+    const line = `LL-HLS hls.js ${STRICT ? 'strict' : 'default'} run, ${publisher} publishing: ${JSON.stringify(figures)}`;
     console.log(line);
     if (process.env['TIDECAST_LL_DEBUG'] === '1') {
-      for (const s of samples) console.log(`S ${((s.t - pageWindowStart) / 1000).toFixed(1)} ct=${s.currentTime.toFixed(3)} lat=${s.latency.toFixed(3)} pdt=${s.pdtLatency?.toFixed(3)} buf=${s.bufferAhead.toFixed(3)} rate=${s.playbackRate} tgt=${s.targetLatency}`);
+      for (const s of samples) console.log(`S ${((s.t - pageWindowStart) / 1000).toFixed(1)} ct=${s.currentTime.toFixed(3)} lat=${s.latency.toFixed(3)} pdt=${s.pdtLatency?.toFixed(3)} buf=${s.bufferAhead.toFixed(3)} rate=${s.playbackRate} tgt=${s.targetLatency} ranges=${s.ranges}`);
       for (const r of requests) console.log(`R ${((r.at - windowStart) / 1000).toFixed(3)} ${r.method} ${r.path} ${r.status ?? ''} ${r.failed ?? ''}`);
       console.log(JSON.stringify({ errors: probe.errors, waiting: probe.waiting, playing: probe.playing, seeks: probe.seeks, pageWindowStart }));
     }
@@ -351,8 +377,11 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
     expect(figures.requests.videoParts).toBeGreaterThan(0);
     expect(requests.filter((r) => r.at >= windowStart && PART.test(r.path)).length).toBeGreaterThan(0);
 
-    // It played through: no fatal error, no stall, no wait for data, the clock kept up.
-    expect(probe.errors.filter((e) => e.fatal).map((e) => e.details)).toEqual([]);
+    // The playlists promised 2 s segments, as the publisher's keyframes are 2 s apart.
+    expect(probe.lowLatency!.targetduration).toBe(2);
+
+    // It played through: no hls.js error at all (bufferSeekOverHole included), no stall, no wait for data, the clock kept up.
+    expect(byDetails(probe.errors)).toEqual({});
     expect(figures.stalls).toMatchObject({ bufferStalledError: 0, waiting: 0 });
     expect(samples.filter((s) => s.paused || (s.waiting && !s.seeking)).length).toBe(0);
     expect(samples.length).toBeGreaterThanOrEqual(Math.floor((MEASURE_SECONDS * 1000) / SAMPLE_INTERVAL_MS) - 2);

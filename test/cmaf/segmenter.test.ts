@@ -76,6 +76,16 @@ describe('TrackSegmenter: video', () => {
     expect(samples.map((s) => s.duration)).toEqual([0, 0, 0]);
   });
 
+  it('shiftCompositionDelay: the first frame presents at its decode time, later offsets keep their spacing (negative where B-frames wait)', () => {
+    // I P B B … in decode order with a 2-frame reorder delay, as x264 with B-frames sends it.
+    const cto = [6000, 12_000, 0, 3000, 9000, 6000];
+    const samples = cto.map((offset, i) => Object.freeze({ trackId: 1, dts: i * 3000, pts: i * 3000 + offset, duration: 0, keyframe: i === 0, data: new Uint8Array(1) }));
+    const shifted = samplesOf(run(samples, { shiftCompositionDelay: true }).segments);
+    expect(shifted.map((s) => s.pts - s.dts)).toEqual(cto.map((c) => c - 6000));
+    expect(shifted[0]!.pts).toBe(shifted[0]!.dts);
+    expect(samplesOf(run(samples).segments).map((s) => s.pts - s.dts)).toEqual(cto);
+  });
+
   it('cuts at a keyframe one frame short of the target (OBS: a "2 s" GOP of 1 999 ms), not a GOP later', () => {
     // 30 fps in whole milliseconds, keyframes at 0, 1 999 and 3 999 ms, as OBS 29 sends them.
     const dts = Array.from({ length: 150 }, (_, i) => Math.round((i * 1000) / 30) - (i >= 60 ? 1 : 0));
