@@ -372,11 +372,30 @@ describe('hostile clients against one live server, with an honest publisher stre
     }
   });
 
-  it('the server still serves a new publisher', async () => {
-    const client = await RtmpClient.connect(ts.url('live'));
-    const stream = await client.publish('after');
-    stream.writeAudio(0, tags.find((t) => t.type === 8)!.body);
-    await client.close();
+  it('the server still serves a new publisher: a player of its stream gets every frame it sends', async () => {
+    const player = await RtmpClient.connect(ts.url('live'));
+    const publisher = await RtmpClient.connect(ts.url('live'));
+    try {
+      // The sequence headers, the first keyframe and what follows it: 30 audio and video messages.
+      const media = tags.filter((t) => t.type !== 18).slice(0, 30);
+      const received: MessageRecord[] = [];
+      const allArrived = new Promise<void>((resolve) => {
+        const onMedia = (m: RtmpMessage): void => {
+          received.push(record(m));
+          if (received.length === media.length) resolve();
+        };
+        player.on('audio', onMedia);
+        player.on('video', onMedia);
+      });
+      await player.play('after');
+      const stream = await publisher.publish('after');
+      const sent = media.map((tag) => writeTag(stream, tag));
+      await withTimeout(allArrived, OUTCOME_TIMEOUT_MS, 'the new stream reaching its player');
+      expect(received).toEqual(sent);
+      stream.unpublish();
+    } finally {
+      await Promise.all([publisher.close(), player.close()]);
+    }
   });
 
   it('the honest publisher lost nothing: every message arrived, in order, intact', async () => {
