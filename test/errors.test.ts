@@ -1,7 +1,22 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors/index.js';
+import {
+  AmfError,
+  BytesError,
+  CmafError,
+  CodecError,
+  ConfigError,
+  ERROR_CODES,
+  FlvError,
+  HlsError,
+  MediaError,
+  RtmpError,
+  StoreError,
+  TidecastError,
+  type CodeOf,
+  type ErrorCode,
+} from '../src/errors/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -30,5 +45,36 @@ describe('error registry', () => {
     const used = new Set([...text.matchAll(/'(ERR_[A-Z0-9_]+)'/g)].map((m) => m[1]!));
     for (const code of used) expect(Object.keys(ERROR_CODES), `${code} used in src/`).toContain(code);
     for (const code of Object.keys(ERROR_CODES)) expect([...used], `${code} registered but never raised`).toContain(code);
+  });
+});
+
+describe('error classes by module', () => {
+  const classes = { bytes: BytesError, amf: AmfError, rtmp: RtmpError, flv: FlvError, codec: CodecError, media: MediaError, cmaf: CmafError, hls: HlsError, store: StoreError, config: ConfigError } as const;
+
+  it('every module of the registry has its class, which carries each of its codes', () => {
+    const modules = new Set(Object.values(ERROR_CODES).map((e) => e.module));
+    expect([...modules].sort()).toEqual(Object.keys(classes).sort());
+    for (const [code, { module }] of Object.entries(ERROR_CODES)) {
+      const Class = classes[module] as unknown as new (code: ErrorCode, message: string) => TidecastError;
+      const err = new Class(code as ErrorCode, 'm');
+      expect(err).toBeInstanceOf(TidecastError);
+      expect([err.name, err.code]).toEqual([Class.name, code]);
+    }
+  });
+
+  it('a class takes only its own module\'s codes (checked by tsc: the lines below must not compile)', () => {
+    // @ts-expect-error an AMF code is not an RTMP code
+    expect(new RtmpError('ERR_AMF_TRUNCATED', 'm').code).toBe('ERR_AMF_TRUNCATED');
+    // @ts-expect-error ERR_RTMP_PENDING_TOO_LARGE belongs to RtmpError
+    expect(new AmfError('ERR_RTMP_PENDING_TOO_LARGE', 'm')).toBeInstanceOf(AmfError);
+    // @ts-expect-error config codes are ConfigError's
+    expect(new MediaError('ERR_CONFIG_INVALID', 'm')).toBeInstanceOf(MediaError);
+    const rtmpCode: CodeOf<'rtmp'> = new RtmpError('ERR_RTMP_PENDING_TOO_LARGE', 'm').code;
+    expect(rtmpCode).toBe('ERR_RTMP_PENDING_TOO_LARGE');
+  });
+
+  it('a pending message too large has its own code, apart from the server-wide budget', () => {
+    expect(ERROR_CODES.ERR_RTMP_PENDING_TOO_LARGE.module).toBe('rtmp');
+    expect(ERROR_CODES.ERR_RTMP_PENDING_TOO_LARGE.summary).not.toBe(ERROR_CODES.ERR_RTMP_PENDING_BUDGET.summary);
   });
 });

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   ERR_RTMP_PENDING_BUDGET: { module: 'rtmp', summary: 'The incomplete messages of all sessions would exceed maxTotalPendingBytes: the session over its share was refused, or the largest holders were closed to make room.' },
   ERR_RTMP_TOO_MANY_CHUNK_STREAMS: { module: 'rtmp', summary: 'More distinct chunk stream ids in one session than maxChunkStreams.' },
   ERR_RTMP_CHUNK_NO_PREVIOUS_HEADER: { module: 'rtmp', summary: 'A type 1, 2 or 3 chunk on a chunk stream that never had a type 0 header.' },
-  ERR_RTMP_MESSAGE_MALFORMED: { module: 'rtmp', summary: 'A protocol control or user control message whose body has the wrong size or content.' },
+  ERR_RTMP_MESSAGE_MALFORMED: { module: 'rtmp', summary: 'A protocol control or user control message whose body is too short or has an impossible value (on any chunk stream), a message of another type where one kind was expected, or a new message header on a chunk stream whose message is incomplete.' },
   ERR_RTMP_COMMAND_MALFORMED: { module: 'rtmp', summary: 'A command message without a name and transaction id, or with arguments of the wrong type.' },
   ERR_RTMP_UNEXPECTED_COMMAND: { module: 'rtmp', summary: 'A command that is not valid in the session\'s state (publish before connect, media before publish).' },
   ERR_RTMP_IDLE_TIMEOUT: { module: 'rtmp', summary: 'No byte arrived within idleTimeoutMs.' },
@@ -66,3 +66,9 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, { module: string; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The modules codes belong to: 'bytes', 'amf', 'rtmp', … */
+export type ErrorModule = (typeof ERROR_CODES)[ErrorCode]['module'];
+
+/** The codes of one module: `CodeOf<'rtmp'>` is 'ERR_RTMP_HANDSHAKE_VERSION' | … */
+export type CodeOf<M extends ErrorModule> = { [C in ErrorCode]: (typeof ERROR_CODES)[C]['module'] extends M ? C : never }[ErrorCode];

@@ -1,6 +1,8 @@
 import { BufferQueue } from '../../bytes/index.js';
 import { RtmpError } from '../../errors/index.js';
+import { decodeAbort } from '../message/abort.js';
 import { MessageType, type RtmpMessage } from '../message/rtmp-message.js';
+import { decodeSetChunkSize } from '../message/set-chunk-size.js';
 import { ChunkStreamState } from './chunk-stream-state.js';
 import { DEFAULT_CHUNK_READER_LIMITS, INITIAL_CHUNK_SIZE, type ChunkReaderLimits } from './limits.js';
 import type { PendingAccount } from './pending-budget.js';
@@ -13,8 +15,10 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * Incremental chunk stream reader (RTMP 1.0 section 5.3): push received bytes, then call `read()`
  * until it returns null ("need more data"). Chunks of all chunk streams are de-interleaved and
  * reassembled into messages; Set Chunk Size and Abort are applied here, as soon as they are
- * read, because they change how the very next chunk is framed (5.4.1, 5.4.2). They are still
- * returned so the session sees them.
+ * read, because they change how the very next chunk is framed (5.4.1, 5.4.2). They are applied on
+ * whichever chunk and message stream they arrive: 5.4 says they travel on chunk stream 2, but a
+ * peer that sends them elsewhere still frames its next chunks by them, and ignoring them would
+ * misread every chunk after. They are still returned so the session sees them.
  *
  * Copies: a message that arrives in one chunk inside one pushed buffer is returned as a view;
  * any other is copied chunk by chunk into a body. The declared length is reserved first against
@@ -176,24 +180,12 @@ export class ChunkReader {
   }
 
   private applyControl(m: RtmpMessage): RtmpMessage {
-    if (m.typeId === MessageType.SET_CHUNK_SIZE && m.chunkStreamId === 2) {
-      this.size = this.checkChunkSize(m.payload);
-    } else if (m.typeId === MessageType.ABORT && m.chunkStreamId === 2 && m.payload.length >= 4) {
-      this.abort(u32(m.payload, 0));
+    if (m.typeId === MessageType.SET_CHUNK_SIZE) {
+      this.size = decodeSetChunkSize(m.payload, this.limits.maxChunkSize).chunkSize;
+    } else if (m.typeId === MessageType.ABORT) {
+      this.abort(decodeAbort(m.payload).chunkStreamId);
     }
     return m;
-  }
-
-  private checkChunkSize(payload: Uint8Array): number {
-    if (payload.length < 4) {
-      throw new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `Set Chunk Size body of ${payload.length} bytes`, { length: payload.length });
-    }
-    // 5.4.1: bit 31 must be 0, so the valid range is 1 ... 2^31 − 1.
-    const size = u32(payload, 0);
-    if (size < 1 || size > 0x7fffffff || size > this.limits.maxChunkSize) {
-      throw new RtmpError('ERR_RTMP_CHUNK_SIZE_INVALID', `Set Chunk Size ${size} outside 1 ... ${this.limits.maxChunkSize}`, { size, limit: this.limits.maxChunkSize });
-    }
-    return size;
   }
 
   /** 5.4.2: discard the partly received message of a chunk stream. */

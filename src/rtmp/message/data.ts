@@ -1,17 +1,29 @@
-import { decodeAmf0, encodeAmf0, type AmfLimits, type AmfValue } from '../../amf/index.js';
-import { MessageType, type RtmpMessage } from './rtmp-message.js';
+import { decodeAmf0, type AmfLimits, type AmfValue } from '../../amf/index.js';
+import { encodeValues, withoutFormatByte } from './command.js';
 
 /**
  * Data messages (RTMP 7.1.2): AMF values without a transaction id, such as
- * `@setDataFrame onMetaData {…}` from publishers and `onMetaData {…}` to players.
+ * `@setDataFrame onMetaData {…}` from publishers and `onMetaData {…}` to players. Type 18 is
+ * AMF0; type 15 puts the format byte 0x00 before the same AMF0 values.
  */
-export function decodeData(m: RtmpMessage, limits?: Partial<AmfLimits>): AmfValue[] {
-  const body = m.typeId === MessageType.DATA_AMF3 && m.payload[0] === 0 ? m.payload.subarray(1) : m.payload;
-  return decodeAmf0(body, limits);
+export interface DataValues {
+  values: AmfValue[];
 }
 
-export function dataMessage(values: AmfValue[], messageStreamId: number, chunkStreamId: number, timestamp = 0): RtmpMessage {
-  return { chunkStreamId, typeId: MessageType.DATA_AMF0, timestamp, messageStreamId, payload: encodeAmf0(...values) };
+export function encodeDataAmf0(m: DataValues): Uint8Array {
+  return encodeValues(m.values, false);
+}
+
+export function encodeDataAmf3(m: DataValues): Uint8Array {
+  return encodeValues(m.values, true);
+}
+
+export function decodeDataAmf0(payload: Uint8Array, limits?: Partial<AmfLimits>): DataValues {
+  return { values: decodeAmf0(payload, limits) };
+}
+
+export function decodeDataAmf3(payload: Uint8Array, limits?: Partial<AmfLimits>): DataValues {
+  return { values: decodeAmf0(withoutFormatByte(payload), limits) };
 }
 
 /**

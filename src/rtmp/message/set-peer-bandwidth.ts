@@ -1,25 +1,24 @@
-import { controlMessage, readControlValue } from './control-body.js';
-import { MessageType, type RtmpMessage } from './rtmp-message.js';
+import { readU32Body, writeU32 } from './control-body.js';
 
 /** RTMP 5.4.5 Set Peer Bandwidth limit types. */
 export const PeerBandwidthLimit = { HARD: 0, SOFT: 1, DYNAMIC: 2 } as const;
 export type PeerBandwidthLimitType = (typeof PeerBandwidthLimit)[keyof typeof PeerBandwidthLimit];
 
+/** RTMP 5.4.5 Set Peer Bandwidth: a window size and a limit type. */
 export interface PeerBandwidth {
   windowBytes: number;
   limitType: number;
 }
 
-/** RTMP 5.4.5 Set Peer Bandwidth: a window size and a limit type. */
-export function setPeerBandwidthMessage(windowBytes: number, limitType: PeerBandwidthLimitType): RtmpMessage {
-  const b = Buffer.allocUnsafe(5);
-  b.writeUInt32BE(windowBytes >>> 0, 0);
-  b[4] = limitType;
-  return controlMessage(MessageType.SET_PEER_BANDWIDTH, b);
+export function encodePeerBandwidth(m: PeerBandwidth): Uint8Array {
+  const b = new Uint8Array(5);
+  writeU32(b, 0, m.windowBytes);
+  b[4] = m.limitType;
+  return b;
 }
 
-export function readPeerBandwidth(m: RtmpMessage): PeerBandwidth {
-  const windowBytes = readControlValue(m);
+export function decodePeerBandwidth(payload: Uint8Array): PeerBandwidth {
+  const windowBytes = readU32Body(payload, 'Set Peer Bandwidth', 6);
   // Some clients send the 4-byte form without a limit type; dynamic is the harmless reading.
-  return { windowBytes, limitType: m.payload[4] ?? PeerBandwidthLimit.DYNAMIC };
+  return { windowBytes, limitType: payload[4] ?? PeerBandwidthLimit.DYNAMIC };
 }

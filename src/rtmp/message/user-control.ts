@@ -1,5 +1,4 @@
-import { RtmpError } from '../../errors/index.js';
-import { ChunkStreamId, MessageType, type RtmpMessage } from './rtmp-message.js';
+import { needBody, u32At, writeU32 } from './control-body.js';
 
 /** User Control event types (RTMP 7.1.7). */
 export const UserControlEvent = {
@@ -12,6 +11,7 @@ export const UserControlEvent = {
   PING_RESPONSE: 7,
 } as const;
 
+/** RTMP 7.1.7 User Control: a 2-byte event type then its data. */
 export interface UserControl {
   event: number;
   /** Stream id for the stream events, the timestamp for ping request/response. */
@@ -20,24 +20,19 @@ export interface UserControl {
   bufferLengthMs?: number;
 }
 
-/** 7.1.7: a 2-byte event type then its data; sent on chunk stream 2, message stream 0. */
-export function userControlMessage(event: number, value: number, bufferLengthMs?: number): RtmpMessage {
-  const body = Buffer.allocUnsafe(bufferLengthMs === undefined ? 6 : 10);
-  body.writeUInt16BE(event, 0);
-  body.writeUInt32BE(value >>> 0, 2);
-  if (bufferLengthMs !== undefined) body.writeUInt32BE(bufferLengthMs >>> 0, 6);
-  return { chunkStreamId: ChunkStreamId.PROTOCOL_CONTROL, typeId: MessageType.USER_CONTROL, timestamp: 0, messageStreamId: 0, payload: body };
+export function encodeUserControl(m: UserControl): Uint8Array {
+  const body = new Uint8Array(m.bufferLengthMs === undefined ? 6 : 10);
+  body[0] = m.event >>> 8;
+  body[1] = m.event;
+  writeU32(body, 2, m.value);
+  if (m.bufferLengthMs !== undefined) writeU32(body, 6, m.bufferLengthMs);
+  return body;
 }
 
-export function readUserControl(m: RtmpMessage): UserControl {
-  const p = m.payload;
-  if (p.length < 6) {
-    throw new RtmpError('ERR_RTMP_MESSAGE_MALFORMED', `user control message with ${p.length}-byte body`, { length: p.length });
-  }
-  const event = (p[0]! << 8) | p[1]!;
-  const value = p[2]! * 0x1000000 + ((p[3]! << 16) | (p[4]! << 8) | p[5]!);
-  if (event === UserControlEvent.SET_BUFFER_LENGTH && p.length >= 10) {
-    return { event, value, bufferLengthMs: p[6]! * 0x1000000 + ((p[7]! << 16) | (p[8]! << 8) | p[9]!) };
-  }
+export function decodeUserControl(payload: Uint8Array): UserControl {
+  needBody(payload, 6, 'User Control', 4);
+  const event = (payload[0]! << 8) | payload[1]!;
+  const value = u32At(payload, 2);
+  if (event === UserControlEvent.SET_BUFFER_LENGTH && payload.length >= 10) return { event, value, bufferLengthMs: u32At(payload, 6) };
   return { event, value };
 }

@@ -2,12 +2,12 @@ import type { AmfObject, AmfValue } from '../../amf/index.js';
 import { RtmpError } from '../../errors/index.js';
 import { ClientHandshake } from '../handshake/index.js';
 import {
-  MessageType,
+  UserControlEvent,
   commandMessage,
-  decodeCommand,
   type Command,
   type RtmpMessage,
   type StatusInfo,
+  type TypedMessage,
 } from '../message/index.js';
 import { RtmpConnection, type ConnectionEvents } from './connection.js';
 import type { SessionOptions } from './limits.js';
@@ -75,21 +75,21 @@ export class ClientSession extends RtmpConnection<ClientSessionEvents> {
     this.send(commandMessage({ name, transactionId: 0, commandObject: null, args }, messageStreamId));
   }
 
-  protected handleMessage(m: RtmpMessage): void {
-    switch (m.typeId) {
-      case MessageType.AUDIO:
+  protected handleMessage(m: RtmpMessage, typed: TypedMessage): void {
+    switch (typed.kind) {
+      case 'audio':
         this.emit('audio', m);
         return;
-      case MessageType.VIDEO:
+      case 'video':
         this.emit('video', m);
         return;
-      case MessageType.DATA_AMF0:
-      case MessageType.DATA_AMF3:
+      case 'data-amf0':
+      case 'data-amf3':
         this.emit('data', m);
         return;
-      case MessageType.COMMAND_AMF0:
-      case MessageType.COMMAND_AMF3:
-        this.handleCommand(decodeCommand(m, this.options.amf), m.messageStreamId);
+      case 'command-amf0':
+      case 'command-amf3':
+        this.handleCommand(typed.command, m.messageStreamId);
         return;
       default:
         return;
@@ -97,8 +97,8 @@ export class ClientSession extends RtmpConnection<ClientSessionEvents> {
   }
 
   protected override handleUserControl(event: number, value: number): void {
-    if (event === 0) this.emit('streamBegin', value);
-    else if (event === 1) this.emit('streamEof', value);
+    if (event === UserControlEvent.STREAM_BEGIN) this.emit('streamBegin', value);
+    else if (event === UserControlEvent.STREAM_EOF) this.emit('streamEof', value);
   }
 
   private handleCommand(cmd: Command, messageStreamId: number): void {

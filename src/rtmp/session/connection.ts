@@ -4,15 +4,14 @@ import { RtmpError, TidecastError } from '../../errors/index.js';
 import { ChunkReader, ChunkWriter, type PendingAccount } from '../chunk/index.js';
 import type { HandshakeOutput } from '../handshake/index.js';
 import {
-  MessageType,
   UserControlEvent,
   acknowledgementMessage,
-  readControlValue,
-  readUserControl,
+  decodeMessage,
   setChunkSizeMessage,
   userControlMessage,
   type RtmpMessage,
   type RtmpMessageHeader,
+  type TypedMessage,
 } from '../message/index.js';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './limits.js';
 import type { Transport } from './transport.js';
@@ -31,8 +30,10 @@ interface Handshaker {
 
 /**
  * What server and client sessions share: handshake, chunk reader and writer, and the protocol
- * control layer (RTMP 5.4, 7.1.7): chunk size, acknowledgements, pings. Everything above that —
- * commands and media — goes to `handleMessage` of the subclass.
+ * control layer (RTMP 5.4, 7.1.7): chunk size, acknowledgements, pings. Every message is decoded
+ * once by the typed message layer (message/message-table.ts); everything above protocol control —
+ * commands, data and media — goes to `handleMessage` of the subclass with its decoded form.
+ * Types RTMP 1.0 does not define are ignored.
  */
 export abstract class RtmpConnection<Events extends ConnectionEvents = ConnectionEvents> extends EventEmitter<Events> {
   readonly options: SessionOptions;
@@ -203,7 +204,8 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
   /** Called once when the connection closes, before 'close' is emitted. */
   protected onClose(): void {}
 
-  protected abstract handleMessage(m: RtmpMessage): void;
+  /** A message above protocol control: `typed` is `m` decoded (its payload views `m`'s). */
+  protected abstract handleMessage(m: RtmpMessage, typed: TypedMessage): void;
 
   private stepHandshake(): void {
     const out = this.handshaker!.receive(this.handshakeQueue);
@@ -219,7 +221,8 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
       if (this.outgoingBacklogged()) break;
       const m = this.reader.read();
       if (m === null) break;
-      if (!this.handleControl(m)) this.handleMessage(m);
+      const typed = decodeMessage(m, this.options.amf);
+      if (typed !== undefined && !this.handleControl(typed)) this.handleMessage(m, typed);
     }
     this.maybeAcknowledge();
   }
@@ -234,25 +237,20 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
   }
 
   /** Protocol control and user control messages; true when consumed here. */
-  private handleControl(m: RtmpMessage): boolean {
-    switch (m.typeId) {
-      case MessageType.SET_CHUNK_SIZE:
-      case MessageType.ABORT:
-      case MessageType.ACKNOWLEDGEMENT:
+  private handleControl(m: TypedMessage): boolean {
+    switch (m.kind) {
+      case 'set-chunk-size':
+      case 'abort':
+      case 'acknowledgement':
+      case 'set-peer-bandwidth':
         return true; // chunk size and abort were applied by the reader
-      case MessageType.WINDOW_ACK_SIZE: {
-        const size = readControlValue(m);
-        if (size > 0) this.ackWindow = size;
+      case 'window-ack-size':
+        if (m.windowBytes > 0) this.ackWindow = m.windowBytes;
         return true;
-      }
-      case MessageType.SET_PEER_BANDWIDTH:
+      case 'user-control':
+        if (m.event === UserControlEvent.PING_REQUEST) this.send(userControlMessage(UserControlEvent.PING_RESPONSE, m.value));
+        this.handleUserControl(m.event, m.value);
         return true;
-      case MessageType.USER_CONTROL: {
-        const uc = readUserControl(m);
-        if (uc.event === UserControlEvent.PING_REQUEST) this.send(userControlMessage(UserControlEvent.PING_RESPONSE, uc.value));
-        this.handleUserControl(uc.event, uc.value);
-        return true;
-      }
       default:
         return false;
     }

@@ -9,14 +9,13 @@ import {
   UserControlEvent,
   commandMessage,
   dataMessage,
-  decodeCommand,
-  decodeData,
   onStatusMessage,
   setPeerBandwidthMessage,
   userControlMessage,
   windowAckSizeMessage,
   type Command,
   type RtmpMessage,
+  type TypedMessage,
 } from '../message/index.js';
 import { RtmpConnection, type ConnectionEvents } from './connection.js';
 import type { SessionOptions } from './limits.js';
@@ -105,17 +104,18 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     return this.playing;
   }
 
-  protected handleMessage(m: RtmpMessage): void {
-    switch (m.typeId) {
-      case MessageType.AUDIO:
-      case MessageType.VIDEO:
-      case MessageType.DATA_AMF0:
-      case MessageType.DATA_AMF3:
+  protected handleMessage(m: RtmpMessage, typed: TypedMessage): void {
+    switch (typed.kind) {
+      case 'audio':
+      case 'video':
+      case 'data-amf0':
+      case 'data-amf3':
+        // Data was decoded (validated); the raw payload goes on, as publishers' metadata is relayed as is.
         this.handleMedia(m);
         return;
-      case MessageType.COMMAND_AMF0:
-      case MessageType.COMMAND_AMF3:
-        this.handleCommand(decodeCommand(m, this.options.amf), m);
+      case 'command-amf0':
+      case 'command-amf3':
+        this.handleCommand(typed.command, m);
         return;
       default:
         // Shared objects and aggregates are not used by live encoders; ignoring them is what
@@ -132,10 +132,7 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
     }
     if (m.typeId === MessageType.AUDIO) this.emit('audio', m, stream);
     else if (m.typeId === MessageType.VIDEO) this.emit('video', m, stream);
-    else {
-      decodeData(m, this.options.amf); // validates; the raw payload goes on
-      this.emit('data', m, stream);
-    }
+    else this.emit('data', m, stream);
   }
 
   private handleCommand(cmd: Command, m: RtmpMessage): void {

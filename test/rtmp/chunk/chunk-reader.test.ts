@@ -101,10 +101,22 @@ const DECODE: Array<{ name: string; bytes: string; messages: RtmpMessage[]; chun
     messages: [SCS2.message, msg(64, 8, 0, 1, 'aabbcc'), msg(320, 9, 0, 1, '112233')],
   },
   {
-    name: 'Set Chunk Size and Abort on a chunk stream other than 2 are plain messages',
-    bytes: '03 000000 000004 01 00000000 00000002  03 000000 000004 02 00000000 00000003  04 000000 000003 08 01000000 aabbcc',
-    messages: [msg(3, 1, 0, 0, '00000002'), msg(3, 2, 0, 0, '00000003'), msg(4, 8, 0, 1, 'aabbcc')],
-    chunkSize: 128,
+    name: 'Set Chunk Size on a chunk stream other than 2 applies too (5.4.1 names 2; a peer framing by it elsewhere is still framing by it)',
+    bytes: '03 000000 000004 01 00000000 00000002  04 000000 000003 08 01000000 aabb  c4 cc',
+    messages: [msg(3, 1, 0, 0, '00000002'), msg(4, 8, 0, 1, 'aabbcc')],
+    chunkSize: 2,
+  },
+  {
+    name: 'Abort on a chunk stream other than 2, on message stream 1, applies too (5.4.2)',
+    bytes: `${SCS2.bytes}  04 000000 000005 08 01000000 aabb  05 000000 000004 02 01000000 0000  c5 0004  c4 1122  c4 3344  c4 55`,
+    messages: [SCS2.message, msg(5, 2, 0, 1, '00000004'), msg(4, 8, 0, 1, '1122334455')],
+    chunkSize: 2,
+  },
+  {
+    name: 'Set Chunk Size on a 2-byte-form chunk stream (64) applies too',
+    bytes: '00 00 000000 000004 01 00000000 00000003  04 000000 000004 08 01000000 aabbcc  c4 dd',
+    messages: [msg(64, 1, 0, 0, '00000003'), msg(4, 8, 0, 1, 'aabbccdd')],
+    chunkSize: 3,
   },
 ];
 
