@@ -28,13 +28,15 @@ export type { AudioRenditionSource, MeasuredBitrate, MultivariantSource, VideoVa
 export { HlsVodPackager } from './vod-packager.js';
 export type { VodPackagerOptions, PackagedFile } from './vod-packager.js';
 export { HlsLivePackager } from './live-packager.js';
-export type { LivePackagerCounters, LivePlaylistRequest, LiveUpdateListener } from './live-packager.js';
+export type { LivePackagerCounters } from './live-packager.js';
 export type { LiveRendition } from './live-rendition.js';
+export type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 export { resolveLiveOptions, DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS, DEFAULT_LL_PART_TARGET_SECONDS, MIN_PART_TARGET_SECONDS } from './live-options.js';
 export type { LivePackagerOptions, LiveSegmentEvent, LivePartEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
 export {
   appendLivePart,
   blockingReloadState,
+  deltaUpdateDue,
   liveEdge,
   liveLowLatencyPlaylist,
   lowLatencyServerControl,

@@ -132,6 +132,12 @@ export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveView
   };
 }
 
+/** Whether a delta update of `timeline` would skip any segment (else the full playlist is the answer to `_HLS_skip`). */
+export function deltaUpdateDue(timeline: LiveTimeline): boolean {
+  const control = lowLatencyServerControl(timeline);
+  return control?.canSkipUntilSeconds !== undefined && !timeline.ended && skippableSegments(timeline, control.canSkipUntilSeconds) > 0;
+}
+
 function partialSegment(part: LivePart): { uri: string; durationSeconds: number; independent?: boolean } {
   return { uri: part.uri, durationSeconds: part.durationSeconds, ...(part.independent ? { independent: true } : {}) };
 }

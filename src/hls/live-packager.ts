@@ -4,7 +4,8 @@ import type { Sample, Track } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
-import { appendLivePart, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
+import { appendLivePart, deltaUpdateDue, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
+import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
 import { fragmentFile, mediaContentType, renditionName, sameTrackSetups, textFile, type LiveRendition } from './live-rendition.js';
@@ -29,16 +30,6 @@ export interface LivePackagerCounters {
   partsOffTarget: number;
 }
 
-/** Which playlist of a rendition: the LL-HLS one (`index.m3u8`), its delta update, or `plain.m3u8`. */
-export interface LivePlaylistRequest {
-  readonly view?: 'low-latency' | 'plain';
-  /** A Playlist Delta Update (`_HLS_skip=YES` or `v2`). */
-  readonly skip?: boolean;
-}
-
-/** Listener of `subscribe`: the rendition whose published timeline just changed. */
-export type LiveUpdateListener = (rendition: string) => void;
-
 /**
  * A live HLS presentation of one stream, written to a SegmentStore as it changes:
  *
@@ -56,7 +47,7 @@ export class HlsLivePackager {
   readonly #options: ResolvedLiveOptions;
   readonly #onSegment: ((event: LiveSegmentEvent) => void) | undefined;
   readonly #onPart: ((event: LivePartEvent) => void) | undefined;
-  readonly #listeners = new Set<LiveUpdateListener>();
+  readonly #listeners = new Set<LiveSnapshotListener>();
   readonly #renditions = new Map<number, LiveRendition>();
   /**
    * The wall clock of the presentation since its segmenter started (setTracks, resume): the first
@@ -97,8 +88,11 @@ export class HlsLivePackager {
       const rendition = this.#rendition(track, tracks);
       rendition.track = track;
       rendition.removed = false;
-      rendition.timeline = reopenLiveTimeline(rendition.timeline);
+      const ended = rendition.timeline;
+      rendition.timeline = reopenLiveTimeline(ended);
       if (this.#generation > 0) rendition.discontinuityNext = true;
+      // Reopened after end(): the playlist loses its ENDLIST now, in the store and the snapshot alike.
+      if (rendition.timeline !== ended) this.#playlist(rendition, changes, false);
       const init = initSegment([track]);
       changes.push({ type: 'put', path: `${rendition.name}/${initUri(this.#generation)}`, file: { pieces: [init], byteLength: init.byteLength, contentType: mediaContentType(track) } });
     }
@@ -168,7 +162,9 @@ export class HlsLivePackager {
     for (const rendition of this.#renditions.values()) {
       if (rendition.removed) continue;
       rendition.discontinuityNext = true;
-      rendition.timeline = reopenLiveTimeline(rendition.timeline);
+      const ended = rendition.timeline;
+      rendition.timeline = reopenLiveTimeline(ended);
+      if (rendition.timeline !== ended) this.#playlist(rendition, changes, false);
     }
     return this.#commit(changes);
   }
@@ -189,29 +185,20 @@ export class HlsLivePackager {
 
   /** The published timeline of a rendition (its files are in the store), by folder name. */
   timeline(rendition: string): LiveTimeline | undefined {
-    return this.#byName(rendition)?.published;
+    return this.#byName(rendition)?.snapshot?.timeline;
+  }
+
+  /** The last snapshot published of a rendition, by folder name; undefined before its first playlist. */
+  snapshot(rendition: string): LiveSnapshot | undefined {
+    return this.#byName(rendition)?.snapshot;
   }
 
   /**
-   * A rendition's media playlist rendered now from its published timeline, with rendition reports
-   * of the others: what HTTP answers a blocking reload or a delta update with. Undefined until the
-   * rendition has a playlist. The text is kept until the timeline changes, so a thousand requests
-   * released together render it once.
+   * Calls `listener` with each rendition's snapshot as it is published (a store write that changed
+   * the rendition has finished); returns the unsubscribe. HTTP delivery and any other renderer of
+   * the live timeline (a DASH MPD) follow the stream this way and never call the packager back.
    */
-  playlist(rendition: string, request: LivePlaylistRequest = {}): Uint8Array | undefined {
-    const r = this.#byName(rendition);
-    if (r === undefined || (r.published.segments.length === 0 && !r.published.ended)) return undefined;
-    const key = `${request.view ?? 'low-latency'}${request.skip === true ? '+skip' : ''}`;
-    let bytes = r.rendered.get(key);
-    if (bytes === undefined) {
-      bytes = textFile(renderLiveMediaPlaylist(r, r.published, this.#renditions.values(), { playlistType: this.#options.playlistType, view: request.view ?? 'low-latency', skip: request.skip === true })).pieces[0]!;
-      r.rendered.set(key, bytes);
-    }
-    return bytes;
-  }
-
-  /** Calls `listener` with a rendition's name each time its published timeline changes; returns the unsubscribe. */
-  subscribe(listener: LiveUpdateListener): () => void {
+  subscribe(listener: LiveSnapshotListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -250,19 +237,18 @@ export class HlsLivePackager {
   }
 
   /**
-   * Hands the changes to the store; once they are written, each rendition's published timeline
-   * catches up and the subscribers hear of it — so a released blocking request never names a file
-   * the store does not have yet.
+   * Hands the changes to the store; once they are written, each changed rendition's snapshot is
+   * published — so a released blocking request never names a file the store does not have yet.
    */
   #commit(changes: StoreChange[]): MaybePromise<void> {
     if (changes.length === 0) return this.#queue.apply(changes);
-    const snapshot = [...this.#renditions.values()].filter((r) => r.published !== r.timeline).map((r) => [r, r.timeline] as const);
+    const due = [...this.#renditions.values()].filter((r) => r.rendered !== undefined && r.rendered.timeline === r.timeline && r.snapshot?.timeline !== r.timeline).map((r) => [r, r.rendered!] as const);
     const publish = (): void => {
-      for (const [r, timeline] of snapshot) {
-        if (r.published === timeline) continue;
-        r.published = timeline;
-        r.rendered.clear();
-        for (const listener of this.#listeners) listener(r.name);
+      for (const [r, rendered] of due) {
+        if (r.snapshot !== undefined && r.snapshot.version > 0 && r.snapshot.timeline === rendered.timeline) continue;
+        const snapshot: LiveSnapshot = { rendition: r.name, track: r.track, timeline: rendered.timeline, playlist: rendered.playlist, delta: rendered.delta, version: (r.snapshot?.version ?? 0) + 1 };
+        r.snapshot = snapshot;
+        for (const listener of this.#listeners) listener(snapshot);
       }
     };
     const result = this.#queue.apply(changes);
@@ -287,8 +273,8 @@ export class HlsLivePackager {
       removed: false,
       partTargetSeconds,
       openParts: [],
-      published: timeline,
-      rendered: new Map(),
+      snapshot: undefined,
+      rendered: undefined,
     };
     this.#renditions.set(track.id, rendition);
     return rendition;
@@ -393,13 +379,20 @@ export class HlsLivePackager {
     published.push({ track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity });
   }
 
-  /** Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`). */
+  /**
+   * Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`),
+   * rendered once: the same text becomes the rendition's snapshot when the write has finished.
+   */
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
-    if (rendition.timeline.segments.length === 0 && !rendition.timeline.ended) return;
+    const { timeline } = rendition;
+    if (timeline.segments.length === 0 && !timeline.ended) return;
     const options: LiveViewOptions = { playlistType: this.#options.playlistType };
-    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, rendition.timeline, this.#renditions.values(), options)) });
+    const playlist = renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), options);
+    const delta = deltaUpdateDue(timeline) ? renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), { ...options, skip: true }) : undefined;
+    rendition.rendered = { timeline, playlist, delta };
+    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(playlist) });
     if (this.#options.lowLatency && segmentsChanged) {
-      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, rendition.timeline, this.#renditions.values(), { ...options, view: 'plain' })) });
+      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), { ...options, view: 'plain' })) });
     }
   }
 

@@ -2,6 +2,7 @@ import { fragmentPieces } from './segment-file.js';
 import type { Fragment } from '../cmaf/index.js';
 import type { Track } from '../media/index.js';
 import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
+import type { LiveSnapshot } from './live-snapshot.js';
 import type { LiveTimeline } from './live-timeline.js';
 
 /** A published LL-HLS part's fragment, kept until its segment closes (the segment is the parts joined). */
@@ -26,10 +27,17 @@ export interface LiveRendition {
   readonly partTargetSeconds: number | undefined;
   /** LL-HLS: the fragments of the open segment's parts, in order. */
   openParts: OpenPartFile[];
-  /** The timeline as of the last store write that finished: what HTTP may describe (its files exist). */
-  published: LiveTimeline;
-  /** Playlists rendered from `published`, by view, until it changes. */
-  rendered: Map<string, Uint8Array>;
+  /** The last snapshot published: its timeline is as of the last store write that finished (its files exist). */
+  snapshot: LiveSnapshot | undefined;
+  /** The playlists rendered for the store from `timeline`, to become its snapshot once written. */
+  rendered: RenderedPlaylists | undefined;
+}
+
+/** A timeline's media playlist and, when one would skip anything, its delta update: rendered once. */
+export interface RenderedPlaylists {
+  readonly timeline: LiveTimeline;
+  readonly playlist: string;
+  readonly delta: string | undefined;
 }
 
 export function renditionName(track: Track, tracks: readonly Track[]): string {

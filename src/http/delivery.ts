@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYLIST_CONTENT_TYPE, type SegmentStore, type StoredFile } from '../store/index.js';
 import { cacheControlFor } from './cache-control.js';
-import { hasDirectives, parseDirectives, type LiveDelivery, type LiveLookup, type LiveResponse } from './live-delivery.js';
+import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } from './live-delivery.js';
 import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
 import type { StreamSummary } from './streams-api.js';
@@ -17,10 +17,9 @@ export interface DeliveryOptions {
   /** Title of the page at `/`. Default 'tidecast'. */
   title?: string;
   /**
-   * LL-HLS: the live stream behind `/<app>/<key>/`, for blocking playlist reloads, delta updates
-   * and preload-hinted parts (live-delivery.ts); with `liveDelivery`, which parks the requests.
+   * LL-HLS: the latest snapshot of every live rendition (the packagers push them), for blocking
+   * playlist reloads, delta updates and preload-hinted parts; it parks the requests (live-delivery.ts).
    */
-  live?: LiveLookup;
   liveDelivery?: LiveDelivery;
 }
 
@@ -67,20 +66,23 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   const path = deliveryPath(app, key, rest);
   if (path === undefined) return reply.code(400).send({ error: 'bad path' });
   const [rendition, name] = rest.split('/');
-  const source = name === undefined || options.liveDelivery === undefined ? undefined : options.live?.(app, key);
-  if (source !== undefined && name === 'index.m3u8' && hasDirectives(request.query)) {
-    return serveLive(options.store, path, request, reply, (respond) => options.liveDelivery!.playlist(source, `${app}/${key}`, rendition!, parseDirectives(request.query), respond));
+  const live = options.liveDelivery;
+  const group = `${app}/${key}`;
+  // A live rendition: its latest snapshot (undefined for a VOD folder or a stream not live here).
+  const snapshot = name === undefined || live === undefined ? undefined : live.snapshot(group, rendition!);
+  if (snapshot !== undefined && name === 'index.m3u8' && hasDirectives(request.query)) {
+    return serveLive(options.store, path, request, reply, (respond) => live!.playlist(group, rendition!, parseDirectives(request.query), respond));
   }
   const file = await options.store.get(path);
-  if (file === undefined && source !== undefined) {
+  if (file === undefined && snapshot !== undefined) {
     return serveLive(options.store, path, request, reply, (respond) => {
-      const cancel = options.liveDelivery!.part(source, `${app}/${key}`, rendition!, name!, respond);
+      const cancel = live!.part(group, rendition!, name!, respond);
       if (cancel === undefined) respond({ status: 404, cacheControl: 'no-store' });
       return cancel ?? (() => undefined);
     });
   }
   if (file === undefined) return reply.code(404).send({ error: 'not found' });
-  return sendFile(reply, file, cacheControlFor(path, rendition === undefined ? undefined : source?.timeline(rendition)?.targetDurationSeconds));
+  return sendFile(reply, file, cacheControlFor(path, snapshot?.timeline.targetDurationSeconds));
 }
 
 function sendFile(reply: FastifyReply, file: StoredFile, cacheControl: string): FastifyReply {

@@ -7,7 +7,7 @@ export { deliveryPath, isSafeSegment } from './path-rules.js';
 export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, partCacheControl, blockingPlaylistCacheControl } from './cache-control.js';
 export { renderPage } from './page.js';
 export { LiveDelivery, DEFAULT_MAX_PARKED, parseDirectives, hasDirectives } from './live-delivery.js';
-export type { LiveSource, LiveLookup, LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';
+export type { LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';
 export { ParkedRequests, systemParkingClock } from './parked-requests.js';
 export type { ParkingClock } from './parked-requests.js';
 export { limitConnections, resolveConnectionLimits, DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS } from './connection-limits.js';

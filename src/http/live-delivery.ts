@@ -1,33 +1,23 @@
-import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LivePlaylistRequest, type LiveTimeline } from '../hls/index.js';
+import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LiveSnapshot, type LiveTimeline } from '../hls/index.js';
 import { ConfigError } from '../errors/index.js';
 import { blockingPlaylistCacheControl, partCacheControl, PLAYLIST_CACHE_CONTROL } from './cache-control.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
 
 /**
- * LL-HLS delivery (RFC 8216bis 6.2.5 Delivery Directives, 6.2.6 preload hints): what the HTTP
- * layer needs from a live stream, and the decisions made on it. A blocking playlist request whose
- * segment or part is not there yet is parked on the rendition and answered the moment the packager
- * reports the timeline changed; so is a request for the hinted part. The answer itself is rendered
- * once per change and shared by every request released with it.
+ * LL-HLS delivery (RFC 8216bis 6.2.5 Delivery Directives, 6.2.6 preload hints): the latest
+ * published snapshot of every live rendition, and the decisions made on it. A blocking playlist
+ * request whose segment or part is not there yet is parked on the rendition and answered the
+ * moment the packager pushes the snapshot that has it; so is a request for the hinted part. Every
+ * answer is a playlist the packager rendered once per change (LiveSnapshot): nothing is rendered
+ * here and the packager is never called.
  */
-
-/** A live stream's packaging as delivery sees it (HlsLivePackager implements it). */
-export interface LiveSource {
-  /** The published timeline of a rendition folder ('video', 'audio'); undefined if there is none. */
-  timeline(rendition: string): LiveTimeline | undefined;
-  /** The rendition's media playlist as of now; undefined until it has one. */
-  playlist(rendition: string, request?: LivePlaylistRequest): Uint8Array | undefined;
-}
-
-/** Finds the live source of `/<app>/<key>/`. */
-export type LiveLookup = (app: string, key: string) => LiveSource | undefined;
 
 /** What to send back. */
 export interface LiveResponse {
   readonly status: 200 | 400 | 404 | 503;
   /**
-   * 200 playlist: its text, one byte per character (playlists are ASCII), so that Node writes it in
-   * the same write as the header block; one string shared by every request released together.
+   * 200 playlist: the snapshot's text (playlists are ASCII), which Node writes in the same write as
+   * the header block; one string shared by every request answered from the same snapshot.
    */
   readonly body?: string;
   /** 200: a playlist, or a part's file to read from the store. */
@@ -85,7 +75,6 @@ export interface LiveDeliveryOptions {
 export const DEFAULT_MAX_PARKED = 100_000;
 
 interface Waiter {
-  readonly source: LiveSource;
   readonly rendition: string;
   readonly kind: 'playlist' | 'part';
   readonly msn: number;
@@ -101,6 +90,8 @@ export class LiveDelivery {
   /** Requests released so far, and expired with 503. */
   readonly counters = { released: 0, expired: 0, tooFar: 0, refused: 0 };
   readonly #maxParked: number;
+  /** The latest snapshot per `<group>\n<rendition>`. */
+  readonly #latest = new Map<string, LiveSnapshot>();
 
   constructor(options: LiveDeliveryOptions = {}) {
     this.#maxParked = options.maxParked ?? DEFAULT_MAX_PARKED;
@@ -119,13 +110,48 @@ export class LiveDelivery {
   }
 
   /**
+   * The packager of stream `group` ('<app>/<key>') published `snapshot`: it becomes the one requests
+   * are answered from, and every parked request it satisfies is answered now.
+   */
+  publish(group: string, snapshot: LiveSnapshot): void {
+    const key = `${group}\n${snapshot.rendition}`;
+    this.#latest.set(key, snapshot);
+    const { timeline } = snapshot;
+    const released = this.#parked.release(key, (w) =>
+      w.kind === 'playlist' ? blockingReloadState(timeline, { msn: w.msn, ...(w.part === undefined ? {} : { part: w.part }) }) === 'ready' : partState(timeline, w.msn, w.part!) !== 'pending',
+    );
+    if (released.length === 0) return;
+    this.counters.released += released.length;
+    // One answer per variant for everyone released together.
+    let full: LiveResponse | undefined;
+    let delta: LiveResponse | undefined;
+    for (const w of released) {
+      if (w.kind === 'part') {
+        const state = partState(timeline, w.msn, w.part!);
+        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline.targetDurationSeconds) } : { status: 404, cacheControl: NO_STORE });
+      } else if (w.skip) w.respond((delta ??= playlistResponse(snapshot, true, true)));
+      else w.respond((full ??= playlistResponse(snapshot, false, true)));
+    }
+  }
+
+  /** The stream `group` is gone (its files deleted): its snapshots are dropped. */
+  forget(group: string): void {
+    for (const key of this.#latest.keys()) if (key.startsWith(`${group}\n`)) this.#latest.delete(key);
+  }
+
+  /** The latest snapshot of a rendition of stream `group`; undefined before the first. */
+  snapshot(group: string, rendition: string): LiveSnapshot | undefined {
+    return this.#latest.get(`${group}\n${rendition}`);
+  }
+
+  /**
    * A media playlist request with Delivery Directives. `respond` is called once: now (ready, 400,
    * or a plain answer when the stream has no LL-HLS) or later (released, or 503 after three target
    * durations). Returns a cancel for a client that goes away first.
    */
-  playlist(source: LiveSource, group: string, rendition: string, directives: Directives, respond: (response: LiveResponse) => void): () => void {
-    const timeline = source.timeline(rendition);
-    if (timeline === undefined) {
+  playlist(group: string, rendition: string, directives: Directives, respond: (response: LiveResponse) => void): () => void {
+    const snapshot = this.snapshot(group, rendition);
+    if (snapshot === undefined) {
       respond({ status: 404, cacheControl: NO_STORE });
       return noop;
     }
@@ -133,11 +159,12 @@ export class LiveDelivery {
       respond({ status: 400, cacheControl: NO_STORE });
       return noop;
     }
+    const { timeline } = snapshot;
     const blocking = directives.blocking;
     // A server without LL-HLS ignores directives it did not advertise (6.2.5).
     const lowLatency = timeline.partTargetSeconds !== undefined;
     if (blocking === undefined || !lowLatency) {
-      respond(this.#playlistResponse(source, rendition, lowLatency && directives.skip, false));
+      respond(playlistResponse(snapshot, lowLatency && directives.skip, false));
       return noop;
     }
     const state = blockingReloadState(timeline, blocking);
@@ -147,11 +174,10 @@ export class LiveDelivery {
       return noop;
     }
     if (state === 'ready') {
-      respond(this.#playlistResponse(source, rendition, directives.skip, true));
+      respond(playlistResponse(snapshot, directives.skip, true));
       return noop;
     }
-    const waiter: Waiter = { source, rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond };
-    return this.#park(group, timeline, waiter);
+    return this.#park(group, timeline, { rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond });
   }
 
   /**
@@ -159,10 +185,10 @@ export class LiveDelivery {
    * just past it), answered with `kind: 'part'` once it is listed — the caller reads the store
    * then — else 404. Undefined when `file` is not a part name (the caller answers 404 itself).
    */
-  part(source: LiveSource, group: string, rendition: string, file: string, respond: (response: LiveResponse) => void): (() => void) | undefined {
+  part(group: string, rendition: string, file: string, respond: (response: LiveResponse) => void): (() => void) | undefined {
     const name = parsePartUri(file);
     if (name === undefined) return undefined;
-    const timeline = source.timeline(rendition);
+    const timeline = this.snapshot(group, rendition)?.timeline;
     const state = timeline === undefined ? 'never' : partState(timeline, name.msn, name.index);
     if (state === 'listed') {
       respond({ status: 200, kind: 'part', cacheControl: partCacheControl(timeline!.targetDurationSeconds) });
@@ -172,32 +198,7 @@ export class LiveDelivery {
       respond({ status: 404, cacheControl: NO_STORE });
       return noop;
     }
-    const waiter: Waiter = { source, rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond };
-    return this.#park(group, timeline!, waiter);
-  }
-
-  /** The packager published a change of `rendition`: answer every request it satisfies. */
-  changed(group: string, rendition: string, source: LiveSource): void {
-    const timeline = source.timeline(rendition);
-    if (timeline === undefined) return;
-    const released = this.#parked.release(`${group}\n${rendition}`, (w) =>
-      w.kind === 'playlist' ? blockingReloadState(timeline, { msn: w.msn, ...(w.part === undefined ? {} : { part: w.part }) }) === 'ready' : partState(timeline, w.msn, w.part!) !== 'pending',
-    );
-    if (released.length === 0) return;
-    this.counters.released += released.length;
-    // One rendering per variant for everyone released together.
-    const answers = new Map<string, LiveResponse>();
-    for (const w of released) {
-      if (w.kind === 'part') {
-        const state = partState(timeline, w.msn, w.part!);
-        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline.targetDurationSeconds) } : { status: 404, cacheControl: NO_STORE });
-        continue;
-      }
-      const key = w.skip ? 'skip' : 'full';
-      let answer = answers.get(key);
-      if (answer === undefined) answers.set(key, (answer = this.#playlistResponse(w.source, w.rendition, w.skip, true)));
-      w.respond(answer);
-    }
+    return this.#park(group, timeline!, { rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond });
   }
 
   /** Parks for three target durations (6.2.5.2: then 503), or refuses at once when full. */
@@ -214,14 +215,12 @@ export class LiveDelivery {
   close(): void {
     for (const w of this.#parked.drain()) w.respond({ status: 503, cacheControl: NO_STORE });
   }
+}
 
-  #playlistResponse(source: LiveSource, rendition: string, skip: boolean, blocking: boolean): LiveResponse {
-    const bytes = source.playlist(rendition, { skip });
-    const timeline = source.timeline(rendition);
-    if (bytes === undefined || timeline === undefined) return { status: 404, cacheControl: NO_STORE };
-    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-    return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingPlaylistCacheControl(timeline.targetDurationSeconds) : PLAYLIST_CACHE_CONTROL };
-  }
+/** A snapshot's playlist (or its delta update, when one is due) as a 200. */
+function playlistResponse(snapshot: LiveSnapshot, skip: boolean, blocking: boolean): LiveResponse {
+  const body = skip ? (snapshot.delta ?? snapshot.playlist) : snapshot.playlist;
+  return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingPlaylistCacheControl(snapshot.timeline.targetDurationSeconds) : PLAYLIST_CACHE_CONTROL };
 }
 
 function noop(): void {}

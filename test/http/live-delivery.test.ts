@@ -7,11 +7,12 @@ import {
   liveLowLatencyPlaylist,
   partUri,
   renderMediaPlaylist,
+  deltaUpdateDue,
   type LivePart,
-  type LivePlaylistRequest,
+  type LiveSnapshot,
   type LiveTimeline,
 } from '../../src/hls/index.js';
-import { LiveDelivery, ParkedRequests, parseDirectives, type LiveResponse, type LiveSource, type ParkingClock } from '../../src/http/index.js';
+import { LiveDelivery, ParkedRequests, parseDirectives, type LiveResponse, type ParkingClock } from '../../src/http/index.js';
 
 /**
  * Blocking playlist reload (RFC 8216bis 6.2.5.2) and preload-hinted parts (6.2.6) on a timeline
@@ -55,26 +56,39 @@ function part(msn: number, index: number, durationSeconds = 0.2): LivePart {
   return { msn, index, uri: partUri(msn, index), durationSeconds, independent: index === 0, byteLength: 100 };
 }
 
-/** A LiveSource over one rendition 'video' whose timeline the test advances. */
-class Stream implements LiveSource {
-  timelineValue: LiveTimeline = createLiveTimeline(2, 0, 0.2);
+/**
+ * One rendition 'video' whose timeline the test advances; each change is published to the
+ * delivery as a snapshot, rendered once, as the packager does.
+ */
+class Stream {
+  #timeline: LiveTimeline = createLiveTimeline(2, 0, 0.2);
   renders = 0;
-  timeline(rendition: string): LiveTimeline | undefined {
-    return rendition === 'video' ? this.timelineValue : undefined;
+  #version = 0;
+  constructor(readonly delivery: LiveDelivery) {}
+  get timelineValue(): LiveTimeline {
+    return this.#timeline;
   }
-  playlist(rendition: string, request: LivePlaylistRequest = {}): Uint8Array | undefined {
-    if (rendition !== 'video') return undefined;
-    this.renders += 1;
-    return new TextEncoder().encode(renderMediaPlaylist(liveLowLatencyPlaylist(this.timelineValue, { playlistType: 'sliding', skip: request.skip === true })));
+  set timelineValue(timeline: LiveTimeline) {
+    this.#timeline = timeline;
+    this.publish();
+  }
+  publish(): void {
+    const render = (skip: boolean): string => {
+      this.renders += 1;
+      return renderMediaPlaylist(liveLowLatencyPlaylist(this.#timeline, { playlistType: 'sliding', skip }));
+    };
+    const track = { id: 1, kind: 'video', codec: 'avc', timescale: 90_000 } as unknown as LiveSnapshot['track'];
+    const snapshot: LiveSnapshot = { rendition: 'video', track, timeline: this.#timeline, playlist: render(false), delta: deltaUpdateDue(this.#timeline) ? render(true) : undefined, version: ++this.#version };
+    this.delivery.publish('live/s', snapshot);
   }
   addPart(msn: number, index: number): void {
-    this.timelineValue = appendLivePart(this.timelineValue, part(msn, index), TAGS);
+    this.timelineValue = appendLivePart(this.#timeline, part(msn, index), TAGS);
   }
   /** Closes segment `msn` (its parts are the open ones). */
   closeSegment(msn: number): void {
-    const parts = this.timelineValue.open!.parts;
+    const parts = this.#timeline.open!.parts;
     const duration = parts.reduce((s, p) => s + p.durationSeconds, 0);
-    this.timelineValue = appendLiveSegment(this.timelineValue, { msn, uri: `${msn}.m4s`, durationSeconds: duration, byteLength: 1000, programDateTimeMs: TAGS.programDateTimeMs + msn * 2000, discontinuity: false, generation: 0, parts }, POLICY).timeline;
+    this.timelineValue = appendLiveSegment(this.#timeline, { msn, uri: `${msn}.m4s`, durationSeconds: duration, byteLength: 1000, programDateTimeMs: TAGS.programDateTimeMs + msn * 2000, discontinuity: false, generation: 0, parts }, POLICY).timeline;
   }
   /** A whole segment of 10 parts. */
   segment(msn: number): void {
@@ -86,15 +100,15 @@ class Stream implements LiveSource {
 function setup(): { clock: FakeClock; delivery: LiveDelivery; stream: Stream; answers: Array<{ id: string; response: LiveResponse; at: number }>; ask: (id: string, query: Record<string, string>) => () => void; askPart: (id: string, file: string) => (() => void) | undefined } {
   const clock = new FakeClock();
   const delivery = new LiveDelivery({ clock });
-  const stream = new Stream();
+  const stream = new Stream(delivery);
   const answers: Array<{ id: string; response: LiveResponse; at: number }> = [];
   return {
     clock,
     delivery,
     stream,
     answers,
-    ask: (id, query) => delivery.playlist(stream, 'live/s', 'video', parseDirectives(query), (response) => answers.push({ id, response, at: clock.now() })),
-    askPart: (id, file) => delivery.part(stream, 'live/s', 'video', file, (response) => answers.push({ id, response, at: clock.now() })),
+    ask: (id, query) => delivery.playlist('live/s', 'video', parseDirectives(query), (response) => answers.push({ id, response, at: clock.now() })),
+    askPart: (id, file) => delivery.part('live/s', 'video', file, (response) => answers.push({ id, response, at: clock.now() })),
   };
 }
 
@@ -137,12 +151,10 @@ describe('LiveDelivery: blocking playlist reload on an injected clock', () => {
     expect(answers).toEqual([]);
     expect(delivery.parked).toBe(2);
     stream.addPart(1, 1);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => a.id)).toEqual(['next']);
     expect(answers[0]!.response).toMatchObject({ status: 200, kind: 'playlist', cacheControl: 'public, max-age=2' });
     expect(text(answers[0]!.response)).toContain('#EXT-X-PART:DURATION=0.2,URI="1.1.m4s"\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="1.2.m4s"\n');
     stream.addPart(1, 2);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => a.id)).toEqual(['next', 'after']);
     expect(delivery.parked).toBe(0);
   });
@@ -154,10 +166,8 @@ describe('LiveDelivery: blocking playlist reload on an injected clock', () => {
     ask('segment 1', { _HLS_msn: '1' });
     ask('part 1.10', { _HLS_msn: '1', _HLS_part: '10' });
     stream.addPart(1, 9);
-    delivery.changed('live/s', 'video', stream);
     expect(answers).toEqual([]);
     stream.closeSegment(1);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => a.id)).toEqual(['segment 1', 'part 1.10']);
     expect(text(answers[0]!.response)).toContain('\n1.m4s\n');
   });
@@ -176,9 +186,11 @@ describe('LiveDelivery: blocking playlist reload on an injected clock', () => {
     for (let i = 0; i < 10; i++) ask(`s${i}`, { _HLS_msn: '1', _HLS_part: '1', _HLS_skip: 'YES' });
     const before = stream.renders;
     stream.addPart(1, 1);
-    delivery.changed('live/s', 'video', stream);
     expect(answers).toHaveLength(2 + 1010);
-    expect(stream.renders - before).toBe(2); // full and delta, once each
+    // One rendering for the change, none per request: every answer is the snapshot's own text (a
+    // delta update is not due yet, so skip requests get the full playlist).
+    expect(stream.renders - before).toBe(1);
+    expect(new Set(answers.slice(2).map((a) => a.response.body)).size).toBe(1);
     expect(delivery.counters.released).toBe(1010);
   });
 
@@ -231,7 +243,6 @@ describe('LiveDelivery: blocking playlist reload on an injected clock', () => {
     const cancel = ask('gone', { _HLS_msn: '1', _HLS_part: '2' });
     cancel();
     stream.addPart(1, 1);
-    delivery.changed('live/s', 'video', stream);
     clock.advance(60_000);
     expect(answers.map((a) => [a.id, a.response.status])).toEqual([['released', 200]]);
     expect(delivery.parked).toBe(0);
@@ -243,7 +254,6 @@ describe('LiveDelivery: blocking playlist reload on an injected clock', () => {
     stream.addPart(1, 0);
     ask('waiting', { _HLS_msn: '2' });
     stream.timelineValue = endLiveTimeline(stream.timelineValue);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => [a.id, a.response.status])).toEqual([['waiting', 200]]);
     expect(text(answers[0]!.response)).toMatch(/#EXT-X-ENDLIST\n$/);
     ask('after end', { _HLS_msn: '9' });
@@ -281,16 +291,13 @@ describe('LiveDelivery: preload-hinted parts', () => {
     askPart('next segment', '2.0.m4s');
     expect(answers).toEqual([]);
     stream.addPart(1, 9);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => [a.id, a.response.status, a.response.kind])).toEqual([['hinted', 200, 'part']]);
     stream.closeSegment(1);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.map((a) => [a.id, a.response.status])).toEqual([
       ['hinted', 200],
       ['never', 404],
     ]);
     stream.addPart(2, 0);
-    delivery.changed('live/s', 'video', stream);
     expect(answers.at(-1)).toMatchObject({ id: 'next segment', response: { status: 200, kind: 'part', cacheControl: 'public, max-age=6' } });
   });
 
@@ -348,10 +355,10 @@ describe('LiveDelivery: the parking bound', () => {
   it('answers 503 at once past maxParked, and parks again once there is room', () => {
     const clock = new FakeClock();
     const delivery = new LiveDelivery({ clock, maxParked: 2 });
-    const stream = new Stream();
+    const stream = new Stream(delivery);
     stream.segment(0);
     const answers: number[] = [];
-    const ask = (): (() => void) => delivery.playlist(stream, 'live/s', 'video', parseDirectives({ _HLS_msn: '1', _HLS_part: '1' }), (r) => answers.push(r.status));
+    const ask = (): (() => void) => delivery.playlist('live/s', 'video', parseDirectives({ _HLS_msn: '1', _HLS_part: '1' }), (r) => answers.push(r.status));
     ask();
     const cancel = ask();
     ask();

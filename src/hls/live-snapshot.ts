@@ -1,0 +1,31 @@
+import type { Track } from '../media/index.js';
+import type { LiveTimeline } from './live-timeline.js';
+
+/**
+ * One rendition of a live presentation as published: immutable, pushed by the packager to its
+ * subscribers each time a store write that changed the rendition has finished (so every file it
+ * names exists). HTTP delivery keeps the latest one per rendition and answers blocking reloads,
+ * delta updates and parked part requests from it without calling back into the packager; other
+ * renderers of the same timeline (a DASH MPD) subscribe to the same snapshots.
+ *
+ * Each playlist is rendered once, when the change is decided: the same text is what the store
+ * holds as `<rendition>/index.m3u8` and what every request answered from this snapshot gets.
+ */
+export interface LiveSnapshot {
+  /** The rendition's folder: 'video', 'audio', or 'video<id>' when a kind repeats. */
+  readonly rendition: string;
+  readonly track: Track;
+  readonly timeline: LiveTimeline;
+  /** The media playlist: the LL-HLS view when the stream has parts (index.m3u8). ASCII. */
+  readonly playlist: string;
+  /**
+   * The Playlist Delta Update (RFC 8216bis 6.2.5.1, `_HLS_skip=YES|v2`), rendered only when it would
+   * skip a segment; undefined otherwise, and then the full playlist answers a skip request.
+   */
+  readonly delta: string | undefined;
+  /** Counts the rendition's snapshots from 1: a subscriber can tell a new one from one it has seen. */
+  readonly version: number;
+}
+
+/** Called with each snapshot as it is published. */
+export type LiveSnapshotListener = (snapshot: LiveSnapshot) => void;

@@ -1,0 +1,136 @@
+import { HlsLivePackager, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
+import type { LiveStream, Reader } from '../hub/index.js';
+import type { SegmentStore } from '../store/index.js';
+import { prefixedStore } from './prefixed-store.js';
+import { guarded, lifecycleError } from './stream-guard.js';
+
+export interface StreamName {
+  readonly app: string;
+  readonly streamKey: string;
+}
+
+/** What one stream's HLS egress tells the composition root. */
+export interface HlsEgressEvents {
+  segment(stream: StreamName, segment: LiveSegmentEvent): void;
+  part(stream: StreamName, part: LivePartEvent): void;
+  /** Each rendition's published snapshot (HTTP delivery answers from the latest). */
+  snapshot(stream: StreamName, snapshot: LiveSnapshot): void;
+  /** A lifecycle step failed (ERR_MEDIA_STREAM_LIFECYCLE, or the store's write error). */
+  error(stream: StreamName, error: unknown): void;
+  /** The stream ended a retention ago: its files are deleted and it may be forgotten. */
+  forgotten(stream: StreamName): void;
+}
+
+export interface HlsEgressOptions {
+  /** The whole store; the egress writes under `<app>/<key>/`. */
+  store: SegmentStore;
+  hls: Omit<LivePackagerOptions, 'onSegment' | 'onPart' | 'onWriteError'> | undefined;
+  now: () => number;
+  /** ENDLIST this long after the publisher left, unless it came back. */
+  endGraceMs: number;
+  /** Files deleted this long after ENDLIST. */
+  endedRetentionMs: number;
+  events: HlsEgressEvents;
+}
+
+/** The packager must see every sample: a generous bound, far above a GOP at any sane bit rate. */
+const PACKAGER_QUEUE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One live stream's HLS output, from its hub stream to the store: the packager (reading the hub
+ * from the live edge), the grace timer that ends the playlists when the publisher does not come
+ * back, and the retention timer that deletes the files. A comeback within the grace (the hub's
+ * next generation) continues the same playlists after a DISCONTINUITY. Every step is guarded: what
+ * it throws or rejects with is this stream's error event, never the process's.
+ */
+export class HlsEgress {
+  readonly name: StreamName;
+  readonly packager: HlsLivePackager;
+  readonly #stream: LiveStream;
+  readonly #options: HlsEgressOptions;
+  #generation: number | undefined;
+  #reader: Reader | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** The playlists carry EXT-X-ENDLIST (the grace period ran out). */
+  #ended = false;
+
+  constructor(stream: LiveStream, options: HlsEgressOptions) {
+    this.#stream = stream;
+    this.#options = options;
+    const name = { app: stream.app, streamKey: stream.streamKey };
+    this.name = name;
+    const { events } = options;
+    this.packager = new HlsLivePackager(prefixedStore(options.store, `${stream.app}/${stream.streamKey}`), {
+      ...options.hls,
+      onSegment: (segment) => events.segment(name, segment),
+      onPart: (part) => events.part(name, part),
+      onWriteError: (error) => events.error(name, error),
+    });
+    this.packager.subscribe((snapshot) => events.snapshot(name, snapshot));
+  }
+
+  /** The hub stream went live (first publish or a comeback): read it from the live edge. */
+  start(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#ended = false;
+    // A takeover keeps the reader: the stream never ended.
+    if (this.#reader !== undefined && !this.#reader.closed) return;
+    const reader = this.#stream.subscribe({ startWith: 'live', maxQueuedBytes: PACKAGER_QUEUE_BYTES });
+    this.#reader = reader;
+    const drain = (): void => void this.#guard('package', () => this.#package(reader));
+    reader.onReadable(drain);
+    drain();
+  }
+
+  /** The server is closing: playlists end at once. */
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    if (!this.#ended && this.#generation !== undefined) await this.#guard('end', () => this.packager.end(this.#options.now()));
+  }
+
+  #guard(step: string, run: () => unknown): Promise<void> | undefined {
+    return guarded(run, (error) => this.#options.events.error(this.name, lifecycleError(this.name, step, error)));
+  }
+
+  /** Hands what the hub queued to the packager. */
+  #package(reader: Reader): void {
+    for (const item of reader.drain()) {
+      const nowMs = this.#options.now();
+      if (item.type === 'sample') {
+        const written = this.packager.pushSample(item.sample, nowMs);
+        if (written !== undefined) void this.#guard('pushSample', () => written);
+      } else if (item.type === 'tracks') {
+        // A new generation after the first: a comeback or a codec change, so a DISCONTINUITY.
+        if (this.#generation !== undefined) void this.#guard('resume', () => this.packager.resume(nowMs));
+        this.#generation = item.generation;
+        void this.#guard('setTracks', () => this.packager.setTracks(item.tracks, nowMs));
+      } else {
+        reader.close();
+        void this.#guard('pause', () => this.packager.pause(nowMs));
+        this.#scheduleEnd();
+      }
+    }
+  }
+
+  /** ENDLIST after the grace period unless start() comes first; after the retention the files go. */
+  #scheduleEnd(): void {
+    const { endGraceMs, endedRetentionMs, now } = this.#options;
+    this.#timer = setTimeout(() => {
+      this.#ended = true;
+      void this.#guard('end', () => this.packager.end(now()));
+      this.#timer = setTimeout(() => void this.#guard('forget', () => this.#forget()), endedRetentionMs);
+      this.#timer.unref();
+    }, endGraceMs);
+    this.#timer.unref();
+  }
+
+  async #forget(): Promise<void> {
+    this.#timer = undefined;
+    if (this.#stream.state === 'live') return;
+    this.#options.events.forgotten(this.name);
+    const { store } = this.#options;
+    const prefix = `${this.name.app}/${this.name.streamKey}/`;
+    for (const path of await store.list(prefix)) await store.delete(path);
+  }
+}

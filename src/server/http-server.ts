@@ -1,0 +1,18 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MAX_STREAM_NAME_LENGTH } from '../config/index.js';
+import type { MediaServerOptions } from './media-server-options.js';
+
+/**
+ * Fastify over HTTP/1.1, or with `http.tls` HTTPS with HTTP/2 (and HTTP/1.1 for clients that do not
+ * negotiate h2 by ALPN): LL-HLS clients issue a blocking playlist request and part requests at
+ * once, which HTTP/2 multiplexes on one connection.
+ */
+export function createHttpServer(options: MediaServerOptions): FastifyInstance {
+  const tls = options.http?.tls;
+  // Route parameters (app and key) as long as the name rule allows (Fastify's default is 100).
+  const maxParamLength = 2 * MAX_STREAM_NAME_LENGTH;
+  if (tls === undefined) return Fastify({ routerOptions: { maxParamLength } });
+  // HTTP/2 sessions are not idle-closed by server.close() on Node 20: without forcing, one open
+  // browser tab would hold a shutdown for Fastify's 72 s session timeout.
+  return Fastify({ routerOptions: { maxParamLength }, http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
+}
