@@ -109,4 +109,15 @@ describe('architecture', () => {
       expect(text, rel).not.toMatch(/\bset(Timeout|Interval|Immediate)\(/);
     }
   });
+
+  it('HTTP answers live requests from the pushed snapshots: src/http/ never names a packager, let alone calls one', () => {
+    // Code only: comments may say where snapshots come from.
+    const code = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const packagerUse = /\b(HlsLivePackager|HlsVodPackager|packager)\b/i;
+    for (const f of files(join(src, 'http'))) expect(code(readFileSync(f, 'utf8')), relative(src, f)).not.toMatch(packagerUse);
+    // The check itself: a call through a packager, or naming its class, is caught.
+    expect(code("const bytes = live.packager.timeline('video'); // fine")).toMatch(packagerUse);
+    expect(code('import type { HlsLivePackager } from "../hls/index.js";')).toMatch(packagerUse);
+    expect(code('/* the packager pushes snapshots */ const x = 1;')).not.toMatch(packagerUse);
+  });
 });
