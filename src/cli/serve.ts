@@ -148,6 +148,7 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem): MediaSer
       ...(config.lowLatency ? { partTargetSeconds: config.partDuration } : {}),
     },
     endGraceMs: config.endGraceMs,
+    rtmpPlay: { absoluteTimestamps: config.rtmpPlayAbsoluteTimestamps },
   };
 }
 

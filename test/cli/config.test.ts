@@ -119,6 +119,7 @@ describe('precedence: flag > environment > config file > default', () => {
       rtmpMaxStreamsPerSession: 8,
       rtmpMaxPendingBytes: 16 * 1024 * 1024,
       rtmpMaxTotalPendingBytes: 128 * 1024 * 1024,
+      rtmpPlayAbsoluteTimestamps: false,
       httpMaxConnections: 10_000,
       httpMaxConnectionsPerAddress: 1000,
       storeMaxBytes: 2 * 1024 * 1024 * 1024,
@@ -177,6 +178,7 @@ describe('precedence: flag > environment > config file > default', () => {
         endedRetentionMs: 60_000,
         hls: { segmentTargetSeconds: 3, windowSegments: 9, lowLatency: true, partTargetSeconds: 0.2 },
         endGraceMs: 500,
+        rtmpPlay: { absoluteTimestamps: false },
       });
     });
 
