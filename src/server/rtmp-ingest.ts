@@ -1,5 +1,5 @@
 import type { Hub, Publisher } from '../hub/index.js';
-import type { MediaError } from '../errors/index.js';
+import { MediaError } from '../errors/index.js';
 import type { Track } from '../media/index.js';
 import type { PublishRequest, RtmpServer, ServerSession } from '../rtmp/index.js';
 import { FlvToMedia } from './flv-to-media.js';
@@ -29,18 +29,24 @@ interface Ingest {
   tracksPending: boolean;
 }
 
+/** A session's publishing streams, by message stream id: the sink a media message goes to. */
+type Sinks = Array<Ingest | undefined>;
+
 /**
- * The RTMP ingest adapter: an accepted publish becomes a hub Publisher, the session's audio and
- * video messages become its tracks and samples (FlvToMedia), and the session's end ends it. A
+ * The RTMP ingest adapter: an accepted publish binds a sink on its session (the hub Publisher, the
+ * FLV → media adapter, the keyframe watch), so each audio and video message goes straight to it by
+ * its message stream id, with no name or map lookup per frame; the session's end ends it. A
  * publisher that stops sending video keyframes is told and closed (KeyframeWatch), so its open
- * segment cannot grow without bound.
+ * segment cannot grow without bound; one that a newer publish of the same key took over (the
+ * hub's publisherReplaced) is told and closed too, rather than left streaming into nowhere.
  */
 export class RtmpIngest {
   readonly #hub: Hub;
   readonly #now: () => number;
   readonly #limits: KeyframeWatchLimits;
   readonly #events: RtmpIngestEvents;
-  readonly #ingests = new Map<string, Ingest>();
+  readonly #sinks = new WeakMap<ServerSession, Sinks>();
+  readonly #byPublisher = new Map<Publisher, Ingest>();
 
   constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents }) {
     this.#hub = hub;
@@ -50,29 +56,36 @@ export class RtmpIngest {
     rtmp.on('publish', (request) => this.#onPublish(request));
     rtmp.on('session', (session) => this.#wire(session));
     rtmp.on('unpublish', (session, stream) => this.#onUnpublish(session, stream.messageStreamId));
+    hub.on('publisherReplaced', ({ previous, next }) => this.#replaced(previous, next));
   }
 
   #onPublish(request: PublishRequest): void {
-    const id = ingestId(request.session, request.messageStreamId);
-    const result = this.#hub.publish({ app: request.app, streamKey: request.streamKey, publisherId: id, nowMs: this.#now() });
+    const sinks = this.#sinks.get(request.session);
+    if (sinks === undefined) return request.reject('session is not wired for publishing');
+    const publisherId = `rtmp-${request.session.id}-${request.messageStreamId}`;
+    const result = this.#hub.publish({ app: request.app, streamKey: request.streamKey, publisherId, nowMs: this.#now() });
     if (!result.ok) {
       request.reject(`${request.app}/${request.streamKey} is already being published`);
       return;
     }
-    this.#ingests.set(id, {
+    const ingest: Ingest = {
       session: request.session,
       messageStreamId: request.messageStreamId,
       publisher: result.publisher,
       media: new FlvToMedia(),
       keyframes: new KeyframeWatch(this.#limits),
       tracksPending: false,
-    });
+    };
+    sinks[request.messageStreamId] = ingest;
+    this.#byPublisher.set(result.publisher, ingest);
     this.#events.publish({ app: request.app, streamKey: request.streamKey });
   }
 
   #wire(session: ServerSession): void {
+    const sinks: Sinks = [];
+    this.#sinks.set(session, sinks);
     const onMedia = (m: { typeId: number; timestamp: number; payload: Uint8Array; messageStreamId: number }): void => {
-      const ingest = this.#ingests.get(ingestId(session, m.messageStreamId));
+      const ingest = sinks[m.messageStreamId];
       if (ingest === undefined || !ingest.publisher.active) return;
       for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) {
         if (e.type === 'track') ingest.tracksPending = true;
@@ -99,19 +112,27 @@ export class RtmpIngest {
     ingest.session.abortPublish(ingest.messageStreamId, error);
   }
 
-  #onUnpublish(session: ServerSession, messageStreamId: number): void {
-    const id = ingestId(session, messageStreamId);
-    const ingest = this.#ingests.get(id);
+  /** A newer publish took the stream over: the replaced publisher hears why (NetStream.Failed) and its session closes. */
+  #replaced(previous: Publisher, next: Publisher): void {
+    const ingest = this.#byPublisher.get(previous);
     if (ingest === undefined) return;
-    this.#ingests.delete(id);
+    const { app, streamKey } = previous.stream;
+    const error = new MediaError('ERR_MEDIA_PUBLISHER_REPLACED', `${app}/${streamKey} was taken over by a newer publish (${next.id})`, { app, streamKey, publisherId: previous.id, replacedBy: next.id });
+    ingest.session.abortPublish(ingest.messageStreamId, error);
+  }
+
+  #onUnpublish(session: ServerSession, messageStreamId: number): void {
+    const sinks = this.#sinks.get(session);
+    const ingest = sinks?.[messageStreamId];
+    if (sinks === undefined || ingest === undefined) return;
+    sinks[messageStreamId] = undefined;
+    this.#byPublisher.delete(ingest.publisher);
     const { stream } = ingest.publisher;
+    // A replaced publisher's leaving ends nothing: the stream goes on with the newer one.
+    if (!ingest.publisher.active) return;
     ingest.publisher.end(this.#now());
     this.#events.unpublish({ app: stream.app, streamKey: stream.streamKey });
   }
-}
-
-function ingestId(session: ServerSession, messageStreamId: number): string {
-  return `rtmp-${session.id}-${messageStreamId}`;
 }
 
 function currentTracks(media: FlvToMedia): Track[] {
