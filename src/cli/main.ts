@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 import { isTidecastError } from '../errors/index.js';
-import { runPackage } from './package.js';
-import { serve } from './serve.js';
 
-/** `tidecast [serve] …` or `tidecast package …`; serve is the default. */
+/**
+ * `tidecast [serve] …` or `tidecast package …`; serve is the default. Each command's module is
+ * imported when it runs: `package` never loads the server (fastify, pino), whose loading would be
+ * a good part of its run time.
+ */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'package') return runPackage(rest);
-  if (command === 'serve') return serve(rest);
-  return serve(argv);
+  if (command === 'package') return (await import('./package.js')).runPackage(rest);
+  const { serve } = await import('./serve.js');
+  return serve(command === 'serve' ? rest : argv);
 }
 
 // A reader that goes away (`tidecast package … | head -1`) is not an error of ours.

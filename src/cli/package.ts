@@ -1,10 +1,16 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors/index.js';
-import { packageFlv, type PackageFlvProgress } from '../server/index.js';
-import { DiskStore, contentTypeForPath, storedFile } from '../store/index.js';
+import type { PackageFlvProgress } from '../server/package-flv.js';
+import { packageFlvFile } from '../server/package-flv-file.js';
+import { contentTypeForPath } from '../store/content-type.js';
+import { DiskStore } from '../store/disk-store.js';
+import { storedFile } from '../store/store.js';
+
+// Modules are imported from their files, not from the stage barrels (server/index.ts loads the
+// whole live server: fastify, pino, the RTMP stack): this command's start-up is part of its time.
 
 const USAGE = 'usage: tidecast package <input.flv> <outdir> [--segment-duration 2]';
 
@@ -21,10 +27,10 @@ export async function runPackage(args: string[]): Promise<void> {
   const store = new DiskStore(root);
   const progress = terminalProgress();
   const started = Date.now();
-  const { tracks, progress: done } = await packageFlv(
-    createReadStream(input, { highWaterMark: 1 << 20 }),
+  const { tracks, progress: done } = packageFlvFile(
+    input,
     // DiskStore writes each file under a temporary name and renames it: no reader sees half a segment.
-    (file) => store.put(file.path, storedFile(file.pieces, contentTypeForPath(file.path))),
+    (file) => store.putSync(file.path, storedFile(file.pieces, contentTypeForPath(file.path))),
     { segmentTargetSeconds },
     progress.update,
   );

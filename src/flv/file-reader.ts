@@ -93,6 +93,15 @@ export class FlvFileReader {
     this.queue.push(buf);
   }
 
+  /**
+   * Bytes pushed and not yet consumed: the reader holds exactly the last `bufferedBytes` of the
+   * input, so a pushed buffer that ended before them is no longer referenced by the reader (tags
+   * already read may still be views of it).
+   */
+  get bufferedBytes(): number {
+    return this.queue.length;
+  }
+
   /** The next header or tag, or null when more bytes are needed. After an error, rethrows it. */
   read(): FlvFileHeader | FlvFileTag | null {
     if (this.failure !== undefined) throw this.failure;
