@@ -40,34 +40,12 @@ export interface RenderedPlaylists {
   readonly delta: string | undefined;
 }
 
+// The track-setup rule lives in media/ (the hub applies it too); live-packager.ts still imports it from here.
+export { sameTrackSetups } from '../media/index.js';
+
 export function renditionName(track: Track, tracks: readonly Track[]): string {
   const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
   return repeated ? `${track.kind}${track.id}` : track.kind;
-}
-
-/**
- * Whether a decoder set up for `a` can go on with `b`'s samples: same codec, configuration record
- * and timescale (and what the multivariant playlist says about it). Anything else needs a new init
- * segment and, 4.4.4.3, an EXT-X-DISCONTINUITY ("a change in ... encoding parameters").
- */
-export function sameTrackSetup(a: Track, b: Track): boolean {
-  if (a.id !== b.id || a.kind !== b.kind || a.codec !== b.codec || a.timescale !== b.timescale || a.codecString !== b.codecString) return false;
-  if (!sameBytes(a.decoderConfig, b.decoderConfig)) return false;
-  if (a.kind === 'video' && b.kind === 'video') {
-    return a.width === b.width && a.height === b.height && a.sarWidth === b.sarWidth && a.sarHeight === b.sarHeight && a.frameRate === b.frameRate;
-  }
-  if (a.kind === 'audio' && b.kind === 'audio') return a.sampleRate === b.sampleRate && a.channels === b.channels && a.samplesPerFrame === b.samplesPerFrame;
-  return false;
-}
-
-export function sameTrackSetups(a: readonly Track[], b: readonly Track[]): boolean {
-  return a.length === b.length && a.every((track, i) => sameTrackSetup(track, b[i]!));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function mediaContentType(track: Track): string {

@@ -13,7 +13,6 @@ export { Reader } from './reader.js';
 export type { ReaderCounters, ReaderOptions, ReaderStart } from './reader.js';
 export { GopCache } from './gop-cache.js';
 export { RateWindow } from './rate-window.js';
-export { sameTracks } from './items.js';
 export type { HubItem } from './items.js';
 export {
   DEFAULT_BITRATE_WINDOW_MS,

@@ -1,9 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { MediaError } from '../errors/index.js';
-import type { Sample, Track } from '../media/index.js';
+import { sameTrackSetups, type Sample, type Track } from '../media/index.js';
 import { GopCache } from './gop-cache.js';
 import { checkInteger } from './limits.js';
-import { sameTracks } from './items.js';
 import { RateWindow } from './rate-window.js';
 import { Reader, type ReaderOptions } from './reader.js';
 
@@ -150,7 +149,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     if (tracks.length === 0 || new Set(tracks.map((t) => t.id)).size !== tracks.length) {
       throw new MediaError('ERR_MEDIA_INVALID', 'setTracks needs at least one track and unique track ids', { ids: tracks.map((t) => t.id).join(',') });
     }
-    if (this.tracksSent && sameTracks(this.currentTracks, tracks)) return;
+    // An encoder re-sending an identical sequence header is not a new generation.
+    if (this.tracksSent && sameTrackSetups(this.currentTracks, tracks)) return;
     if (this.tracksSent) this.currentGeneration += 1;
     this.tracksSent = true;
     this.currentTracks = [...tracks];

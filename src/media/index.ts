@@ -5,6 +5,7 @@
  */
 export { VIDEO_TIMESCALE } from './track.js';
 export type { Track, VideoTrack, AudioTrack, VideoCodec, AudioCodec } from './track.js';
+export { sameBytes, sameTrackSetup, sameTrackSetups } from './track-setup.js';
 export type { Sample } from './sample.js';
 export { rescale, secondsToTicks, ticksToSeconds, checkTimescale, MAX_TICKS, MAX_TIMESCALE } from './rescale.js';
 export type { Rounding } from './rescale.js';

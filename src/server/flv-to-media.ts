@@ -1,6 +1,6 @@
 import type { AmfValue } from '../amf/index.js';
 import { parseAudioTag, parseScriptTag, parseVideoTag } from '../flv/index.js';
-import { AudioTimestamps, RtmpClock, VideoTimestamps, type AudioTrack, type Sample, type Track, type VideoTrack } from '../media/index.js';
+import { AudioTimestamps, RtmpClock, VideoTimestamps, sameBytes, type AudioTrack, type Sample, type Track, type VideoTrack } from '../media/index.js';
 import { aacTrack, avcTrack, hevcTrack } from './tracks-from-configs.js';
 
 /** What an FLV tag (or an RTMP audio/video/data message) turns into. */
@@ -106,8 +106,4 @@ export class FlvToMedia {
     const { dts, duration } = this.audioTimes.next(timestampMs);
     return [{ type: 'sample', sample: { trackId: AUDIO_TRACK_ID, dts, pts: dts, duration, keyframe: true, data: tag.data } }];
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
