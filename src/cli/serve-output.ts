@@ -1,7 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import type { MediaServer } from '../server/index.js';
+import type { StreamCounters } from '../http/index.js';
+import { movedCounters, type MediaServer } from '../server/index.js';
 
 /**
  * What `tidecast serve` shows: the settings block a streamer copies into OBS (plain text on
@@ -46,6 +47,32 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
     const e = err as { code?: string; message?: string; details?: unknown };
     log.error({ app: s.app, streamKey: s.streamKey, code: e.code, details: e.details }, `stream ${s.app}/${s.streamKey}: ${e.code ?? 'error'} ${e.message ?? String(err)}`);
   });
+}
+
+/** How often `tidecast serve` looks at every stream's counters. */
+export const COUNTERS_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Every `intervalMs`, one warning line per live stream whose counters (dropped samples and frames,
+ * parts off target, unusable tags, expired or refused parked requests) rose since the last look,
+ * with the increases and the totals; nothing for a stream where nothing moved. Returns the stop.
+ */
+export function logStreamCounters(server: MediaServer, log: Logger, intervalMs = COUNTERS_LOG_INTERVAL_MS): () => void {
+  const last = new Map<string, StreamCounters>();
+  const timer = setInterval(() => {
+    for (const stream of server.hub.streams()) {
+      if (stream.state !== 'live') continue;
+      const name = `${stream.app}/${stream.streamKey}`;
+      const now = server.streamCounters(stream);
+      const moved = movedCounters(last.get(name), now);
+      last.set(name, now);
+      if (moved === undefined) continue;
+      const what = Object.entries(moved).map(([k, v]) => `${k} +${String(v)}`).join(', ');
+      log.warn({ app: stream.app, streamKey: stream.streamKey, moved, counters: now }, `stream ${name}: ${what} in the last ${intervalMs / 1000} s`);
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The address OBS on another machine should use: the first non-internal IPv4 one, else localhost. */

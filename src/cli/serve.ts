@@ -14,7 +14,7 @@ import {
 } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import { createMediaServer, type MediaServerOptions } from '../server/index.js';
-import { createLogger, logServerEvents, publicHost, settingsBlock } from './serve-output.js';
+import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 
 export const HELP = `tidecast — live-streaming media server
 
@@ -162,6 +162,7 @@ export async function serve(args: string[]): Promise<void> {
   const log = createLogger(process.env, process.stdout.isTTY === true);
   const server = createMediaServer(mediaServerOptions(config, tls));
   logServerEvents(server, log);
+  logStreamCounters(server, log);
   const { rtmp, http } = await server.listen();
   const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration };
   process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host), features) + '\n');

@@ -2,7 +2,7 @@
 export { registerDelivery } from './delivery.js';
 export type { DeliveryOptions } from './delivery.js';
 export { summarizeStreams } from './streams-api.js';
-export type { StreamSummary } from './streams-api.js';
+export type { StreamCounters, StreamSummary } from './streams-api.js';
 export { deliveryPath, isSafeSegment } from './path-rules.js';
 export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, partCacheControl, blockingPlaylistCacheControl } from './cache-control.js';
 export { renderPage } from './page.js';

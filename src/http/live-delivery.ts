@@ -75,6 +75,7 @@ export interface LiveDeliveryOptions {
 export const DEFAULT_MAX_PARKED = 100_000;
 
 interface Waiter {
+  readonly group: string;
   readonly rendition: string;
   readonly kind: 'playlist' | 'part';
   readonly msn: number;
@@ -92,6 +93,8 @@ export class LiveDelivery {
   readonly #maxParked: number;
   /** The latest snapshot per `<group>\n<rendition>`. */
   readonly #latest = new Map<string, LiveSnapshot>();
+  /** Per stream: parked requests that got 503 after three target durations, or at once because the parking was full. */
+  readonly #byGroup = new Map<string, { expired: number; refused: number }>();
 
   constructor(options: LiveDeliveryOptions = {}) {
     this.#maxParked = options.maxParked ?? DEFAULT_MAX_PARKED;
@@ -100,6 +103,7 @@ export class LiveDelivery {
     }
     this.#parked = new ParkedRequests<Waiter>(options.clock ?? systemParkingClock, (w) => {
       this.counters.expired += 1;
+      this.#groupCounters(w.group).expired += 1;
       w.respond({ status: 503, cacheControl: NO_STORE });
     });
   }
@@ -134,9 +138,21 @@ export class LiveDelivery {
     }
   }
 
-  /** The stream `group` is gone (its files deleted): its snapshots are dropped. */
+  /** The stream `group` is gone (its files deleted): its snapshots and counters are dropped. */
   forget(group: string): void {
     for (const key of this.#latest.keys()) if (key.startsWith(`${group}\n`)) this.#latest.delete(key);
+    this.#byGroup.delete(group);
+  }
+
+  /** Stream `group`'s parked requests answered 503: expired (waited three target durations) and refused (parking full). */
+  streamCounters(group: string): { readonly expired: number; readonly refused: number } {
+    return this.#byGroup.get(group) ?? { expired: 0, refused: 0 };
+  }
+
+  #groupCounters(group: string): { expired: number; refused: number } {
+    let counters = this.#byGroup.get(group);
+    if (counters === undefined) this.#byGroup.set(group, (counters = { expired: 0, refused: 0 }));
+    return counters;
   }
 
   /** The latest snapshot of a rendition of stream `group`; undefined before the first. */
@@ -177,7 +193,7 @@ export class LiveDelivery {
       respond(playlistResponse(snapshot, directives.skip, true));
       return noop;
     }
-    return this.#park(group, timeline, { rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond });
+    return this.#park(group, timeline, { group, rendition, kind: 'playlist', msn: blocking.msn, part: blocking.part, skip: directives.skip, respond });
   }
 
   /**
@@ -198,13 +214,14 @@ export class LiveDelivery {
       respond({ status: 404, cacheControl: NO_STORE });
       return noop;
     }
-    return this.#park(group, timeline!, { rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond });
+    return this.#park(group, timeline!, { group, rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond });
   }
 
   /** Parks for three target durations (6.2.5.2: then 503), or refuses at once when full. */
   #park(group: string, timeline: LiveTimeline, waiter: Waiter): () => void {
     if (this.#parked.size >= this.#maxParked) {
       this.counters.refused += 1;
+      this.#groupCounters(group).refused += 1;
       waiter.respond({ status: 503, cacheControl: NO_STORE });
       return noop;
     }

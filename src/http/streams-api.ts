@@ -11,14 +11,34 @@ export interface StreamSummary {
   uptimeSeconds: number;
   /** Playback URL path of the multivariant playlist. */
   playlist: string;
+  /** What was lost or bent on the way, since the key was first published (when the server counts it). */
+  counters?: StreamCounters;
 }
 
-/** The live streams, as of `nowMs`. */
-export function summarizeStreams(hub: Hub, nowMs: number): StreamSummary[] {
+/** Per stream, since its key was first published: each a count that should stay 0 (docs/http.md). */
+export interface StreamCounters {
+  /** Samples the hub's readers (the HLS packager's, RTMP players') dropped to the next keyframe: they fell behind. */
+  readerDroppedSamples: number;
+  /** Frames RTMP players were not sent because their connection could not keep up. */
+  rtmpPlayerDroppedFrames: number;
+  /** LL-HLS parts outside RFC 8216bis 4.4.4.9's bounds: the encoder's timestamps did not fit the part target. */
+  partsOffTarget: number;
+  /** Publisher frames before their track's sequence header (nothing can decode them). */
+  tagsBeforeConfig: number;
+  /** Publisher tags of a codec tidecast does not carry (MP3, Opus, VP9, AV1 for now). */
+  tagsUnsupported: number;
+  /** LL-HLS blocking or hinted-part requests answered 503 after three target durations. */
+  parkedExpired: number;
+  /** LL-HLS requests answered 503 at once because the server's parking was full. */
+  parkedRefused: number;
+}
+
+/** The live streams, as of `nowMs`, with each one's counters when `counters` is given. */
+export function summarizeStreams(hub: Hub, nowMs: number, counters?: (stream: LiveStream) => StreamCounters): StreamSummary[] {
   return hub
     .streams()
     .filter((s) => s.state === 'live')
-    .map((s) => summarize(s, nowMs));
+    .map((s) => ({ ...summarize(s, nowMs), ...(counters === undefined ? {} : { counters: counters(s) }) }));
 }
 
 function summarize(s: LiveStream, nowMs: number): StreamSummary {

@@ -67,6 +67,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
   // Replaced, never mutated, on subscribe/close: a fan-out in progress keeps iterating its own copy,
   // so a reader subscribing from inside a callback does not get the current sample twice.
   private readerList: readonly Reader[] = [];
+  /** Drops of readers that have closed (readerDrops() adds the open ones'). */
+  private readonly closedReaderDrops = { samples: 0, runs: 0 };
   private readonly options: LiveStreamOptions;
 
   constructor(app: string, streamKey: string, nowMs: number, options: LiveStreamOptions) {
@@ -106,11 +108,26 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     return this.gop.byteLength;
   }
 
+  /**
+   * Samples every reader of this stream ever dropped (its queue was full: it skipped to the next
+   * keyframe), and how many times one overflowed: the packager's reader, RTMP players', any other.
+   */
+  readerDrops(): { samples: number; runs: number } {
+    let { samples, runs } = this.closedReaderDrops;
+    for (const r of this.readerList) {
+      samples += r.counters.droppedSamples;
+      runs += r.counters.dropRuns;
+    }
+    return { samples, runs };
+  }
+
   subscribe(options: ReaderOptions = {}): Reader {
     const max = options.maxQueuedBytes ?? this.options.defaultMaxQueuedBytes;
     checkInteger('maxQueuedBytes', max, 1, 2 ** 40);
     const reader = new Reader(max, (r) => {
       this.readerList = this.readerList.filter((x) => x !== r);
+      this.closedReaderDrops.samples += r.counters.droppedSamples;
+      this.closedReaderDrops.runs += r.counters.dropRuns;
     });
     if (this.currentState === 'live' && this.tracksSent) {
       reader.offerControl({ type: 'tracks', tracks: this.currentTracks, generation: this.currentGeneration });

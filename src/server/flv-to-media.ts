@@ -1,4 +1,5 @@
 import type { AmfValue } from '../amf/index.js';
+import { FlvError } from '../errors/index.js';
 import { parseAudioTag, parseScriptTag, parseVideoTag } from '../flv/index.js';
 import { AudioTimestamps, RtmpClock, VideoTimestamps, sameBytes, type AudioTrack, type Sample, type Track, type VideoTrack } from '../media/index.js';
 import { aacTrack, avcTrack, hevcTrack } from './tracks-from-configs.js';
@@ -30,13 +31,18 @@ export interface FlvToMediaCounters {
  * a packager answers with a new init segment. Sample data are views of the tag bodies.
  */
 export class FlvToMedia {
-  readonly counters: FlvToMediaCounters = { beforeConfig: 0, unsupported: 0, control: 0 };
+  /** Its own counters, or ones shared with others (every publish of one stream key adds to the same). */
+  readonly counters: FlvToMediaCounters;
   private video: VideoTrack | undefined;
   private audio: AudioTrack | undefined;
   private videoTimes: VideoTimestamps | undefined;
   private audioTimes: AudioTimestamps | undefined;
   /** One clock for both tracks, so a 32-bit wrap is seen the same way by both. */
   private readonly clock = new RtmpClock();
+
+  constructor(counters: FlvToMediaCounters = { beforeConfig: 0, unsupported: 0, control: 0 }) {
+    this.counters = counters;
+  }
 
   get videoTrack(): VideoTrack | undefined {
     return this.video;
@@ -58,7 +64,15 @@ export class FlvToMedia {
   }
 
   private pushVideo(timestampMs: number, body: Uint8Array): MediaEvent[] {
-    const tag = parseVideoTag(body);
+    let tag: ReturnType<typeof parseVideoTag>;
+    try {
+      tag = parseVideoTag(body);
+    } catch (error) {
+      // A codec the FLV parser does not know (Sorenson H.263, VP6, screen video): dropped and counted, as MP3 audio is.
+      if (!(error instanceof FlvError && error.code === 'ERR_FLV_UNSUPPORTED_CODEC')) throw error;
+      this.counters.unsupported++;
+      return [];
+    }
     if (tag.packetType === 'command' || tag.packetType === 'sequence-end' || tag.packetType === 'metadata') {
       this.counters.control++;
       return [];

@@ -3,10 +3,12 @@
  * the FLV → media adapter and the offline packager.
  */
 export { createMediaServer, MediaServer } from './media-server.js';
-export type { MediaServerEvents } from './media-server.js';
+export type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
 export type { MediaServerOptions } from './media-server-options.js';
 export { FlvToMedia, VIDEO_TRACK_ID, AUDIO_TRACK_ID } from './flv-to-media.js';
 export type { MediaEvent, FlvToMediaCounters } from './flv-to-media.js';
 export { avcTrack, hevcTrack, aacTrack } from './tracks-from-configs.js';
 export { packageFlv } from './package-flv.js';
 export type { PackageFlvOptions, PackageFlvProgress } from './package-flv.js';
+export { gatherStreamCounters, movedCounters } from './stream-counters.js';
+export type { StreamCounterSources } from './stream-counters.js';

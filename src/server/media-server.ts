@@ -1,41 +1,17 @@
 import { EventEmitter } from 'eventemitter3';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import type { LivePartEvent, LiveSegmentEvent } from '../hls/index.js';
-import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters } from '../http/index.js';
+import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters } from '../http/index.js';
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
+import type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
 import { createHttpServer } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { RtmpIngest } from './rtmp-ingest.js';
-import { serveRtmpPlayback } from './rtmp-playback.js';
-
-export interface MediaServerEvents {
-  publish: [stream: StreamName];
-  unpublish: [stream: StreamName];
-  /** A segment was published to the store (every rendition). */
-  segment: [stream: StreamName, segment: LiveSegmentEvent];
-  /** LL-HLS: a part was published to the store (every rendition); blocking requests for it are released right after. */
-  part: [stream: StreamName, part: LivePartEvent];
-  /**
-   * A stream's health: its packaging, end or clean-up failed (a store write, media the packager
-   * refused), or its publish was ended by a limit (ERR_MEDIA_KEYFRAME_OVERDUE). That stream only;
-   * the server goes on.
-   */
-  streamError: [stream: StreamName, error: unknown];
-}
-
-/** What the server's limits did since it started (docs/limits.md). */
-export interface MediaServerCounters {
-  /** Publishes ended for want of a video keyframe (ERR_MEDIA_KEYFRAME_OVERDUE). */
-  keyframeOverdue: number;
-  /** streamError events, all causes. */
-  streamErrors: number;
-  /** Publishes and plays refused (bad names, a key already published, the embedder's rejects). */
-  refusedStreams: number;
-}
+import { RtmpPlayback } from './rtmp-playback.js';
+import { gatherStreamCounters } from './stream-counters.js';
 
 /**
  * The composition root (design.md): RTMP ingest → hub → HLS egress (packager → store, snapshots →
@@ -59,6 +35,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly now: () => number;
   /** RTMP publishes → hub publishers (and the keyframe watch). */
   private readonly ingest: RtmpIngest;
+  private readonly playback: RtmpPlayback;
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -71,7 +48,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.http = createHttpServer(options);
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery();
-    registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now()), liveDelivery: this.liveDelivery });
+    registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s)), liveDelivery: this.liveDelivery });
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
@@ -86,7 +63,17 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       },
     });
     this.rtmp.on('refusedStream', () => void (this.counters.refusedStreams += 1));
-    serveRtmpPlayback(this.rtmp, this.hub, { now: this.now, absoluteTimestamps: this.settings.rtmpPlayAbsoluteTimestamps });
+    this.playback = new RtmpPlayback(this.rtmp, this.hub, { now: this.now, absoluteTimestamps: this.settings.rtmpPlayAbsoluteTimestamps });
+  }
+
+  /** A stream's counters (in `/api/streams`): what was dropped or bent on its way, since its key was first published. */
+  streamCounters(stream: LiveStream): StreamCounters {
+    return gatherStreamCounters(stream, {
+      partsOffTarget: (s) => this.egress.get(s)?.packager.counters.partsOffTarget ?? 0,
+      rtmpPlayerDroppedFrames: (app, key) => this.playback.droppedFrames(app, key),
+      tags: (app, key) => this.ingest.tagCounters(app, key),
+      parked: (app, key) => this.liveDelivery.streamCounters(`${app}/${key}`),
+    });
   }
 
   /** Starts RTMP and HTTP; resolves with the bound ports. */
@@ -130,6 +117,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
         forgotten: (name) => {
           this.egress.delete(stream);
           this.liveDelivery.forget(group(name));
+          this.ingest.forget(name.app, name.streamKey);
+          this.playback.forget(name.app, name.streamKey);
           // Only streams that ended at least a grace plus a retention ago: this one, not one in its grace.
           this.hub.removeIdle(this.now(), this.settings.endGraceMs + this.settings.endedRetentionMs);
         },

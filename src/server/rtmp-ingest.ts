@@ -2,7 +2,7 @@ import type { Hub, Publisher } from '../hub/index.js';
 import { MediaError } from '../errors/index.js';
 import type { Track } from '../media/index.js';
 import type { PublishRequest, RtmpServer, ServerSession } from '../rtmp/index.js';
-import { FlvToMedia } from './flv-to-media.js';
+import { FlvToMedia, type FlvToMediaCounters } from './flv-to-media.js';
 import { KeyframeWatch, type KeyframeWatchLimits } from './keyframe-watch.js';
 
 export interface StreamName {
@@ -47,6 +47,8 @@ export class RtmpIngest {
   readonly #events: RtmpIngestEvents;
   readonly #sinks = new WeakMap<ServerSession, Sinks>();
   readonly #byPublisher = new Map<Publisher, Ingest>();
+  /** Tags each stream key's publishes could not use, all publishes together (`<app>/<key>`). */
+  readonly #tags = new Map<string, FlvToMediaCounters>();
 
   constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents }) {
     this.#hub = hub;
@@ -72,13 +74,26 @@ export class RtmpIngest {
       session: request.session,
       messageStreamId: request.messageStreamId,
       publisher: result.publisher,
-      media: new FlvToMedia(),
+      media: new FlvToMedia(this.tagCounters(request.app, request.streamKey)),
       keyframes: new KeyframeWatch(this.#limits),
       tracksPending: false,
     };
     sinks[request.messageStreamId] = ingest;
     this.#byPublisher.set(result.publisher, ingest);
     this.#events.publish({ app: request.app, streamKey: request.streamKey });
+  }
+
+  /** The tags of a stream key's publishes that were dropped: before their sequence header, of a codec not carried. */
+  tagCounters(app: string, streamKey: string): FlvToMediaCounters {
+    const name = `${app}/${streamKey}`;
+    let counters = this.#tags.get(name);
+    if (counters === undefined) this.#tags.set(name, (counters = { beforeConfig: 0, unsupported: 0, control: 0 }));
+    return counters;
+  }
+
+  /** Forgets a stream key's counters (its stream was forgotten). */
+  forget(app: string, streamKey: string): void {
+    this.#tags.delete(`${app}/${streamKey}`);
   }
 
   #wire(session: ServerSession): void {

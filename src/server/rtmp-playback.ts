@@ -1,5 +1,5 @@
 import type { Hub } from '../hub/index.js';
-import type { RtmpServer } from '../rtmp/index.js';
+import type { PlayerStream, RtmpServer } from '../rtmp/index.js';
 import { feedRtmpPlayer } from './rtmp-player-feed.js';
 
 export interface RtmpPlaybackOptions {
@@ -11,15 +11,46 @@ export interface RtmpPlaybackOptions {
 /**
  * The RTMP playback adapter: a play request for a stream that is live here is accepted (anything
  * else is refused with StreamNotFound), and an accepted player is fed from a hub reader that
- * starts at the stream's last keyframe (the GOP cache), so its picture starts at once.
+ * starts at the stream's last keyframe (the GOP cache), so its picture starts at once. It counts,
+ * per stream, the frames its players skipped because they fell behind.
  */
-export function serveRtmpPlayback(rtmp: RtmpServer, hub: Hub, options: RtmpPlaybackOptions): void {
-  rtmp.on('play', (request) => {
-    if (hub.stream(request.app, request.streamKey)?.state !== 'live') request.reject(`${request.app}/${request.streamKey} is not live`);
-  });
-  rtmp.on('playing', (player, request) => {
-    const stream = hub.stream(request.app, request.streamKey);
-    if (stream === undefined) return;
-    feedRtmpPlayer(stream.subscribe({ startWith: 'gop' }), player, { absoluteTimestamps: options.absoluteTimestamps, rates: () => stream.rates(options.now()) });
-  });
+export class RtmpPlayback {
+  /** Per `<app>/<key>`: its players now, and the frames skipped by those that have gone. */
+  readonly #streams = new Map<string, { players: Set<PlayerStream>; goneDropped: number }>();
+
+  constructor(rtmp: RtmpServer, hub: Hub, options: RtmpPlaybackOptions) {
+    rtmp.on('play', (request) => {
+      if (hub.stream(request.app, request.streamKey)?.state !== 'live') request.reject(`${request.app}/${request.streamKey} is not live`);
+    });
+    rtmp.on('playing', (player, request) => {
+      const stream = hub.stream(request.app, request.streamKey);
+      if (stream === undefined) return;
+      const name = `${request.app}/${request.streamKey}`;
+      let entry = this.#streams.get(name);
+      if (entry === undefined) this.#streams.set(name, (entry = { players: new Set(), goneDropped: 0 }));
+      entry.players.add(player);
+      feedRtmpPlayer(stream.subscribe({ startWith: 'gop' }), player, { absoluteTimestamps: options.absoluteTimestamps, rates: () => stream.rates(options.now()) });
+    });
+  }
+
+  /** Frames RTMP players of a stream skipped because they fell behind (their outgoing buffer was full). */
+  droppedFrames(app: string, streamKey: string): number {
+    const entry = this.#streams.get(`${app}/${streamKey}`);
+    if (entry === undefined) return 0;
+    let dropped = entry.goneDropped;
+    for (const player of entry.players) {
+      dropped += player.dropped;
+      // A player that has ended keeps its count here, not its object.
+      if (!player.active) {
+        entry.goneDropped += player.dropped;
+        entry.players.delete(player);
+      }
+    }
+    return dropped;
+  }
+
+  /** Forgets a stream's figures (its stream was forgotten). */
+  forget(app: string, streamKey: string): void {
+    this.#streams.delete(`${app}/${streamKey}`);
+  }
 }

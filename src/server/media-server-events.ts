@@ -1,0 +1,28 @@
+import type { LivePartEvent, LiveSegmentEvent } from '../hls/index.js';
+import type { StreamName } from './hls-egress.js';
+
+/** What a MediaServer emits (eventemitter3). */
+export interface MediaServerEvents {
+  publish: [stream: StreamName];
+  unpublish: [stream: StreamName];
+  /** A segment was published to the store (every rendition). */
+  segment: [stream: StreamName, segment: LiveSegmentEvent];
+  /** LL-HLS: a part was published to the store (every rendition); blocking requests for it are released right after. */
+  part: [stream: StreamName, part: LivePartEvent];
+  /**
+   * A stream's health: its packaging, end or clean-up failed (a store write, media the packager
+   * refused), or its publish was ended by a limit (ERR_MEDIA_KEYFRAME_OVERDUE). That stream only;
+   * the server goes on.
+   */
+  streamError: [stream: StreamName, error: unknown];
+}
+
+/** What the server's limits did since it started (docs/limits.md). */
+export interface MediaServerCounters {
+  /** Publishes ended for want of a video keyframe (ERR_MEDIA_KEYFRAME_OVERDUE). */
+  keyframeOverdue: number;
+  /** streamError events, all causes. */
+  streamErrors: number;
+  /** Publishes and plays refused (bad names, a key already published, the embedder's rejects). */
+  refusedStreams: number;
+}
