@@ -52,7 +52,8 @@ export class DiskStore implements SegmentStore {
   /**
    * put, synchronously, for a process that does nothing else meanwhile (`tidecast package`): the
    * pieces go out with one writev(2) — not one write per piece — into the temporary file, renamed
-   * as put does. Folders made once are remembered, so a folder of segments costs one mkdir.
+   * as put does. A folder is made once and remembered; one removed behind the store's back is made
+   * again when the temporary file cannot be created in it.
    */
   putSync(path: string, file: StoredFile): void {
     const target = this.#resolve(path);
@@ -62,8 +63,8 @@ export class DiskStore implements SegmentStore {
       this.#folders.add(directory);
     }
     const temporary = join(directory, `.${randomUUID()}.tmp`);
+    const fd = openCreating(temporary, directory);
     try {
-      const fd = openSync(temporary, 'w');
       try {
         writeAllSync(fd, file.pieces, file.byteLength);
       } finally {
@@ -72,8 +73,6 @@ export class DiskStore implements SegmentStore {
       renameSync(temporary, target);
     } catch (error) {
       rmSync(temporary, { force: true });
-      // A folder removed behind our back is made again on the next put.
-      this.#folders.delete(directory);
       throw error;
     }
   }
@@ -123,6 +122,17 @@ export class DiskStore implements SegmentStore {
     // checkStorePath already rules out '..'; this is the second lock on the same door.
     if (!target.startsWith(this.root + sep)) throw new StorePathError(path, `resolves outside the store root`);
     return target;
+  }
+}
+
+/** Opens `file` for writing, making its folder first if it has gone. */
+function openCreating(file: string, directory: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    mkdirSync(directory, { recursive: true });
+    return openSync(file, 'w');
   }
 }
 

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageFlv } from '../../src/server/index.js';
 import { fixturePath } from '../helpers/ffmpeg.js';
 import { runPackageCli, segmentUris } from '../helpers/packaging.js';
 
@@ -75,5 +76,23 @@ describe('tidecast package --segment-duration', () => {
     expect(segmentUris(playlist)).toEqual(['0.m4s', '1.m4s', '2.m4s']);
     expect(playlist).toContain('#EXT-X-TARGETDURATION:4\n');
     expect([...playlist.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]))).toEqual([4, 4, 2]);
+  });
+});
+
+describe('tidecast package output', () => {
+  it('writes exactly the files packageFlv makes in memory, byte for byte, and no temporary file', async () => {
+    const input = fixturePath('media/h264-aac.flv');
+    const out = join(workdir, 'out-same');
+    const result = await runPackageCli([input, out]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const expected = new Map<string, Buffer>();
+    const bytes = await readFile(input);
+    async function* whole(): AsyncGenerator<Uint8Array> {
+      yield bytes;
+    }
+    await packageFlv(whole(), (f) => void expected.set(f.path, Buffer.concat(f.pieces as Uint8Array[])));
+    const written = (await readdir(out, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(out.length + 1));
+    expect(written.sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect((await readFile(join(out, path))).equals(content), path).toBe(true);
   });
 });

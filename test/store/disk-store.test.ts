@@ -63,4 +63,23 @@ describe('DiskStore', () => {
     await expect(store.delete(path)).rejects.toBeInstanceOf(StorePathError);
     expect(readdirSync(root)).toEqual([]);
   });
+  it('putSync writes the pieces in order, replaces whole, makes folders (again after one is removed) and leaves no temporary file', async () => {
+    const store = new DiskStore(root);
+    // More pieces than IOV_MAX (1024): one writev call as far as the store is concerned.
+    const many = Array.from({ length: 3000 }, (_, i) => text(String(i % 10)));
+    store.putSync('video/0.m4s', storedFile(many, 'video/mp4'));
+    expect(readFileSync(join(root, 'video/0.m4s'), 'utf8')).toBe(many.map((p) => new TextDecoder().decode(p)).join(''));
+    store.putSync('video/0.m4s', storedFile([text('ab'), text('cde')], 'video/mp4'));
+    expect(readFileSync(join(root, 'video/0.m4s'), 'utf8')).toBe('abcde');
+    rmSync(join(root, 'video'), { recursive: true });
+    store.putSync('video/1.m4s', storedFile([text('x')], 'video/mp4'));
+    expect(readdirSync(join(root, 'video'))).toEqual(['1.m4s']);
+    expect(await store.list()).toEqual(['video/1.m4s']);
+  });
+
+  it('putSync refuses a path outside the root before touching the file system', () => {
+    const store = new DiskStore(root);
+    expect(() => store.putSync('../escape.m4s', storedFile([text('x')], 'video/mp4'))).toThrow(StorePathError);
+    expect(readdirSync(root)).toEqual([]);
+  });
 });
