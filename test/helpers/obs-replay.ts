@@ -44,10 +44,12 @@ export interface ObsReplay {
 }
 
 /**
- * Replays the transcript to `rtmp://127.0.0.1:<port>` at its recorded pace, for `seconds` (default
- * the whole of it). What the server answers is read and dropped, as OBS would read it.
+ * Replays the transcript to `rtmp://127.0.0.1:<port>` at its recorded pace (or, `paced: false`, as
+ * fast as the socket takes it), for `seconds` of it (default the whole). What the server answers is
+ * read and dropped, as OBS would read it.
  */
-export function replayObs(port: number, seconds = OBS_SECONDS): ObsReplay {
+export function replayObs(port: number, seconds = OBS_SECONDS, options: { paced?: boolean } = {}): ObsReplay {
+  const paced = options.paced ?? true;
   const { bytes, reads } = transcript();
   const socket: Socket = connect(port, '127.0.0.1');
   socket.on('data', () => {});
@@ -62,7 +64,7 @@ export function replayObs(port: number, seconds = OBS_SECONDS): ObsReplay {
     for (const read of reads) {
       if (stopped || read.atMs > seconds * 1000) break;
       const wait = read.atMs - (performance.now() - start);
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (paced && wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
       if (stopped) break;
       socket.write(bytes.subarray(read.offset, read.offset + read.length));
     }
