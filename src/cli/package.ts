@@ -2,26 +2,30 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_SEGMENT_TARGET_SECONDS } from '../cmaf/segmenter-types.js';
 import { ConfigError } from '../errors/index.js';
 import type { PackageFlvProgress } from '../server/package-flv.js';
 import { packageFlvFile } from '../server/package-flv-file.js';
 import { contentTypeForPath } from '../store/content-type.js';
 import { DiskStore } from '../store/disk-store.js';
 import { storedFile } from '../store/store.js';
+import { configLayerFromStrings } from './server-config.js';
 
 // Modules are imported from their files, not from the stage barrels (server/index.ts loads the
 // whole live server: fastify, pino, the RTMP stack): this command's start-up is part of its time.
 
-const USAGE = 'usage: tidecast package <input.flv> <outdir> [--segment-duration 2]';
+/** The command line of `package`, with its default segment duration. */
+export const PACKAGE_SYNOPSIS = `tidecast package <input.flv> <outdir> [--segment-duration ${DEFAULT_SEGMENT_TARGET_SECONDS}]`;
 
 /** `tidecast package <input.flv> <outdir> [--segment-duration 2]`: an HLS VOD from an FLV file. */
 export async function runPackage(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'segment-duration': { type: 'string' } }, strict: true });
   const [input, outdir] = positionals;
   if (input === undefined || outdir === undefined || positionals.length > 2) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `package takes an input file and an output folder; ${USAGE}`, { option: 'arguments', value: positionals.join(' ') });
+    throw new ConfigError('ERR_CONFIG_INVALID', `package takes an input file and an output folder; usage: ${PACKAGE_SYNOPSIS}`, { option: 'arguments', value: positionals.join(' ') });
   }
-  const segmentTargetSeconds = segmentDuration(values['segment-duration'] ?? '2');
+  // The same setting, range and message as serve's --segment-duration.
+  const segmentTargetSeconds = configLayerFromStrings({ segmentDuration: values['segment-duration'] }, 'flag').segmentDuration ?? DEFAULT_SEGMENT_TARGET_SECONDS;
   await readable(input);
   const root = resolve(outdir);
   const store = new DiskStore(root);
@@ -38,14 +42,6 @@ export async function runPackage(args: string[]): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   console.log(`packaged ${tracks.map((t) => `${t.kind} ${t.codecString}`).join(', ')}: ${done.files} files in ${root} (${(done.bytesRead / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s)`);
   console.log(`play: ${join(root, 'index.m3u8')}`);
-}
-
-function segmentDuration(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0.1 || n > 3600) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option --segment-duration must be a number of seconds from 0.1 to 3600, got ${raw}`, { option: '--segment-duration', value: raw });
-  }
-  return n;
 }
 
 /** A missing or unreadable input is a usage error, not a crash: the read stream would throw a raw ENOENT. */

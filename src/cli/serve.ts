@@ -1,55 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { loadConfigFile } from './config-file.js';
+import { HELP } from './help.js';
 import {
   SERVER_CONFIG_FIELDS,
+  SERVER_CONFIG_KEYS,
   configLayerFromEnv,
   configLayerFromStrings,
-  limitsHelp,
-  loadConfigFile,
   resolveServerConfig,
   type ServerConfig,
   type ServerConfigKey,
   type ServerConfigLayer,
-} from '../config/index.js';
+} from './server-config.js';
 import { ConfigError } from '../errors/index.js';
 import { createMediaServer, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 
-export const HELP = `tidecast — live-streaming media server
-
-Usage: tidecast [serve] [options]
-       tidecast package <input.flv> <outdir> [--segment-duration 2]
-
-serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
-HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
-with HTTP/2 when given a certificate and key).
-
-  --rtmp-port <n>          RTMP port (default 1935, env TIDECAST_RTMP_PORT)
-  --http-port <n>          HTTP port (default 8080, env TIDECAST_HTTP_PORT)
-  --host <addr>            address both bind (default 0.0.0.0, env TIDECAST_HOST)
-  --segment-duration <s>   live segment target in seconds (default 2, env TIDECAST_SEGMENT_DURATION)
-  --window-segments <n>    segments in a live playlist (default 6)
-  --end-grace-ms <ms>      wait before a stream's playlists end after its publisher left (default 10000)
-  --low-latency <on|off>   LL-HLS: parts, blocking reloads, delta updates (default on,
-                           env TIDECAST_LOW_LATENCY; also true/false, yes/no, 1/0)
-  --part-duration <s>      LL-HLS part target in seconds, 0.033 to the segment duration
-                           (default 0.2, env TIDECAST_PART_DURATION)
-  --tls-cert <file>        PEM certificate chain: with --tls-key, HTTPS with HTTP/2 and HTTP/1.1
-                           on the HTTP port (env TIDECAST_TLS_CERT)
-  --tls-key <file>         PEM private key of --tls-cert (env TIDECAST_TLS_KEY)
-  --config <file>          JSON or YAML file with the keys rtmpPort, httpPort, host,
-                           segmentDuration, windowSegments, endGraceMs, lowLatency,
-                           partDuration, tlsCert, tlsKey, and the limits' keys below
-  -h, --help               this text
-
-Limits (each one's reason: docs/limits.md):
-${limitsHelp()}
-
-Precedence: option > environment variable > config file > default.
-Log level: env TIDECAST_LOG_LEVEL (default info; debug logs every segment).
-
-package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
+export { HELP };
 
 /**
  * A bound on the graceful shutdown: closing waits for sessions and HTTP connections; a client that
@@ -57,12 +25,10 @@ package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
  */
 export const SHUTDOWN_TIMEOUT_MS = 8_000;
 
-const CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];
-
 /** Flags → settings, with the environment and the config file beneath them. */
 export async function serveConfig(args: string[], env: Readonly<Record<string, string | undefined>>): Promise<{ config: ServerConfig; help: boolean }> {
   // One string flag per setting (`--rtmp-port` …), named by SERVER_CONFIG_FIELDS.
-  const settingFlags = Object.fromEntries(CONFIG_KEYS.map((key) => [SERVER_CONFIG_FIELDS[key].flag.slice(2), { type: 'string' as const }]));
+  const settingFlags = Object.fromEntries(SERVER_CONFIG_KEYS.map((key) => [SERVER_CONFIG_FIELDS[key].flag.slice(2), { type: 'string' as const }]));
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args, options: { ...settingFlags, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
@@ -71,7 +37,7 @@ export async function serveConfig(args: string[], env: Readonly<Record<string, s
     throw new ConfigError('ERR_CONFIG_INVALID', `${(err as Error).message}; see tidecast --help`, { option: 'arguments', value: args.join(' ') }, { cause: err });
   }
   const strings: Partial<Record<ServerConfigKey, string>> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of SERVER_CONFIG_KEYS) {
     const value = values[SERVER_CONFIG_FIELDS[key].flag.slice(2)];
     if (typeof value === 'string') strings[key] = value;
   }

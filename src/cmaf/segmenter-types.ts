@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { checkIntegerOption, checkNumberOption } from '../config/index.js';
 import type { Sample } from '../media/index.js';
 
 /**
@@ -85,7 +85,7 @@ export const DEFAULT_SEGMENT_TARGET_SECONDS = 2;
 export const DEFAULT_PART_TARGET_SECONDS = 0.5;
 
 /** Longest segment target accepted: an hour is already far beyond any live or VOD practice. */
-const MAX_SEGMENT_TARGET_SECONDS = 3600;
+export const MAX_SEGMENT_TARGET_SECONDS = 3600;
 
 export type ResolvedSegmenterOptions = Required<SegmenterOptions>;
 
@@ -97,18 +97,8 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
     firstSequence: options.firstSequence ?? 0,
     shiftCompositionDelay: options.shiftCompositionDelay === true,
   };
-  positive('segmentTargetSeconds', resolved.segmentTargetSeconds, MAX_SEGMENT_TARGET_SECONDS);
-  positive('partTargetSeconds', resolved.partTargetSeconds, resolved.segmentTargetSeconds);
-  if (!Number.isSafeInteger(resolved.firstSequence) || resolved.firstSequence < 0) {
-    throw invalid('firstSequence', resolved.firstSequence, 'a non-negative safe integer');
-  }
+  checkNumberOption('segmentTargetSeconds', resolved.segmentTargetSeconds, 0, MAX_SEGMENT_TARGET_SECONDS, true);
+  checkNumberOption('partTargetSeconds', resolved.partTargetSeconds, 0, resolved.segmentTargetSeconds, true);
+  checkIntegerOption('firstSequence', resolved.firstSequence, 0, Number.MAX_SAFE_INTEGER);
   return resolved;
-}
-
-function positive(name: string, value: unknown, max: number): void {
-  if (typeof value !== 'number' || !(value > 0) || value > max) throw invalid(name, value, `a number above 0 and at most ${max}`);
-}
-
-function invalid(name: string, value: unknown, expected: string): ConfigError {
-  return new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be ${expected}, got ${String(value)}`, { option: name, value: String(value) });
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_PART_TARGET_SECONDS, DEFAULT_SEGMENT_TARGET_SECONDS, resolveSegmenterOptions } from '../cmaf/index.js';
-import { ConfigError } from '../errors/index.js';
+import { checkBooleanOption, checkIntegerOption as integer, invalidOption } from '../config/index.js';
 
 /** What the packager tells an embedder about each segment it publishes: data only. */
 export interface LiveSegmentEvent {
@@ -38,8 +38,9 @@ export interface LivePackagerOptions {
   segmentTargetSeconds?: number;
   /**
    * LL-HLS (RFC 8216bis 4.4.4.9 parts, blocking reload, delta updates, rendition reports). Default
-   * true. False gives plain HLS: whole segments only, as players before LL-HLS expect. With it on,
-   * `plain.m3u8` next to each `index.m3u8` serves the same stream without the LL-HLS tags.
+   * true (DEFAULT_LOW_LATENCY). False gives plain HLS: whole segments only, as players before
+   * LL-HLS expect. With it on, `plain.m3u8` next to each `index.m3u8` serves the same stream
+   * without the LL-HLS tags.
    */
   lowLatency?: boolean;
   /**
@@ -86,6 +87,12 @@ export interface LivePackagerOptions {
  */
 export const DEFAULT_WINDOW_SEGMENTS = 6;
 
+/**
+ * LL-HLS on by default: LL-HLS players (hls.js, AVPlayer) get parts and blocking reloads, and a
+ * player from before LL-HLS can read `plain.m3u8`, the same stream without the LL-HLS tags.
+ */
+export const DEFAULT_LOW_LATENCY = true;
+
 /** 6.2.2: fewer than three segments cannot span three target durations. */
 export const MIN_WINDOW_SEGMENTS = 3;
 
@@ -114,33 +121,23 @@ export interface ResolvedLiveOptions {
 
 /** Defaults filled in, every value checked; a bad one throws ERR_CONFIG_INVALID naming it. */
 export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedLiveOptions {
-  const lowLatency = options.lowLatency ?? true;
-  if (typeof lowLatency !== 'boolean') throw invalid('lowLatency', lowLatency, 'true or false');
+  const lowLatency = checkBooleanOption('lowLatency', options.lowLatency ?? DEFAULT_LOW_LATENCY);
   const segmentTargetSeconds = options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS;
   const nominalPart = lowLatency ? DEFAULT_LL_PART_TARGET_SECONDS : DEFAULT_PART_TARGET_SECONDS;
   const segmenter = resolveSegmenterOptions({
     segmentTargetSeconds,
     partTargetSeconds: options.partTargetSeconds ?? (typeof segmentTargetSeconds === 'number' ? Math.min(nominalPart, segmentTargetSeconds) : nominalPart),
   });
-  if (lowLatency && segmenter.partTargetSeconds < MIN_PART_TARGET_SECONDS) throw invalid('partTargetSeconds', segmenter.partTargetSeconds, `at least ${MIN_PART_TARGET_SECONDS} with LL-HLS`);
+  if (lowLatency && segmenter.partTargetSeconds < MIN_PART_TARGET_SECONDS) throw invalidOption('partTargetSeconds', `at least ${MIN_PART_TARGET_SECONDS} with LL-HLS`, String(segmenter.partTargetSeconds));
   const windowSegments = integer('windowSegments', options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
   // The default, one more than the window, may exceed MAX_WINDOW_SEGMENTS by that one.
   const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS + 1);
   const playlistType = options.playlistType ?? 'sliding';
-  if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalid('playlistType', playlistType, "'sliding' or 'EVENT'");
+  if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalidOption('playlistType', "'sliding' or 'EVENT'", String(playlistType));
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);
   const targetDurationSeconds = integer('targetDurationSeconds', options.targetDurationSeconds ?? minimumTarget, minimumTarget, 3600);
   for (const name of ['onSegment', 'onPart', 'onWriteError'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(name, options[name], 'a function');
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
   return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, playlistType, targetDurationSeconds };
-}
-
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(name, value, `an integer from ${min} to ${max}`);
-  return value;
-}
-
-function invalid(name: string, value: unknown, expected: string): ConfigError {
-  return new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be ${expected}, got ${String(value)}`, { option: name, value: String(value) });
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { ConnectionSlots, checkIntegerOption } from '../config/index.js';
+import { ConnectionSlots, checkNumberRange, integerRange } from '../config/index.js';
 
 /**
  * 10 000: open HTTP connections in all. A player holds one to six (HTTP/1.1 browsers open up to
@@ -15,6 +15,9 @@ export const DEFAULT_HTTP_MAX_CONNECTIONS = 10_000;
  * more than a tenth of the default slots.
  */
 export const DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+
+/** Either limit from 1 to a million connections (checked at start; `tidecast serve` takes its flags' ranges from here). */
+export const HTTP_CONNECTION_LIMIT_RANGE = integerRange(1, 1_000_000);
 
 export interface ConnectionLimitOptions {
   /** Open connections in all; further ones are closed at accept. Default DEFAULT_HTTP_MAX_CONNECTIONS. */
@@ -37,8 +40,8 @@ export function resolveConnectionLimits(o: ConnectionLimitOptions = {}): Require
     maxConnections: o.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS,
     maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
   };
-  checkIntegerOption('http.maxConnections', resolved.maxConnections, 1, 1_000_000);
-  checkIntegerOption('http.maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1, 1_000_000);
+  checkNumberRange('http.maxConnections', resolved.maxConnections, HTTP_CONNECTION_LIMIT_RANGE);
+  checkNumberRange('http.maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, HTTP_CONNECTION_LIMIT_RANGE);
   return resolved;
 }
 

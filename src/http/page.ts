@@ -3,6 +3,12 @@
  * chosen one, using hls.js served by this server from the installed package (/assets/hls.min.js),
  * never from a CDN. Plain HTML and a small script: nothing to build.
  */
+/**
+ * What the list says before any stream is live. The URL names no port: the RTMP port is the
+ * embedder's choice, which this page does not know (without one, a client uses RTMP's 1935).
+ */
+const NO_STREAM = 'No live stream yet. Publish to rtmp://&lt;host&gt;/live/&lt;key&gt;.';
+
 export function renderPage(title = 'tidecast'): string {
   return `<!doctype html>
 <html lang="en">
@@ -25,7 +31,7 @@ export function renderPage(title = 'tidecast'): string {
 <body>
 <header>${escapeHtml(title)} — live streams</header>
 <main>
-  <ul id="streams"><li>No live stream yet. Publish to rtmp://&lt;host&gt;:1935/live/&lt;key&gt;.</li></ul>
+  <ul id="streams"><li>${NO_STREAM}</li></ul>
   <section>
     <video id="video" controls muted playsinline></video>
     <div id="status">Pick a stream.</div>
@@ -129,7 +135,7 @@ async function play(s) {
 let lastStreams = [];
 function render(streams) {
   lastStreams = streams;
-  if (streams.length === 0) { list.innerHTML = '<li>No live stream yet. Publish to rtmp://&lt;host&gt;:1935/live/&lt;key&gt;.</li>'; return; }
+  if (streams.length === 0) { list.innerHTML = '<li>${NO_STREAM}</li>'; return; }
   list.replaceChildren(...streams.map((s) => {
     const li = document.createElement('li');
     const id = s.app + '/' + s.streamKey;

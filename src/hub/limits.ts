@@ -1,5 +1,4 @@
-import { checkIntegerOption as checkInteger } from '../config/check-option.js';
-import { ConfigError } from '../errors/index.js';
+import { checkIntegerOption as checkInteger, invalidOption } from '../config/index.js';
 
 export { checkInteger };
 
@@ -66,10 +65,7 @@ export function resolveHubOptions(o: HubOptions = {}): ResolvedHubOptions {
     defaultMaxQueuedBytes: o.defaultMaxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
   };
   if (!POLICIES.includes(resolved.takeoverPolicy)) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `option takeoverPolicy must be one of ${POLICIES.join(', ')}, got ${String(resolved.takeoverPolicy)}`, {
-      option: 'takeoverPolicy',
-      value: String(resolved.takeoverPolicy),
-    });
+    throw invalidOption('takeoverPolicy', `one of ${POLICIES.join(', ')}`, String(resolved.takeoverPolicy));
   }
   checkInteger('quietMs', resolved.quietMs, 0, 86_400_000);
   checkInteger('maxGopCacheBytes', resolved.maxGopCacheBytes, 0, 2 ** 40);

@@ -1,7 +1,8 @@
 /**
  * tidecast/media — the types every stage after the codec parsers shares (Track, Sample), exact
  * integer time arithmetic between timescales, and the mapping from RTMP's millisecond timestamps
- * to track ticks. Pure: no I/O, no clock, no dependency but src/errors.
+ * to track ticks. Pure: no I/O, no clock, no dependency but the leaves src/errors and src/config
+ * (the option checks).
  */
 export { VIDEO_TIMESCALE } from './track.js';
 export type { Track, VideoTrack, AudioTrack, VideoCodec, AudioCodec } from './track.js';

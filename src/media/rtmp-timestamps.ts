@@ -1,4 +1,5 @@
-import { ConfigError, MediaError } from '../errors/index.js';
+import { checkIntegerOption, checkNumberOption } from '../config/index.js';
+import { MediaError } from '../errors/index.js';
 import { checkTimescale, rescale } from './rescale.js';
 import { RtmpClock } from './rtmp-clock.js';
 import { VIDEO_TIMESCALE, type AudioTrack } from './track.js';
@@ -89,9 +90,9 @@ export class VideoTimestamps {
     this.timescale = options.timescale ?? VIDEO_TIMESCALE;
     checkTimescale('timescale', this.timescale);
     this.#clock = options.clock ?? new RtmpClock();
-    this.#maxGapTicks = rescale(checkOption('maxGapMs', options.maxGapMs ?? DEFAULT_MAX_TIMESTAMP_GAP_MS, 1, 2 ** 31 - 1, true), 1000, this.timescale);
+    this.#maxGapTicks = rescale(checkIntegerOption('maxGapMs', options.maxGapMs ?? DEFAULT_MAX_TIMESTAMP_GAP_MS, 1, 2 ** 31 - 1), 1000, this.timescale);
     const fallback = Math.max(1, Math.round(this.timescale / 30));
-    this.#lastDuration = checkOption('defaultFrameDuration', options.defaultFrameDuration ?? fallback, 1, this.timescale * 10, true);
+    this.#lastDuration = checkIntegerOption('defaultFrameDuration', options.defaultFrameDuration ?? fallback, 1, this.timescale * 10);
   }
 
   next(rtmpMs: number, compositionMs: number): VideoTimestamp {
@@ -150,9 +151,9 @@ export class AudioTimestamps {
     this.timescale = track.timescale;
     this.samplesPerFrame = track.samplesPerFrame;
     this.#clock = options.clock ?? new RtmpClock();
-    const frames = checkOption('resyncThresholdFrames', options.resyncThresholdFrames ?? DEFAULT_AUDIO_RESYNC_THRESHOLD_FRAMES, 0, 1000, false);
+    const frames = checkNumberOption('resyncThresholdFrames', options.resyncThresholdFrames ?? DEFAULT_AUDIO_RESYNC_THRESHOLD_FRAMES, 0, 1000);
     this.#thresholdTicks = Math.floor(frames * this.samplesPerFrame);
-    this.#maxGapTicks = rescale(checkOption('maxGapMs', options.maxGapMs ?? DEFAULT_MAX_TIMESTAMP_GAP_MS, 1, 2 ** 31 - 1, true), 1000, this.timescale);
+    this.#maxGapTicks = rescale(checkIntegerOption('maxGapMs', options.maxGapMs ?? DEFAULT_MAX_TIMESTAMP_GAP_MS, 1, 2 ** 31 - 1), 1000, this.timescale);
   }
 
   next(rtmpMs: number): AudioTimestamp {
@@ -191,12 +192,4 @@ export class AudioTimestamps {
     this.#anchorTicks = ticks;
     this.#framesSinceAnchor = 0;
   }
-}
-
-function checkOption(name: string, value: number, min: number, max: number, integer: boolean): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    const kind = integer ? 'an integer' : 'a number';
-    throw new ConfigError('ERR_CONFIG_INVALID', `option ${name} must be ${kind} from ${min} to ${max}, got ${String(value)}`, { option: name, value: String(value) });
-  }
-  return value;
 }

@@ -1,12 +1,33 @@
 import { resolveAmfLimits } from '../amf/index.js';
-import { checkIntegerOption as integer } from '../config/check-option.js';
+import { PORT_RANGE, checkNumberRange as check, integerRange } from '../config/index.js';
 import { DEFAULT_MAX_TOTAL_PENDING_BYTES } from './chunk/index.js';
 import type { SessionOptions } from './session/index.js';
 
+/** 1935: RTMP's IANA-registered port, the one OBS and FFmpeg assume when a URL names none. */
+export const DEFAULT_RTMP_PORT = 1935;
+
+/** '0.0.0.0': every IPv4 interface, so encoders on other machines reach a server started as is. */
+export const DEFAULT_RTMP_HOST = '0.0.0.0';
+
+/** 10 000 ms: see `handshakeTimeoutMs`. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** 30 000 ms: see `idleTimeoutMs`. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** 1000 sessions: see `maxConnections`. */
+export const DEFAULT_RTMP_MAX_CONNECTIONS = 1000;
+
+/** 32 sessions from one address: see `maxConnectionsPerAddress`. */
+export const DEFAULT_RTMP_MAX_CONNECTIONS_PER_ADDRESS = 32;
+
+/** 10 000 ms: see `noStreamTimeoutMs`. */
+export const DEFAULT_NO_STREAM_TIMEOUT_MS = 10_000;
+
 export interface RtmpServerOptions extends Partial<SessionOptions> {
-  /** TCP port; 0 picks a free one (see `address()`). Default 1935, RTMP's registered port. */
+  /** TCP port; 0 picks a free one (see `address()`). Default 1935 (DEFAULT_RTMP_PORT). */
   port?: number;
-  /** Address to bind. Default '0.0.0.0' (every IPv4 interface). */
+  /** Address to bind. Default '0.0.0.0' (DEFAULT_RTMP_HOST). */
   host?: string;
   /** PEM certificate and key: the server speaks RTMPS (RTMP over TLS). Default: plain TCP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
@@ -45,6 +66,28 @@ export interface RtmpServerOptions extends Partial<SessionOptions> {
   maxTotalPendingBytes?: number;
 }
 
+/**
+ * The range of each numeric option, checked at start by resolveServerOptions (`tidecast serve`
+ * takes its flags' ranges from here too): timeouts up to an hour (handshake) or a day, sessions
+ * up to a million, byte bounds from 1 KiB to 1 TiB; the chunk reader's limits up to 2^31 − 1, the
+ * largest chunk size RTMP allows (5.4.1); the outgoing chunk size from the initial 128 to the
+ * 24-bit message length (5.3.1.2).
+ */
+export const RTMP_SERVER_OPTION_RANGES = {
+  port: PORT_RANGE,
+  handshakeTimeoutMs: integerRange(1, 3_600_000),
+  idleTimeoutMs: integerRange(1, 86_400_000),
+  maxConnections: integerRange(1, 1_000_000),
+  maxConnectionsPerAddress: integerRange(1, 1_000_000),
+  noStreamTimeoutMs: integerRange(1, 86_400_000),
+  maxTotalPendingBytes: integerRange(1024, 2 ** 40),
+  outgoingChunkSize: integerRange(128, 0xffffff),
+  windowAckSize: integerRange(1, 0x7fffffff),
+  chunk: integerRange(1, 0x7fffffff),
+  maxOutgoingBufferBytes: integerRange(1024, 2 ** 40),
+  maxStreamsPerSession: integerRange(1, 1024),
+} as const;
+
 export interface ResolvedServerOptions {
   port: number;
   host: string;
@@ -58,27 +101,24 @@ export interface ResolvedServerOptions {
 
 export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOptions {
   const resolved = {
-    port: o.port ?? 1935,
-    host: o.host ?? '0.0.0.0',
-    handshakeTimeoutMs: o.handshakeTimeoutMs ?? 10_000,
-    idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
-    maxConnections: o.maxConnections ?? 1000,
-    maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? 32,
-    noStreamTimeoutMs: o.noStreamTimeoutMs ?? 10_000,
+    port: o.port ?? DEFAULT_RTMP_PORT,
+    host: o.host ?? DEFAULT_RTMP_HOST,
+    handshakeTimeoutMs: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxConnections: o.maxConnections ?? DEFAULT_RTMP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? DEFAULT_RTMP_MAX_CONNECTIONS_PER_ADDRESS,
+    noStreamTimeoutMs: o.noStreamTimeoutMs ?? DEFAULT_NO_STREAM_TIMEOUT_MS,
     maxTotalPendingBytes: o.maxTotalPendingBytes ?? DEFAULT_MAX_TOTAL_PENDING_BYTES,
   };
-  integer('port', resolved.port, 0, 65535);
-  integer('handshakeTimeoutMs', resolved.handshakeTimeoutMs, 1, 3_600_000);
-  integer('idleTimeoutMs', resolved.idleTimeoutMs, 1, 86_400_000);
-  integer('maxConnections', resolved.maxConnections, 1, 1_000_000);
-  integer('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress, 1, 1_000_000);
-  integer('noStreamTimeoutMs', resolved.noStreamTimeoutMs, 1, 86_400_000);
-  integer('maxTotalPendingBytes', resolved.maxTotalPendingBytes, 1024, 2 ** 40);
-  if (o.outgoingChunkSize !== undefined) integer('outgoingChunkSize', o.outgoingChunkSize, 128, 0xffffff);
-  if (o.windowAckSize !== undefined) integer('windowAckSize', o.windowAckSize, 1, 0x7fffffff);
-  for (const [key, value] of Object.entries(o.chunk ?? {})) integer(`chunk.${key}`, value, 1, 0x7fffffff);
+  const ranges = RTMP_SERVER_OPTION_RANGES;
+  for (const key of ['port', 'handshakeTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress', 'noStreamTimeoutMs', 'maxTotalPendingBytes'] as const) {
+    check(key, resolved[key], ranges[key]);
+  }
+  if (o.outgoingChunkSize !== undefined) check('outgoingChunkSize', o.outgoingChunkSize, ranges.outgoingChunkSize);
+  if (o.windowAckSize !== undefined) check('windowAckSize', o.windowAckSize, ranges.windowAckSize);
+  for (const [key, value] of Object.entries(o.chunk ?? {})) check(`chunk.${key}`, value, ranges.chunk);
   resolveAmfLimits(o.amf);
-  if (o.maxOutgoingBufferBytes !== undefined) integer('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, 1024, 2 ** 40);
-  if (o.maxStreamsPerSession !== undefined) integer('maxStreamsPerSession', o.maxStreamsPerSession, 1, 1024);
+  if (o.maxOutgoingBufferBytes !== undefined) check('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, ranges.maxOutgoingBufferBytes);
+  if (o.maxStreamsPerSession !== undefined) check('maxStreamsPerSession', o.maxStreamsPerSession, ranges.maxStreamsPerSession);
   return resolved;
 }

@@ -1,23 +1,56 @@
-import { checkIntegerOption as check } from '../config/check-option.js';
+import { PORT_RANGE, checkBooleanOption, checkNumberRange as check, integerRange } from '../config/index.js';
 import type { HubOptions } from '../hub/index.js';
 import { resolveLiveOptions, type LivePackagerOptions } from '../hls/index.js';
 import type { RtmpServerOptions } from '../rtmp/index.js';
+import { DEFAULT_RTMP_HOST } from '../rtmp/server-options.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
-import { ConfigError } from '../errors/index.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
 
+/** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
+export const DEFAULT_HTTP_PORT = 8080;
+
+/**
+ * 10 000 ms: OBS and FFmpeg reconnect within a few seconds, and a player must not see the stream
+ * end meanwhile (see `endGraceMs`).
+ */
+export const DEFAULT_END_GRACE_MS = 10_000;
+
+/**
+ * 60 000 ms: players still in the last window can finish it, and a server that sees many one-off
+ * stream keys does not keep every last window in memory for ever (see `endedRetentionMs`).
+ */
+export const DEFAULT_ENDED_RETENTION_MS = 60_000;
+
+/** False: each RTMP player's timeline starts at 0 with its first frame, as players expect. */
+export const DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS = false;
+
+/**
+ * The range of each numeric option of the server itself, checked at start (`tidecast serve` takes
+ * its flags' ranges from here too): the end grace up to an hour, the retention up to a day, a
+ * keyframe at least every 0.1 s to an hour, and from 1 KiB to 1 TiB of media between keyframes.
+ */
+export const MEDIA_SERVER_OPTION_RANGES = {
+  httpPort: PORT_RANGE,
+  endGraceMs: integerRange(0, 3_600_000),
+  endedRetentionMs: integerRange(0, 86_400_000),
+  maxKeyframeIntervalMs: integerRange(100, 3_600_000),
+  maxBytesWithoutKeyframe: integerRange(1024, 2 ** 40),
+} as const;
+
 export interface MediaServerOptions {
-  /** RTMP ingest; `port` defaults to 1935, `host` to '0.0.0.0'. */
+  /** RTMP ingest; `port` defaults to 1935 (DEFAULT_RTMP_PORT), `host` to '0.0.0.0' (DEFAULT_RTMP_HOST). */
   rtmp?: RtmpServerOptions;
   /**
    * RTMP playback. `absoluteTimestamps`: players get the publisher's own timestamps (nginx-rtmp's
-   * `atc on`); default false, each player's timeline starts at 0 with its first frame.
+   * `atc on`); default false (DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS), each player's timeline
+   * starts at 0 with its first frame.
    */
   rtmpPlay?: { absoluteTimestamps?: boolean };
   /**
-   * HTTP delivery. Default port 8080 on '0.0.0.0'; port 0 picks a free one. With `tls` (PEM
-   * certificate chain and private key) it is HTTPS with HTTP/2, HTTP/1.1 still accepted.
+   * HTTP delivery. Default port 8080 (DEFAULT_HTTP_PORT) on the RTMP host; port 0 picks a free
+   * one. With `tls` (PEM certificate chain and private key) it is HTTPS with HTTP/2, HTTP/1.1
+   * still accepted.
    */
   http?: { port?: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer } } & ConnectionLimitOptions;
   /** Live HLS packaging: LL-HLS on (default) or off, segment target (2 s), part target (0.2 s), window (6 segments), … */
@@ -37,16 +70,14 @@ export interface MediaServerOptions {
   /** The same bound in bytes of audio and video since the last keyframe. Default 64 MiB (DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME). */
   maxBytesWithoutKeyframe?: number;
   /**
-   * Time after a publisher leaves before its playlists get EXT-X-ENDLIST. Default 10 000 ms: OBS
-   * and FFmpeg reconnect within a few seconds, and a player must not see the stream end meanwhile;
-   * a reconnect inside the grace continues the playlists after a DISCONTINUITY.
+   * Time after a publisher leaves before its playlists get EXT-X-ENDLIST. Default 10 000 ms
+   * (DEFAULT_END_GRACE_MS); a reconnect inside the grace continues the playlists after a
+   * DISCONTINUITY.
    */
   endGraceMs?: number;
   /**
    * Time an ended stream's last playlists and segments stay served after EXT-X-ENDLIST before they
-   * are deleted and the stream forgotten. Default 60 000 ms: players still in the last window can
-   * finish it, and a server that sees many one-off stream keys does not keep every last window in
-   * memory for ever.
+   * are deleted and the stream forgotten. Default 60 000 ms (DEFAULT_ENDED_RETENTION_MS).
    */
   endedRetentionMs?: number;
   /** Wall clock in epoch ms, for PROGRAM-DATE-TIME and rates. Default Date.now (tests inject one). */
@@ -65,24 +96,22 @@ export interface ResolvedMediaServerOptions {
 
 export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaServerOptions {
   const resolved = {
-    httpPort: o.http?.port ?? 8080,
-    httpHost: o.http?.host ?? o.rtmp?.host ?? '0.0.0.0',
-    endGraceMs: o.endGraceMs ?? 10_000,
-    endedRetentionMs: o.endedRetentionMs ?? 60_000,
+    httpPort: o.http?.port ?? DEFAULT_HTTP_PORT,
+    httpHost: o.http?.host ?? o.rtmp?.host ?? DEFAULT_RTMP_HOST,
+    endGraceMs: o.endGraceMs ?? DEFAULT_END_GRACE_MS,
+    endedRetentionMs: o.endedRetentionMs ?? DEFAULT_ENDED_RETENTION_MS,
     maxKeyframeIntervalMs: o.maxKeyframeIntervalMs ?? DEFAULT_MAX_KEYFRAME_INTERVAL_MS,
     maxBytesWithoutKeyframe: o.maxBytesWithoutKeyframe ?? DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME,
-    rtmpPlayAbsoluteTimestamps: o.rtmpPlay?.absoluteTimestamps ?? false,
+    rtmpPlayAbsoluteTimestamps: o.rtmpPlay?.absoluteTimestamps ?? DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS,
   };
-  check('http.port', resolved.httpPort, 0, 65535);
-  check('endGraceMs', resolved.endGraceMs, 0, 3_600_000);
-  check('endedRetentionMs', resolved.endedRetentionMs, 0, 86_400_000);
+  const ranges = MEDIA_SERVER_OPTION_RANGES;
+  check('http.port', resolved.httpPort, ranges.httpPort);
+  check('endGraceMs', resolved.endGraceMs, ranges.endGraceMs);
+  check('endedRetentionMs', resolved.endedRetentionMs, ranges.endedRetentionMs);
   // Checked now, at start, rather than when the first stream's packager is built.
   resolveLiveOptions(o.hls ?? {});
-  check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, 100, 3_600_000);
-  check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, 1024, 2 ** 40);
-  if (typeof resolved.rtmpPlayAbsoluteTimestamps !== 'boolean') {
-    const value = String(resolved.rtmpPlayAbsoluteTimestamps);
-    throw new ConfigError('ERR_CONFIG_INVALID', `option rtmpPlay.absoluteTimestamps must be true or false, got ${value}`, { option: 'rtmpPlay.absoluteTimestamps', value });
-  }
+  check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, ranges.maxKeyframeIntervalMs);
+  check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, ranges.maxBytesWithoutKeyframe);
+  checkBooleanOption('rtmpPlay.absoluteTimestamps', resolved.rtmpPlayAbsoluteTimestamps);
   return resolved;
 }

@@ -1,4 +1,4 @@
-import { checkIntegerOption } from '../config/index.js';
+import { checkNumberRange, integerRange } from '../config/index.js';
 import { TidecastError } from '../errors/index.js';
 import type { SegmentStore, StoredFile } from './store.js';
 import { checkStorePath, checkStorePrefix } from './store-path.js';
@@ -10,6 +10,9 @@ import { checkStorePath, checkStorePrefix } from './store-path.js';
  * goes on) instead of the process running out of memory.
  */
 export const DEFAULT_MEMORY_STORE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** maxBytes from 0 (store nothing) to 1 PiB, far past any machine's memory. */
+export const MEMORY_STORE_MAX_BYTES_RANGE = integerRange(0, 2 ** 50);
 
 export interface MemoryStoreOptions {
   /** Total bytes of all files; a put that would exceed it throws ERR_STORE_FULL. Default DEFAULT_MEMORY_STORE_MAX_BYTES. */
@@ -44,7 +47,7 @@ export class MemoryStore implements SegmentStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_MAX_BYTES;
-    checkIntegerOption('maxBytes', this.maxBytes, 0, 2 ** 50);
+    checkNumberRange('maxBytes', this.maxBytes, MEMORY_STORE_MAX_BYTES_RANGE);
   }
 
   put(path: string, file: StoredFile): void {

@@ -4,19 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsBlock } from '../../src/cli/serve-output.js';
-import { HELP, mediaServerOptions, readTlsFiles, serveConfig } from '../../src/cli/serve.js';
+import { loadConfigFile, parseConfigText } from '../../src/cli/config-file.js';
+import { HELP } from '../../src/cli/help.js';
+import { mediaServerOptions, readTlsFiles, serveConfig } from '../../src/cli/serve.js';
 import {
   DEFAULT_SERVER_CONFIG,
   SERVER_CONFIG_FIELDS,
+  SERVER_CONFIG_KEYS,
   configLayerFromEnv,
   configLayerFromObject,
   configLayerFromStrings,
-  loadConfigFile,
-  parseConfigText,
   resolveServerConfig,
-} from '../../src/config/index.js';
-import type { ServerConfigLayer } from '../../src/config/index.js';
+} from '../../src/cli/server-config.js';
+import type { ServerConfigLayer } from '../../src/cli/server-config.js';
 import { ConfigError } from '../../src/errors/index.js';
+import { DEFAULT_WINDOW_SEGMENTS } from '../../src/hls/index.js';
+import { resolveConnectionLimits } from '../../src/http/index.js';
+import { RTMP_SERVER_OPTION_RANGES, resolveServerOptions } from '../../src/rtmp/server-options.js';
+import { MemoryStore } from '../../src/store/index.js';
+import { MEDIA_SERVER_OPTION_RANGES, resolveMediaServerOptions } from '../../src/server/media-server-options.js';
 
 function thrown(fn: () => unknown): ConfigError {
   try {
@@ -376,12 +382,55 @@ describe('LL-HLS and TLS settings', () => {
     });
   });
 
+  it("the settings' defaults and ranges are the modules' own, not copies", () => {
+    expect(SERVER_CONFIG_FIELDS.rtmpPort).toMatchObject({ range: RTMP_SERVER_OPTION_RANGES.port });
+    expect(SERVER_CONFIG_FIELDS.rtmpMaxPendingBytes).toMatchObject({ range: RTMP_SERVER_OPTION_RANGES.chunk });
+    expect(SERVER_CONFIG_FIELDS.endGraceMs).toMatchObject({ range: MEDIA_SERVER_OPTION_RANGES.endGraceMs });
+    expect(DEFAULT_SERVER_CONFIG.windowSegments).toBe(DEFAULT_WINDOW_SEGMENTS);
+    // Every number a setting accepts, the module it reaches accepts: no value passes the flag and fails at start.
+    for (const key of SERVER_CONFIG_KEYS) {
+      const field = SERVER_CONFIG_FIELDS[key];
+      if (field.kind !== 'number') continue;
+      for (const value of [field.range.min, field.range.max]) {
+        if (key === 'partDuration' && value > DEFAULT_SERVER_CONFIG.segmentDuration) continue;
+        const config = resolveServerConfig({ flags: { [key]: value } });
+        const options = mediaServerOptions(config);
+        expect(() => {
+          resolveMediaServerOptions(options);
+          resolveServerOptions(options.rtmp!);
+          resolveConnectionLimits(options.http);
+          new MemoryStore(options.memoryStore);
+        }, `${key} ${value}`).not.toThrow();
+      }
+    }
+  });
+
   it('the help text names every setting by its flag and its config key, and every variable', () => {
     for (const [key, field] of Object.entries(SERVER_CONFIG_FIELDS)) {
       expect(HELP).toContain(`${field.flag} <`);
       expect(HELP.replace(/\s+/g, ' ')).toContain(key);
       if (field.env !== undefined) expect(HELP).toContain(field.env);
     }
+  });
+
+  it('the help text is generated: each flag with its text, then its default (DEFAULT_SERVER_CONFIG), variable and key', () => {
+    const lines = HELP.split('\n');
+    for (const key of SERVER_CONFIG_KEYS) {
+      const field = SERVER_CONFIG_FIELDS[key];
+      const at = lines.findIndex((line) => line.startsWith(`  ${field.flag} ${field.value} `));
+      expect(lines[at], key).toContain(field.help);
+      const value = DEFAULT_SERVER_CONFIG[key];
+      const shown = typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
+      const facts = lines[at + 1]!.trim();
+      if (value !== undefined) expect(facts.startsWith(`(default ${shown}`), `${key}: ${facts}`).toBe(true);
+      if (field.env !== undefined) expect(facts).toContain(`env ${field.env},`);
+      expect(facts.endsWith(`key ${key})`), `${key}: ${facts}`).toBe(true);
+    }
+    expect(HELP).toContain(
+      '  --rtmp-port <n>                          RTMP ingest port (0: a free one)\n                                           (default 1935, env TIDECAST_RTMP_PORT, key rtmpPort)\n',
+    );
+    expect(HELP).toContain('(default 4194304 = 4 MiB, key rtmpMaxOutgoingBytes)');
+    expect(HELP).toContain('       tidecast package <input.flv> <outdir> [--segment-duration 2]\n');
   });
 });
 

@@ -57,7 +57,7 @@ describe('tidecast package, error paths', () => {
   it('names a bad --segment-duration and the value given', async () => {
     const result = await runPackageCli([fixturePath('media/h264-aac.flv'), join(workdir, 'out-bad-option'), '--segment-duration', '0']);
     expect(result.code).toBe(1);
-    expectOneErrorLine(result.stderr, 'option --segment-duration must be a number of seconds from 0.1 to 3600, got 0');
+    expectOneErrorLine(result.stderr, 'option --segment-duration must be a number from 0.1 to 3600, got 0');
   });
 
   it('prints its usage when the output folder is missing', async () => {

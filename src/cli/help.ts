@@ -1,0 +1,67 @@
+import { PACKAGE_SYNOPSIS } from './package.js';
+import { DEFAULT_LOG_LEVEL } from './serve-output.js';
+import { DEFAULT_SERVER_CONFIG, SERVER_CONFIG_FIELDS, SERVER_CONFIG_KEYS, type ServerConfigKey } from './server-config.js';
+
+/**
+ * `tidecast --help`, generated: every setting's line comes from its field (flag, placeholder,
+ * text, variable, key) and its default from DEFAULT_SERVER_CONFIG (the modules' constants), so a
+ * new setting, a changed default or a renamed flag changes the help with nothing else to edit.
+ */
+
+/** Where the text of an option starts, past its flag and placeholder. */
+const COLUMN = 40;
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+
+/** One option: its flag and text, then its default, variable and config key. */
+function option(flag: string, text: string, facts: string): string {
+  const first = `  ${flag.padEnd(COLUMN)} ${text}`;
+  return facts === '' ? first : `${first}\n  ${''.padEnd(COLUMN)} (${facts})`;
+}
+
+/** A default as the flag would say it: on/off, and byte counts also in whole MiB or GiB. */
+function defaultText(key: ServerConfigKey): string | undefined {
+  const value = DEFAULT_SERVER_CONFIG[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number' && SERVER_CONFIG_FIELDS[key].value === '<bytes>') {
+    if (value >= GIB && value % GIB === 0) return `${value} = ${value / GIB} GiB`;
+    if (value >= MIB && value % MIB === 0) return `${value} = ${value / MIB} MiB`;
+  }
+  return String(value);
+}
+
+function settingLine(key: ServerConfigKey): string {
+  const field = SERVER_CONFIG_FIELDS[key];
+  const byDefault = defaultText(key);
+  const facts = [byDefault === undefined ? undefined : `default ${byDefault}`, field.env === undefined ? undefined : `env ${field.env}`, `key ${key}`];
+  return option(`${field.flag} ${field.value}`, field.help, facts.filter((f) => f !== undefined).join(', '));
+}
+
+/** The lines of the settings that are limits (`limits`) or not. */
+export function settingsHelp(limits: boolean): string {
+  return SERVER_CONFIG_KEYS.filter((key) => (SERVER_CONFIG_FIELDS[key].limit === true) === limits)
+    .map(settingLine)
+    .join('\n');
+}
+
+export const HELP = `tidecast — live-streaming media server
+
+Usage: tidecast [serve] [options]
+       ${PACKAGE_SYNOPSIS}
+
+serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
+HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
+with HTTP/2 when given a certificate and key).
+
+${settingsHelp(false)}
+${option('--config <file>', 'JSON or YAML file of settings by key (each option says its key)', '')}
+${option('-h, --help', 'this text', '')}
+
+Limits (each one's reason: docs/limits.md):
+${settingsHelp(true)}
+
+Precedence: option > environment variable > config file > default.
+Log level: env TIDECAST_LOG_LEVEL (default ${DEFAULT_LOG_LEVEL}; debug logs every segment).
+
+package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
