@@ -79,7 +79,8 @@ export class FlvPackagingRun {
             throw new MediaError('ERR_MEDIA_INVALID', `the ${e.track.kind} configuration changes mid-file; the VOD packager needs one configuration per track`, { trackId: e.track.id });
           }
           this.#hooks.kept?.(item.body);
-        } else this.#hooks.kept?.(item.body);
+        }
+        // 'metadata' (onMetaData and the like) is decoded into values and dropped: nothing kept.
       }
     }
     return this.#take(this.#packager?.takeFiles() ?? []);
