@@ -1,3 +1,5 @@
+import { DEFAULT_SEGMENT_TARGET_SECONDS, parsePartUri } from '../hls/index.js';
+
 /**
  * Cache-Control per file kind. Live playlists change with every segment, so caches must
  * revalidate them (RFC 8216bis 6.2.1 lets clients reload as often as the target duration);
@@ -8,8 +10,14 @@
 export const PLAYLIST_CACHE_CONTROL = 'no-cache';
 export const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
-/** The target duration assumed when a part is served without its stream's timeline (the default). */
-const DEFAULT_TARGET_DURATION_SECONDS = 2;
+/** An answer that holds only for now: a 404 for a part that may yet appear, a 503, an error. */
+export const NO_STORE_CACHE_CONTROL = 'no-store';
+
+/**
+ * The target duration assumed when a part is served without its stream's timeline: the one a
+ * stream at the default segment target has (EXT-X-TARGETDURATION is whole seconds, 4.4.3.1).
+ */
+const DEFAULT_TARGET_DURATION_SECONDS = Math.ceil(DEFAULT_SEGMENT_TARGET_SECONDS);
 
 /**
  * LL-HLS parts (`<msn>.<index>.m4s`) never change under their name either, but are only of use
@@ -32,5 +40,6 @@ export function blockingPlaylistCacheControl(targetDurationSeconds: number): str
 /** By path; `targetDurationSeconds` of the stream, when known, sets a part's lifetime. */
 export function cacheControlFor(path: string, targetDurationSeconds = DEFAULT_TARGET_DURATION_SECONDS): string {
   if (path.endsWith('.m3u8')) return PLAYLIST_CACHE_CONTROL;
-  return /\/\d+\.\d+\.m4s$/.test(path) ? partCacheControl(targetDurationSeconds) : MEDIA_CACHE_CONTROL;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return parsePartUri(name) === undefined ? MEDIA_CACHE_CONTROL : partCacheControl(targetDurationSeconds);
 }

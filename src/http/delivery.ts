@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYLIST_CONTENT_TYPE, type SegmentStore, type StoredFile } from '../store/index.js';
-import { cacheControlFor } from './cache-control.js';
+import { NO_STORE_CACHE_CONTROL, cacheControlFor } from './cache-control.js';
+import { CORS_HEADERS, registerCors } from './cors.js';
 import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } from './live-delivery.js';
 import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
@@ -32,27 +33,17 @@ export interface DeliveryOptions {
  *   GET|HEAD /<app>/<key>/<path>   playlists, init and media segments from the store
  *
  * Files go out as the store holds them, a list of pieces (header + sample views): no join.
- * CORS is open (players on other origins fetch playlists and segments), as every HLS origin does.
+ * CORS is open on every answer, the hijacked LL-HLS ones included (cors.ts).
  */
 export function registerDelivery(app: FastifyInstance, options: DeliveryOptions): void {
   const page = renderPage(options.title);
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-  });
+  registerCors(app);
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
   app.get('/assets/hls.min.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(hlsJs),
   );
   app.get('/api/streams', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ streams: options.streams() }));
-  app.options('/*', async (_request, reply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
-      .header('access-control-allow-headers', 'range, content-type')
-      .header('access-control-max-age', '86400')
-      .send(),
-  );
   const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
   // Fastify answers HEAD for every GET route (exposeHeadRoutes), keeping the headers, dropping the body.
   app.get('/:app/:key/*', serve);
@@ -77,7 +68,7 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   if (file === undefined && snapshot !== undefined) {
     return serveLive(options.store, path, request, reply, (respond) => {
       const cancel = live!.part(group, rendition!, name!, respond);
-      if (cancel === undefined) respond({ status: 404, cacheControl: 'no-store' });
+      if (cancel === undefined) respond({ status: 404, cacheControl: NO_STORE_CACHE_CONTROL });
       return cancel ?? (() => undefined);
     });
   }
@@ -117,21 +108,21 @@ function writeLive(store: SegmentStore, path: string, head: boolean, reply: Fast
   if (response.status === 200 && response.kind === 'part') {
     const file = store.get(path);
     const write = (f: StoredFile | undefined): void => {
-      if (f === undefined) return writeLive(store, path, head, reply, { status: 404, cacheControl: 'no-store' });
-      res.writeHead(200, { 'content-type': f.contentType, 'cache-control': response.cacheControl, 'content-length': String(f.byteLength), 'access-control-allow-origin': '*' });
+      if (f === undefined) return writeLive(store, path, head, reply, { status: 404, cacheControl: NO_STORE_CACHE_CONTROL });
+      res.writeHead(200, { 'content-type': f.contentType, 'cache-control': response.cacheControl, 'content-length': String(f.byteLength), ...CORS_HEADERS });
       if (head) res.end();
       else {
         for (const piece of f.pieces) res.write(piece);
         res.end();
       }
     };
-    if (file instanceof Promise) file.then(write, () => writeLive(store, path, head, reply, { status: 503, cacheControl: 'no-store' }));
+    if (file instanceof Promise) file.then(write, () => writeLive(store, path, head, reply, { status: 503, cacheControl: NO_STORE_CACHE_CONTROL }));
     else write(file);
     return;
   }
   const body = response.status === 200 ? response.body! : JSON.stringify({ error: statusText(response.status) });
   const type = response.status === 200 ? PLAYLIST_CONTENT_TYPE : 'application/json; charset=utf-8';
-  res.writeHead(response.status, { 'content-type': type, 'cache-control': response.cacheControl, 'content-length': String(body.length), 'access-control-allow-origin': '*' });
+  res.writeHead(response.status, { 'content-type': type, 'cache-control': response.cacheControl, 'content-length': String(body.length), ...CORS_HEADERS });
   // A string body goes out in the same write as the header block (a buffer would take a second).
   if (head) res.end();
   else res.end(body, 'latin1');
