@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackagedFile } from '../../src/hls/index.js';
+import { buildScriptTag, readFlvFile, writeFlvFile, type FlvTagInput } from '../../src/flv/index.js';
 import { packageFlv } from '../../src/server/index.js';
 import { packageFlvFile } from '../../src/server/package-flv-file.js';
 import { RecycledChunks } from '../../src/server/recycled-chunks.js';
@@ -62,6 +63,35 @@ describe('packageFlvFile', () => {
     // buffers; without reuse it would be one per read.
     const { readBuffers } = packageFlvFile(path, () => undefined, { readBytes });
     expect(readBuffers).toBeLessThan(reads / 4);
+  });
+
+  it('keeps reusing buffers, and writes the same files, when script tags come every second (cue points)', async () => {
+    const { tags } = readFlvFile(readFileSync(fixturePath('media/h264-aac.flv')));
+    const withCues: FlvTagInput[] = [];
+    let nextCueMs = 0;
+    for (const tag of tags) {
+      if (tag.timestamp >= nextCueMs) {
+        withCues.push({ type: 18, timestamp: tag.timestamp, body: buildScriptTag('onCuePoint', { name: `cue ${nextCueMs}`, time: nextCueMs / 1000 }) });
+        nextCueMs += 1000;
+      }
+      withCues.push(tag);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'tidecast-cues-'));
+    try {
+      const path = join(dir, 'cues.flv');
+      const bytes = writeFlvFile({ hasAudio: true, hasVideo: true }, withCues);
+      writeFileSync(path, bytes);
+      const readBytes = 2048;
+      const files = new Map<string, string>();
+      const { readBuffers } = packageFlvFile(path, (f) => void files.set(...snapshot(f)), { readBytes });
+      // A script tag's buffer is not held: as many buffers as without the cues (a pinned buffer
+      // per cue would add one a second).
+      const withoutCues = packageFlvFile(fixturePath('media/h264-aac.flv'), () => undefined, { readBytes }).readBuffers;
+      expect(readBuffers).toBeLessThanOrEqual(withoutCues + 2);
+      expect(files).toEqual(await inMemory(bytes));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('errors', () => {
