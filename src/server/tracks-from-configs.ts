@@ -20,43 +20,28 @@ import { VIDEO_TIMESCALE, type AudioTrack, type VideoTrack } from '../media/inde
 /** An AVC track from an AVCDecoderConfigurationRecord (ISO/IEC 14496-15 5.3.3.1). */
 export function avcTrack(id: number, avcC: Uint8Array): VideoTrack {
   const config = parseAvcC(avcC);
-  const spsNal = config.sps[0];
-  if (spsNal === undefined) throw new MediaError('ERR_MEDIA_INVALID', 'avcC carries no SPS', { trackId: id });
-  const sps = parseH264Sps(spsNal);
-  return {
-    id,
-    kind: 'video',
-    codec: 'avc',
-    timescale: VIDEO_TIMESCALE,
-    codecString: avcCodecString(config.profileIdc, config.profileCompatibility, config.levelIdc),
-    decoderConfig: avcC,
-    width: sps.width,
-    height: sps.height,
-    frameRate: sps.frameRate,
-    sarWidth: sps.sarWidth,
-    sarHeight: sps.sarHeight,
-  };
+  const sps = parseH264Sps(firstSps(config.sps, 'avcC', id));
+  return videoTrack(id, 'avc', avcC, avcCodecString(config.profileIdc, config.profileCompatibility, config.levelIdc), sps);
 }
 
 /** An HEVC track from an HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1). */
 export function hevcTrack(id: number, hvcC: Uint8Array): VideoTrack {
   const config = parseHvcC(hvcC);
-  const spsNal = config.sps[0];
-  if (spsNal === undefined) throw new MediaError('ERR_MEDIA_INVALID', 'hvcC carries no SPS', { trackId: id });
-  const sps = parseHevcSps(spsNal);
-  return {
-    id,
-    kind: 'video',
-    codec: 'hevc',
-    timescale: VIDEO_TIMESCALE,
-    codecString: hevcCodecString(config),
-    decoderConfig: hvcC,
-    width: sps.width,
-    height: sps.height,
-    frameRate: sps.frameRate,
-    sarWidth: sps.sarWidth,
-    sarHeight: sps.sarHeight,
-  };
+  return videoTrack(id, 'hevc', hvcC, hevcCodecString(config), parseHevcSps(firstSps(config.sps, 'hvcC', id)));
+}
+
+/** The display size, aspect and frame rate come from the first SPS of the record: the one a decoder starts with. */
+function firstSps(list: readonly Uint8Array[], record: 'avcC' | 'hvcC', trackId: number): Uint8Array {
+  const sps = list[0];
+  if (sps === undefined) throw new MediaError('ERR_MEDIA_INVALID', `${record} carries no SPS`, { trackId });
+  return sps;
+}
+
+type SpsGeometry = Pick<VideoTrack, 'width' | 'height' | 'frameRate' | 'sarWidth' | 'sarHeight'>;
+
+function videoTrack(id: number, codec: VideoTrack['codec'], decoderConfig: Uint8Array, codecString: string, sps: SpsGeometry): VideoTrack {
+  const { width, height, frameRate, sarWidth, sarHeight } = sps;
+  return { id, kind: 'video', codec, timescale: VIDEO_TIMESCALE, codecString, decoderConfig, width, height, frameRate, sarWidth, sarHeight };
 }
 
 /**
