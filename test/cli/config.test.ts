@@ -405,6 +405,19 @@ describe('LL-HLS and TLS settings', () => {
     }
   });
 
+  it("README's options table says what the fields and defaults say", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(--[a-z-]+) <[^`]+>` \| (?:`(\w+)`)? *\| `(\w+)` \| ([^|]+) \|$/gm)];
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [, flag, env, key, shown] of rows) {
+      const field = SERVER_CONFIG_FIELDS[key as keyof typeof SERVER_CONFIG_FIELDS];
+      expect(field, key).toBeDefined();
+      expect([field.flag, field.env]).toEqual([flag, env]);
+      const value = DEFAULT_SERVER_CONFIG[key as keyof typeof DEFAULT_SERVER_CONFIG];
+      expect(shown!.trim(), key).toBe(value === undefined ? 'none' : typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value));
+    }
+  });
+
   it('the help text names every setting by its flag and its config key, and every variable', () => {
     for (const [key, field] of Object.entries(SERVER_CONFIG_FIELDS)) {
       expect(HELP).toContain(`${field.flag} <`);
