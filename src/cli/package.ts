@@ -9,7 +9,6 @@ import { packageFlvFile } from '../server/package-flv-file.js';
 import { contentTypeForPath } from '../store/content-type.js';
 import { DiskStore } from '../store/disk-store.js';
 import { storedFile } from '../store/store.js';
-import { configLayerFromStrings } from './server-config.js';
 
 // Modules are imported from their files, not from the stage barrels (server/index.ts loads the
 // whole live server: fastify, pino, the RTMP stack): this command's start-up is part of its time.
@@ -24,8 +23,7 @@ export async function runPackage(args: string[]): Promise<void> {
   if (input === undefined || outdir === undefined || positionals.length > 2) {
     throw new ConfigError('ERR_CONFIG_INVALID', `package takes an input file and an output folder; usage: ${PACKAGE_SYNOPSIS}`, { option: 'arguments', value: positionals.join(' ') });
   }
-  // The same setting, range and message as serve's --segment-duration.
-  const segmentTargetSeconds = configLayerFromStrings({ segmentDuration: values['segment-duration'] }, 'flag').segmentDuration ?? DEFAULT_SEGMENT_TARGET_SECONDS;
+  const segmentTargetSeconds = await segmentDuration(values['segment-duration']);
   await readable(input);
   const root = resolve(outdir);
   const store = new DiskStore(root);
@@ -42,6 +40,16 @@ export async function runPackage(args: string[]): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   console.log(`packaged ${tracks.map((t) => `${t.kind} ${t.codecString}`).join(', ')}: ${done.files} files in ${root} (${(done.bytesRead / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s)`);
   console.log(`play: ${join(root, 'index.m3u8')}`);
+}
+
+/**
+ * The same setting, range and message as serve's --segment-duration. Its checker comes with every
+ * serve setting and their modules (31 more to load), so it is imported only when the flag is given.
+ */
+async function segmentDuration(raw: string | undefined): Promise<number> {
+  if (raw === undefined) return DEFAULT_SEGMENT_TARGET_SECONDS;
+  const { configLayerFromStrings } = await import('./server-config.js');
+  return configLayerFromStrings({ segmentDuration: raw }, 'flag').segmentDuration ?? DEFAULT_SEGMENT_TARGET_SECONDS;
 }
 
 /** A missing or unreadable input is a usage error, not a crash: the read stream would throw a raw ENOENT. */
