@@ -186,7 +186,13 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     this.emit('tracks', { tracks: this.currentTracks, generation: this.currentGeneration });
   }
 
+  /**
+   * Hands `sample` to the GOP cache and every reader. It is frozen first: the same object goes to
+   * every reader and stays in the GOP cache, so nobody may change it (a segmenter that filled in
+   * a duration would change it for all); in strict-mode code such a write throws at once.
+   */
   applySample(sample: Sample, nowMs: number): void {
+    Object.freeze(sample);
     const track = this.currentTracks.find((t) => t.id === sample.trackId);
     if (!this.tracksSent || track === undefined) {
       throw new MediaError('ERR_MEDIA_INVALID', `sample for track ${sample.trackId}, which the publisher has not declared with setTracks`, {

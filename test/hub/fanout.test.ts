@@ -17,6 +17,22 @@ function gops(count: number): Sample[] {
 }
 
 describe('fan-out', () => {
+  it('hands out frozen samples: the object every reader and the GOP cache share cannot be written to', () => {
+    const p = live();
+    const reader = p.stream.subscribe();
+    p.setTracks(AV);
+    const published = gops(1);
+    published.forEach((s, i) => p.pushSample(s, i));
+    const got = samplesOf(reader.drain());
+    expect(got.length).toBe(published.length);
+    for (const sample of got) expect(Object.isFrozen(sample)).toBe(true);
+    // What a segmenter that filled in a duration used to do: in strict code (ESM) it throws.
+    expect(() => {
+      (got[0] as { duration: number }).duration = 1234;
+    }).toThrow(TypeError);
+    expect(p.stream.subscribe({ startWith: 'gop' }).drain().filter((i) => i.type === 'sample').every((i) => Object.isFrozen(i.sample))).toBe(true);
+  });
+
   it('every reader gets every sample in publish order', () => {
     const p = live();
     const readers = Array.from({ length: 50 }, () => p.stream.subscribe());
