@@ -57,6 +57,15 @@ export function pointAtSources(code: string): string {
   return code.replace(/from 'tidecast\/(\w+)'/g, (_m, module: string) => `from '${join(repoRoot, 'src', module, 'index.ts')}'`);
 }
 
+/**
+ * `code` with every `from '<name>'` of the given installed packages (e.g. 'fastify') pointed at the
+ * absolute path of the package's entry, for an example that runs, or is type-checked, outside the
+ * repository (TypeScript finds the package's .d.ts next to that entry).
+ */
+export function pointAtPackages(code: string, names: readonly string[]): string {
+  return names.reduce((text, name) => text.replaceAll(`from '${name}'`, `from '${require.resolve(name, { paths: [repoRoot] })}'`), code);
+}
+
 /** Runs `use` with a fresh temporary directory, removed afterwards whatever happens. */
 export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'tidecast-doc-'));
