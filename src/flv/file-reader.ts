@@ -67,7 +67,7 @@ type State = 'header' | 'previousTagSize' | 'tagHeader' | 'tagBody';
 
 export class FlvFileReader {
   private readonly queue = new BufferQueue();
-  private readonly scratch = new Uint8Array(TAG_HEADER_BYTES);
+  private readonly scratch = new Uint8Array(PREVIOUS_TAG_SIZE_BYTES + TAG_HEADER_BYTES);
   private readonly maxTagBytes: number;
   private readonly checkPreviousTagSize: boolean;
   private state: State = 'header';
@@ -137,9 +137,12 @@ export class FlvFileReader {
       switch (this.state) {
         case 'header':
           return this.readHeader();
-        case 'previousTagSize':
+        case 'previousTagSize': {
+          const tag = this.readWholeTag();
+          if (tag !== undefined) return tag;
           if (!this.readPreviousTagSize()) return null;
           break;
+        }
         case 'tagHeader':
           if (!this.readTagHeader()) return null;
           break;
@@ -179,6 +182,32 @@ export class FlvFileReader {
     this.consume(dataOffset);
     this.state = 'previousTagSize';
     return header;
+  }
+
+  /**
+   * The common case in one step: PreviousTagSize, tag header and body all in the head buffer, and
+   * every check passing — one window, one skip, one view. Otherwise undefined, and the step-by-step
+   * path below reads the same bytes, makes the same checks and throws the same errors.
+   */
+  private readWholeTag(): FlvFileTag | undefined {
+    const queue = this.queue;
+    const framing = PREVIOUS_TAG_SIZE_BYTES + TAG_HEADER_BYTES;
+    if (queue.length < framing) return undefined;
+    const w = queue.window(framing, this.scratch);
+    if (w === this.scratch) return undefined;
+    const p = queue.windowStart;
+    const h = p + PREVIOUS_TAG_SIZE_BYTES;
+    const size = (w[h + 1]! << 16) | (w[h + 2]! << 8) | w[h + 3]!;
+    const type = w[h]! & 0x1f;
+    const previous = w[p]! * 0x1000000 + ((w[p + 1]! << 16) | (w[p + 2]! << 8) | w[p + 3]!);
+    if (w.length - h - TAG_HEADER_BYTES < size || size > this.maxTagBytes || (type !== 8 && type !== 9 && type !== 18)) return undefined;
+    if (this.checkPreviousTagSize && previous !== this.expectedPreviousTagSize) return undefined;
+    const timestamp = (w[h + 7]! << 24) | (w[h + 4]! << 16) | (w[h + 5]! << 8) | w[h + 6]!;
+    const body = w.subarray(h + TAG_HEADER_BYTES, h + TAG_HEADER_BYTES + size);
+    queue.skip(framing + size);
+    this.offset += framing + size;
+    this.expectedPreviousTagSize = TAG_HEADER_BYTES + size;
+    return { kind: 'tag', type, timestamp, filtered: (w[h]! & 0x20) !== 0, body };
   }
 
   private readPreviousTagSize(): boolean {
