@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sameBytes, sameTrackSetup, sameTrackSetups, type AudioTrack, type Track, type VideoTrack } from '../../src/media/index.js';
-
-const video: VideoTrack = {
-  id: 1,
-  kind: 'video',
-  codec: 'avc',
-  timescale: 90_000,
-  codecString: 'avc1.64001f',
-  decoderConfig: new Uint8Array([1, 0x64, 0, 0x1f, 0xff]),
-  width: 1280,
-  height: 720,
-  frameRate: 30,
-  sarWidth: 1,
-  sarHeight: 1,
-};
-
-const audio: AudioTrack = {
-  id: 2,
-  kind: 'audio',
-  codec: 'aac',
-  timescale: 48_000,
-  codecString: 'mp4a.40.2',
-  decoderConfig: new Uint8Array([0x11, 0x90]),
-  sampleRate: 48_000,
-  channels: 2,
-  samplesPerFrame: 1024,
-};
+import { sameBytes, sameTrackSetup, sameTrackSetups, type Track } from '../../src/media/index.js';
+// The hub's test tracks: 720p30 AVC and 48 kHz stereo AAC.
+import { AUDIO as audio, VIDEO as video } from '../hub/helpers.js';
 
 describe('sameBytes', () => {
   it.each([
@@ -57,7 +33,7 @@ describe('sameTrackSetup', () => {
     ['codec', video, { ...video, codec: 'hevc' }],
     ['timescale', video, { ...video, timescale: 1000 }],
     ['codecString', video, { ...video, codecString: 'avc1.640028' }],
-    ['decoderConfig', video, { ...video, decoderConfig: new Uint8Array([1, 0x64, 0, 0x28, 0xff]) }],
+    ['decoderConfig', video, { ...video, decoderConfig: new Uint8Array([1, 0x64, 0, 0x28]) }],
     ['width', video, { ...video, width: 1920 }],
     ['height', video, { ...video, height: 1080 }],
     ['sarWidth', video, { ...video, sarWidth: 4 }],
