@@ -7,7 +7,11 @@ import type { MaybePromise, SegmentStore, StoredFile } from '../store/index.js';
  * it, and a file is deleted only after the playlist that stopped listing it was put — so a client
  * never reads a playlist naming a segment the store does not have (6.2.2).
  */
-export type StoreChange = { readonly type: 'put'; readonly path: string; readonly file: StoredFile } | { readonly type: 'delete'; readonly path: string };
+export type StoreChange =
+  | { readonly type: 'put'; readonly path: string; readonly file: StoredFile }
+  | { readonly type: 'delete'; readonly path: string }
+  /** The file left every playlist; it stays readable until deleted (SegmentStore.retire). */
+  | { readonly type: 'retire'; readonly path: string };
 
 /**
  * Applies `changes` in order. A synchronous store (MemoryStore) is written before this returns
@@ -16,7 +20,7 @@ export type StoreChange = { readonly type: 'put'; readonly path: string; readonl
 export function applyChanges(store: SegmentStore, changes: readonly StoreChange[], from = 0): MaybePromise<void> {
   for (let i = from; i < changes.length; i++) {
     const change = changes[i]!;
-    const result = change.type === 'put' ? store.put(change.path, change.file) : store.delete(change.path);
+    const result = change.type === 'put' ? store.put(change.path, change.file) : change.type === 'delete' ? store.delete(change.path) : store.retire?.(change.path);
     if (isPromise(result)) return result.then(() => applyChanges(store, changes, i + 1));
   }
   return undefined;

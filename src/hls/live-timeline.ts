@@ -84,6 +84,11 @@ export interface LiveTimelineUpdate {
   readonly timeline: LiveTimeline;
   /** Segments to delete from the store now: out of the playlist for keepAfterWindowSegments more. */
   readonly expired: readonly LiveSegment[];
+  /**
+   * Segments that left the playlist with this append (6.2.2: they stay available, now retired,
+   * until they expire). A store may move their files to slower storage (SegmentStore.retire).
+   */
+  readonly retiredNow: readonly LiveSegment[];
   /** Init generations no remaining segment (listed or retired) uses any more: delete their files. */
   readonly releasedGenerations: readonly number[];
 }
@@ -131,12 +136,14 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
   let segments = [...timeline.segments, segment];
   let retired = timeline.retired;
   let discontinuitySequence = timeline.discontinuitySequence;
+  let retiredNow: readonly LiveSegment[] = [];
   if (policy.playlistType === 'sliding') {
     const slid = slide(segments, targetDurationSeconds, policy.windowSegments);
     segments = slid.kept;
     // 4.4.3.3: the discontinuity sequence counts the EXT-X-DISCONTINUITY tags removed with their segments.
     discontinuitySequence += slid.removed.filter((s) => s.discontinuity).length;
     retired = [...retired, ...slid.removed];
+    retiredNow = slid.removed;
   }
   const expiredCount = Math.max(0, retired.length - policy.keepAfterWindowSegments);
   const expired = retired.slice(0, expiredCount);
@@ -153,7 +160,9 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
     partTargetSeconds: timeline.partTargetSeconds,
     open: timeline.open !== undefined && timeline.open.msn > segment.msn ? timeline.open : undefined,
   };
-  return { timeline: next, expired, releasedGenerations: released(expired, [...segments, ...retired]) };
+  // A segment kept for no time at all (keepAfterWindowSegments 0) is deleted, not retired.
+  const goneNow = new Set(expired);
+  return { timeline: next, expired, retiredNow: retiredNow.filter((s) => !goneNow.has(s)), releasedGenerations: released(expired, [...segments, ...retired]) };
 }
 
 /**

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import type { FastifyInstance } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters } from '../http/index.js';
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
@@ -31,6 +34,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly httpConnections: Readonly<ConnectionLimitCounters>;
   /** Each stream's HLS output, from its first publish until its files are deleted. */
   readonly egress = new Map<LiveStream, HlsEgress>();
+  /** The folder the default MemoryStore spills retired segments to, created for this server and removed by close(). */
+  private readonly spillDir: string | undefined;
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
   /** RTMP publishes → hub publishers (and the keyframe watch). */
@@ -42,7 +47,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.options = options;
     this.settings = resolveMediaServerOptions(options);
     this.now = options.now ?? Date.now;
-    this.store = options.store ?? new MemoryStore(options.memoryStore);
+    // Segments kept after a playlist's window (6.2.2) wait on disk, not in memory, unless the embedder brings its own store.
+    this.spillDir = options.store === undefined && options.memoryStore?.spillDir === undefined ? mkdtempSync(join(tmpdir(), 'tidecast-spill-')) : undefined;
+    this.store = options.store ?? new MemoryStore({ ...options.memoryStore, spillDir: options.memoryStore?.spillDir ?? this.spillDir });
     this.hub = new Hub(options.hub);
     this.rtmp = new RtmpServer(options.rtmp);
     this.http = createHttpServer(options);
@@ -91,6 +98,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     // Parked blocking requests hold their connections open: answer them before closing HTTP.
     this.liveDelivery.close();
     await this.http.close();
+    if (this.spillDir !== undefined) rmSync(this.spillDir, { recursive: true, force: true });
   }
 
   /** Reports a stream's failure as 'streamError' (its health event) and counts it. */

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { checkNumberRange, integerRange } from '../config/index.js';
 import { TidecastError } from '../errors/index.js';
 import type { SegmentStore, StoredFile } from './store.js';
@@ -17,6 +20,14 @@ export const MEMORY_STORE_MAX_BYTES_RANGE = integerRange(0, 2 ** 50);
 export interface MemoryStoreOptions {
   /** Total bytes of all files; a put that would exceed it throws ERR_STORE_FULL. Default DEFAULT_MEMORY_STORE_MAX_BYTES. */
   maxBytes?: number;
+  /**
+   * A folder (existing, writable) where retired files go: segments out of every playlist that must
+   * stay readable a while longer (RFC 8216bis 6.2.2). They are written there in the background and
+   * dropped from memory once written, read back from there when asked for, and unlinked on delete;
+   * so memory holds the playlists' windows, not the segments kept after them. Default: none, every
+   * file stays in memory.
+   */
+  spillDir?: string;
 }
 
 /** A put refused because the store would hold more than its maxBytes. */
@@ -28,10 +39,20 @@ export class StoreFullError extends TidecastError {
 
 /** What a MemoryStore holds right now. */
 export interface MemoryStoreCounters {
-  /** Files stored. */
+  /** Files stored, in memory or spilled. */
   files: number;
-  /** Sum of their byteLength. */
+  /** Sum of the byteLength of the files held in memory. */
   bytes: number;
+  /** Files in the spill folder, and their bytes. */
+  spilledFiles: number;
+  spilledBytes: number;
+}
+
+/** A retired file whose bytes are in the spill folder. */
+interface Spilled {
+  readonly spilled: string;
+  readonly byteLength: number;
+  readonly contentType: string;
 }
 
 /**
@@ -42,27 +63,35 @@ export interface MemoryStoreCounters {
  */
 export class MemoryStore implements SegmentStore {
   readonly maxBytes: number;
-  readonly #files = new Map<string, StoredFile>();
+  readonly spillDir: string | undefined;
+  readonly #files = new Map<string, StoredFile | Spilled>();
   #bytes = 0;
+  #spilledBytes = 0;
+  #spilledFiles = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_MAX_BYTES;
     checkNumberRange('maxBytes', this.maxBytes, MEMORY_STORE_MAX_BYTES_RANGE);
+    this.spillDir = options.spillDir;
   }
 
   put(path: string, file: StoredFile): void {
     checkStorePath(path);
     const previous = this.#files.get(path);
-    const held = this.#bytes - (previous?.byteLength ?? 0);
+    const inMemory = previous !== undefined && !isSpilled(previous) ? previous.byteLength : 0;
+    const held = this.#bytes - inMemory;
     if (held + file.byteLength > this.maxBytes) throw new StoreFullError(path, held, file.byteLength, this.maxBytes);
-    if (previous !== undefined) this.#bytes -= previous.byteLength;
+    this.#drop(previous);
     this.#files.set(path, { pieces: file.pieces, byteLength: file.byteLength, contentType: file.contentType });
     this.#bytes += file.byteLength;
   }
 
   get(path: string): StoredFile | undefined {
     checkStorePath(path);
-    return this.#files.get(path);
+    const file = this.#files.get(path);
+    if (file === undefined || !isSpilled(file)) return file;
+    // A retired segment asked for again: rare (a player far behind), read back whole.
+    return { pieces: [readFileSync(file.spilled)], byteLength: file.byteLength, contentType: file.contentType };
   }
 
   has(path: string): boolean {
@@ -75,7 +104,42 @@ export class MemoryStore implements SegmentStore {
     const previous = this.#files.get(path);
     if (previous === undefined) return;
     this.#files.delete(path);
-    this.#bytes -= previous.byteLength;
+    this.#drop(previous);
+  }
+
+  /**
+   * With a spill folder: writes the file there in the background and, once written (and if the
+   * path still holds the same file), drops its bytes from memory. Without one: nothing.
+   */
+  retire(path: string): void {
+    checkStorePath(path);
+    const file = this.#files.get(path);
+    const dir = this.spillDir;
+    if (dir === undefined || file === undefined || isSpilled(file)) return;
+    // One flat name per path: '/' is outside the store's path characters, '+' too.
+    const target = join(dir, path.replaceAll('/', '+'));
+    void writeFile(target, file.pieces).then(
+      () => {
+        if (this.#files.get(path) !== file) return void unlink(target).catch(() => undefined);
+        this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
+        this.#bytes -= file.byteLength;
+        this.#spilledBytes += file.byteLength;
+        this.#spilledFiles += 1;
+      },
+      // Could not write (disk full, folder gone): the file simply stays in memory.
+      () => undefined,
+    );
+  }
+
+  #drop(previous: StoredFile | Spilled | undefined): void {
+    if (previous === undefined) return;
+    if (!isSpilled(previous)) {
+      this.#bytes -= previous.byteLength;
+      return;
+    }
+    this.#spilledBytes -= previous.byteLength;
+    this.#spilledFiles -= 1;
+    void unlink(previous.spilled).catch(() => undefined);
   }
 
   list(prefix = ''): string[] {
@@ -84,6 +148,10 @@ export class MemoryStore implements SegmentStore {
   }
 
   get counters(): Readonly<MemoryStoreCounters> {
-    return { files: this.#files.size, bytes: this.#bytes };
+    return { files: this.#files.size, bytes: this.#bytes, spilledFiles: this.#spilledFiles, spilledBytes: this.#spilledBytes };
   }
+}
+
+function isSpilled(file: StoredFile | Spilled): file is Spilled {
+  return (file as Spilled).spilled !== undefined;
 }

@@ -33,6 +33,13 @@ export interface SegmentStore {
   delete(path: string): MaybePromise<void>;
   /** Paths starting with `prefix` (default: all), sorted. */
   list(prefix?: string): MaybePromise<string[]>;
+  /**
+   * Optional. The file is no longer listed by any playlist but must stay readable until it is
+   * deleted (RFC 8216bis 6.2.2: a segment removed from the playlist stays available for its
+   * duration plus the playlist's): a store may move it to slower storage (MemoryStore's spill
+   * folder). A store without it keeps the file as it is.
+   */
+  retire?(path: string): MaybePromise<void>;
 }
 
 /** Builds a StoredFile from pieces, computing byteLength. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkStorePath, joinPieces, MemoryStore, StorePathError, storedFile } from '../../src/store/index.js';
 
@@ -15,7 +18,7 @@ describe('MemoryStore', () => {
     expect(got.pieces[1]!.buffer).toBe(backing.buffer);
     expect(got).toMatchObject({ byteLength: 6, contentType: 'video/mp4' });
     expect(joinPieces(got)).toEqual(backing);
-    expect(store.counters).toEqual({ files: 2, bytes: 7 });
+    expect(store.counters).toEqual({ files: 2, bytes: 7, spilledFiles: 0, spilledBytes: 0 });
     expect(store.has('video/0.m4s')).toBe(true);
     expect(store.list()).toEqual(['index.m3u8', 'video/0.m4s']);
     expect(store.list('video/')).toEqual(['video/0.m4s']);
@@ -25,11 +28,11 @@ describe('MemoryStore', () => {
     const store = new MemoryStore();
     store.put('a/1.m4s', storedFile([bytes(1, 2, 3)], 'video/mp4'));
     store.put('a/1.m4s', storedFile([bytes(1)], 'video/mp4'));
-    expect(store.counters).toEqual({ files: 1, bytes: 1 });
+    expect(store.counters).toEqual({ files: 1, bytes: 1, spilledFiles: 0, spilledBytes: 0 });
     store.delete('a/1.m4s');
     store.delete('a/1.m4s');
     store.delete('a/never.m4s');
-    expect(store.counters).toEqual({ files: 0, bytes: 0 });
+    expect(store.counters).toEqual({ files: 0, bytes: 0, spilledFiles: 0, spilledBytes: 0 });
     expect(store.get('a/1.m4s')).toBeUndefined();
   });
 
@@ -76,5 +79,57 @@ describe('MemoryStore maxBytes', () => {
 
   it('refuses a bad maxBytes at construction, naming it', () => {
     expect(() => new MemoryStore({ maxBytes: -1 })).toThrow(/maxBytes/);
+  });
+});
+
+describe('MemoryStore: retired files spill to disk', () => {
+  it('retire() writes the file to the spill folder, drops it from memory, reads it back, and delete unlinks it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
+    try {
+      const store = new MemoryStore({ spillDir: dir });
+      const bytes = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+      store.put('live/k/video/3.m4s', storedFile([bytes.subarray(0, 1000), bytes.subarray(1000)], 'video/mp4'));
+      store.put('live/k/video/index.m3u8', storedFile([new Uint8Array(10)], 'application/vnd.apple.mpegurl'));
+      store.retire('live/k/video/3.m4s');
+      // Written in the background: until then it is still in memory, and readable either way.
+      for (let i = 0; i < 100 && store.counters.spilledFiles === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(store.counters).toEqual({ files: 2, bytes: 10, spilledFiles: 1, spilledBytes: 5000 });
+      expect(readdirSync(dir)).toEqual(['live+k+video+3.m4s']);
+      const back = store.get('live/k/video/3.m4s')!;
+      expect(back.contentType).toBe('video/mp4');
+      expect(Buffer.from(joinPieces(back)).equals(Buffer.from(bytes))).toBe(true);
+      expect(store.list('live/k/')).toEqual(['live/k/video/3.m4s', 'live/k/video/index.m3u8']);
+      store.delete('live/k/video/3.m4s');
+      expect(store.counters).toEqual({ files: 1, bytes: 10, spilledFiles: 0, spilledBytes: 0 });
+      for (let i = 0; i < 100 && readdirSync(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(readdirSync(dir)).toEqual([]);
+      expect(store.get('live/k/video/3.m4s')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file replaced or deleted before its spill is written stays as it is now; without a spill folder retire() does nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
+    try {
+      const store = new MemoryStore({ spillDir: dir });
+      store.put('a/1.m4s', storedFile([new Uint8Array(100)], 'video/mp4'));
+      store.retire('a/1.m4s');
+      store.put('a/1.m4s', storedFile([new Uint8Array(7)], 'video/mp4'));
+      store.put('a/2.m4s', storedFile([new Uint8Array(50)], 'video/mp4'));
+      store.retire('a/2.m4s');
+      store.delete('a/2.m4s');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(store.counters).toEqual({ files: 1, bytes: 7, spilledFiles: 0, spilledBytes: 0 });
+      expect(store.get('a/1.m4s')!.byteLength).toBe(7);
+      expect(readdirSync(dir)).toEqual([]);
+      const plain = new MemoryStore();
+      plain.put('a/1.m4s', storedFile([new Uint8Array(100)], 'video/mp4'));
+      plain.retire('a/1.m4s');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(plain.counters).toEqual({ files: 1, bytes: 100, spilledFiles: 0, spilledBytes: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
