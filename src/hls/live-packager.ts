@@ -1,6 +1,6 @@
 import { PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterPart, type SegmenterSegment } from '../cmaf/index.js';
 import { MediaError } from '../errors/index.js';
-import type { Sample, Track } from '../media/index.js';
+import { sameTrackSetups, type Sample, type Track } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
@@ -8,7 +8,7 @@ import { appendLivePart, deltaUpdateDue, openPartsOf, partUri, type LiveViewOpti
 import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
-import { fragmentFile, mediaContentType, renditionName, sameTrackSetups, textFile, type LiveRendition } from './live-rendition.js';
+import { fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
 import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';

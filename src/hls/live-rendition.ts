@@ -40,9 +40,6 @@ export interface RenderedPlaylists {
   readonly delta: string | undefined;
 }
 
-// The track-setup rule lives in media/ (the hub applies it too); live-packager.ts still imports it from here.
-export { sameTrackSetups } from '../media/index.js';
-
 export function renditionName(track: Track, tracks: readonly Track[]): string {
   const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
   return repeated ? `${track.kind}${track.id}` : track.kind;

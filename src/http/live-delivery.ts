@@ -1,6 +1,6 @@
 import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LiveSnapshot, type LiveTimeline } from '../hls/index.js';
-import { ConfigError } from '../errors/index.js';
-import { blockingPlaylistCacheControl, partCacheControl, PLAYLIST_CACHE_CONTROL } from './cache-control.js';
+import { checkIntegerOption } from '../config/index.js';
+import { blockingPlaylistCacheControl, NO_STORE_CACHE_CONTROL, partCacheControl, PLAYLIST_CACHE_CONTROL } from './cache-control.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
 
 /**
@@ -84,7 +84,7 @@ interface Waiter {
   readonly respond: (response: LiveResponse) => void;
 }
 
-const NO_STORE = 'no-store';
+const NO_STORE = NO_STORE_CACHE_CONTROL;
 
 export class LiveDelivery {
   readonly #parked: ParkedRequests<Waiter>;
@@ -97,10 +97,7 @@ export class LiveDelivery {
   readonly #byGroup = new Map<string, { expired: number; refused: number }>();
 
   constructor(options: LiveDeliveryOptions = {}) {
-    this.#maxParked = options.maxParked ?? DEFAULT_MAX_PARKED;
-    if (!Number.isSafeInteger(this.#maxParked) || this.#maxParked < 0) {
-      throw new ConfigError('ERR_CONFIG_INVALID', `option maxParked must be a non-negative integer, got ${String(options.maxParked)}`, { option: 'maxParked', value: String(options.maxParked) });
-    }
+    this.#maxParked = checkIntegerOption('maxParked', options.maxParked ?? DEFAULT_MAX_PARKED, 0, Number.MAX_SAFE_INTEGER);
     this.#parked = new ParkedRequests<Waiter>(options.clock ?? systemParkingClock, (w) => {
       this.counters.expired += 1;
       this.#groupCounters(w.group).expired += 1;

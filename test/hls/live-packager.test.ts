@@ -98,6 +98,39 @@ video/index.m3u8
     expect(store.list('video/').filter((f) => f.endsWith('.m4s'))).toHaveLength(6 + 2);
   });
 
+  it('retires each segment as it leaves the playlist (after the playlist without it is written), then deletes it once expired', () => {
+    const calls: string[] = [];
+    class Recording extends MemoryStore {
+      override put(path: string, file: Parameters<MemoryStore['put']>[1]): void {
+        if (path.endsWith('index.m3u8')) calls.push(`put ${path}`);
+        super.put(path, file);
+      }
+      override retire(path: string): void {
+        calls.push(`retire ${path}`);
+        super.retire(path);
+      }
+      override delete(path: string): void {
+        calls.push(`delete ${path}`);
+        super.delete(path);
+      }
+    }
+    const store = new Recording();
+    const p = new HlsLivePackager(store, { lowLatency: false, keepAfterWindowSegments: 2 });
+    p.setTracks([videoTrack()], T0);
+    push(p, 0, 9 * 60 + 1);
+    // Segment n leaves the 6-segment window with segment n + 6, and goes two segments later.
+    expect(calls.filter((c) => !c.startsWith('put'))).toEqual(['retire video/0.m4s', 'retire video/1.m4s', 'retire video/2.m4s', 'delete video/0.m4s']);
+    const retire0 = calls.indexOf('retire video/0.m4s');
+    expect(calls[retire0 - 1]).toBe('put video/index.m3u8');
+    // EVENT playlists never retire anything.
+    const event = new Recording();
+    calls.length = 0;
+    const q = new HlsLivePackager(event, { lowLatency: false, playlistType: 'EVENT' });
+    q.setTracks([videoTrack()], T0);
+    push(q, 0, 9 * 60 + 1);
+    expect(calls.filter((c) => !c.startsWith('put'))).toEqual([]);
+  });
+
   it('EVENT playlists keep every segment, in the playlist and the store', () => {
     const { store, p } = packager({ playlistType: 'EVENT' });
     p.setTracks([videoTrack()], T0);
