@@ -52,7 +52,11 @@ export interface MediaServerOptions {
    * one. With `tls` (PEM certificate chain and private key) it is HTTPS with HTTP/2, HTTP/1.1
    * still accepted.
    */
-  http?: { port?: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer } } & ConnectionLimitOptions;
+  /**
+   * HTTP: address, TLS, connection limits, and `maxParked`: LL-HLS requests parked at once, all
+   * streams (LiveDelivery; default DEFAULT_MAX_PARKED), past which one more is answered 503 at once.
+   */
+  http?: { port?: number; host?: string; tls?: { cert: string | Buffer; key: string | Buffer }; maxParked?: number } & ConnectionLimitOptions;
   /** Live HLS packaging: LL-HLS on (default) or off, segment target (2 s), part target (0.2 s), window (6 segments), … */
   hls?: Omit<LivePackagerOptions, 'onSegment' | 'onPart' | 'onWriteError'>;
   /** Stream registry: takeover policy, reader and GOP cache bounds. */

@@ -54,7 +54,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.rtmp = new RtmpServer(options.rtmp);
     this.http = createHttpServer(options);
     this.httpConnections = limitConnections(this.http.server, options.http);
-    this.liveDelivery = new LiveDelivery();
+    this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s)), liveDelivery: this.liveDelivery });
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {

@@ -105,6 +105,21 @@ describe('per-stream counters in /api/streams', () => {
     expect((await counters(httpPort, 'parked')).parkedExpired).toBe(1);
   });
 
+  it('with http.maxParked 0, a blocking reload is refused at once and moves parkedRefused', async () => {
+    server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1', maxParked: 0 } });
+    const { rtmp, http } = await server.listen();
+    const stream = await publish(rtmp.port, 'full');
+    media.forEach((t) => writeTag(stream, t));
+    const playlist = `http://127.0.0.1:${http.port}/live/full/video/index.m3u8`;
+    await until(async () => (await fetch(playlist)).status === 200, 'playlist');
+    const text = await (await fetch(playlist)).text();
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]) + (text.match(/^\d+\.m4s$/gm) ?? []).length;
+    const started = performance.now();
+    expect((await fetch(`${playlist}?_HLS_msn=${msn + 1}`)).status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect((await counters(http.port, 'full')).parkedRefused).toBe(1);
+  });
+
   it('a request refused because the parking is full moves parkedRefused (LiveDelivery, per stream)', () => {
     const delivery = new LiveDelivery({ maxParked: 0 });
     const timeline = createLiveTimeline(2, 0, 0.2);
