@@ -82,6 +82,29 @@ describe('per-stream counters in /api/streams', () => {
     await until(async () => (await counters(httpPort, 'drops')).readerDroppedSamples > 0, 'readerDroppedSamples');
   });
 
+  it('an RTMP player that does not read moves rtmpPlayerDroppedFrames', { timeout: 20_000 }, async () => {
+    const { rtmpPort, httpPort } = await start();
+    const stream = await publish(rtmpPort, 'slow');
+    media.slice(0, 20).forEach((t) => writeTag(stream, t));
+    await until(() => server!.hub.stream('live', 'slow')?.state === 'live', 'stream live');
+    const player = await RtmpClient.connect(`rtmp://127.0.0.1:${rtmpPort}/live`);
+    clients.push(player);
+    await player.play('slow');
+    // The player's socket is not read from again: the kernel's buffers fill, then the server's.
+    (player as unknown as { socket: { pause(): void } }).socket.pause();
+    // Inter frames padded to 20 kB (the server does not read NAL units), 4 MB at a time so the
+    // publishing client's own outgoing bound is never reached: far more than the player can hold.
+    const inter = media.find((t) => t.type === 9 && t.body[0] === 0x27)!;
+    const big = new Uint8Array(inter.body.byteLength + 20_000);
+    big.set(inter.body);
+    let ms = 5000;
+    for (let round = 0; round < 10 && (await counters(httpPort, 'slow')).rtmpPlayerDroppedFrames === 0; round++) {
+      for (let i = 0; i < 200; i++) stream.writeVideo((ms += 10), big);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await until(async () => (await counters(httpPort, 'slow')).rtmpPlayerDroppedFrames > 0, 'rtmpPlayerDroppedFrames');
+  });
+
   it('a part longer than the part target (a 0.5 s timestamp jump) moves partsOffTarget', async () => {
     const { rtmpPort, httpPort } = await start();
     const stream = await publish(rtmpPort, 'parts');
