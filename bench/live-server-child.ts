@@ -22,6 +22,15 @@ const { rtmp, http } = await server.listen();
 process.send!({ type: 'ready', rtmpPort: rtmp.port, httpPort: http.port });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stop') void server.close().then(() => process.exit(0));
+  if (m.type === 'collect') {
+    // Spilled segments are written in the background: give the writes a moment, then collect.
+    setTimeout(() => {
+      (globalThis as { gc?: () => void }).gc?.();
+      const report = { type: 'collected', store: (server.store as { counters?: unknown }).counters, memory: process.memoryUsage() };
+      if (process.env['TIDECAST_BENCH_DEBUG'] === '1') process.stderr.write(`bench child: ${JSON.stringify(report)}\n`);
+      process.send!(report);
+    }, 200);
+  }
 });
 // A bench that dies leaves no server behind.
 process.on('disconnect', () => process.exit(0));

@@ -22,6 +22,8 @@ export interface RunningServer {
   /** The plain (non-blocking, no LL-HLS tags) media playlists a viewer of `key` reloads. */
   playlistUrls(key: string): string[];
   usage(): ProcUsage;
+  /** tidecast: a full garbage collection in the child, so the RSS read next is what it holds. */
+  settle?(): Promise<void>;
   /** tidecast only: every video segment listed so far. */
   readonly listed: ListedSegment[] | undefined;
   stop(): Promise<void>;
@@ -40,7 +42,7 @@ const STOP_TIMEOUT_MS = 3000;
 export const tidecastTarget: LiveTarget = {
   name: 'tidecast',
   async start() {
-    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const listed: ListedSegment[] = [];
     child.on('message', (m: { type: string }) => {
       if (m.type === 'segment') listed.push(m as unknown as ListedSegment);
@@ -58,6 +60,18 @@ export const tidecastTarget: LiveTarget = {
       httpPort: ports.httpPort,
       playlistUrls: (key) => [`${http}/${key}/video/plain.m3u8`, `${http}/${key}/audio/plain.m3u8`],
       usage: () => procUsage([child.pid!]),
+      settle: () =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          const onMessage = (m: { type: string }): void => {
+            if (m.type !== 'collected') return;
+            child.off('message', onMessage);
+            clearTimeout(timer);
+            resolve();
+          };
+          child.on('message', onMessage);
+          child.send({ type: 'collect' });
+        }),
       listed,
       async stop() {
         if (child.connected) child.send({ type: 'stop' });

@@ -372,7 +372,10 @@ export class HlsLivePackager {
     changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file ?? fragmentFile(f!, mediaContentType(rendition.track)) });
     touched.add(rendition);
     // Out of the playlist, still to be served for a while (6.2.2): the store may keep it colder.
-    for (const old of update.retiredNow) deletes.push({ type: 'retire', path: `${rendition.name}/${old.uri}` });
+    // Its parts too: they share the segment's bytes, and would otherwise keep them in memory.
+    for (const old of update.retiredNow) {
+      deletes.push({ type: 'retire', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}` })));
+    }
     for (const old of update.expired) {
       deletes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
     }
