@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { markdownSection, pointAtSources, readDoc, runExample, typecheckExample } from '../helpers/docs-examples.js';
+import { markdownSection, pointAtSources, readDoc, runExample } from '../helpers/docs-examples.js';
 
-/** docs/ll-hls.md "Example", run as written: it prints exactly the ```m3u8 and ```text blocks after it. */
+/**
+ * docs/ll-hls.md "Example", run as written: it prints exactly the ```m3u8 and ```text blocks after
+ * it. test/docs/examples-typecheck.test.ts type-checks it as written.
+ */
 
 describe('docs/ll-hls.md example', () => {
   const section = markdownSection(readDoc('ll-hls.md'), 'Example');
@@ -12,9 +15,5 @@ describe('docs/ll-hls.md example', () => {
     const expected = blocks.filter((b) => b.language !== 'ts').map((b) => b.body);
     expect(expected).toHaveLength(2);
     expect(await runExample(pointAtSources(code))).toBe(expected.join(''));
-  });
-
-  it('type-checks as written', async () => {
-    await typecheckExample(code);
   });
 });
