@@ -98,7 +98,10 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     // Parked blocking requests hold their connections open: answer them before closing HTTP.
     this.liveDelivery.close();
     await this.http.close();
-    if (this.spillDir !== undefined) rmSync(this.spillDir, { recursive: true, force: true });
+    if (this.spillDir === undefined) return;
+    // The default store's spill writes still in flight land first, so the folder goes whole.
+    if (this.store instanceof MemoryStore) await this.store.spillsWritten();
+    rmSync(this.spillDir, { recursive: true, force: true, maxRetries: 3 });
   }
 
   /** Reports a stream's failure as 'streamError' (its health event) and counts it. */

@@ -68,6 +68,8 @@ export class MemoryStore implements SegmentStore {
   #bytes = 0;
   #spilledBytes = 0;
   #spilledFiles = 0;
+  /** Spill writes in flight. */
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_MAX_BYTES;
@@ -118,7 +120,7 @@ export class MemoryStore implements SegmentStore {
     if (dir === undefined || file === undefined || isSpilled(file)) return;
     // One flat name per path: '/' is outside the store's path characters, '+' too.
     const target = join(dir, path.replaceAll('/', '+'));
-    void writeFile(target, file.pieces).then(
+    const written = writeFile(target, file.pieces).then(
       () => {
         if (this.#files.get(path) !== file) return void unlink(target).catch(() => undefined);
         this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
@@ -129,6 +131,13 @@ export class MemoryStore implements SegmentStore {
       // Could not write (disk full, folder gone): the file simply stays in memory.
       () => undefined,
     );
+    this.#writes.add(written);
+    void written.then(() => this.#writes.delete(written));
+  }
+
+  /** Resolves when every spill write started so far has finished (before removing the spill folder). */
+  async spillsWritten(): Promise<void> {
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
   }
 
   #drop(previous: StoredFile | Spilled | undefined): void {

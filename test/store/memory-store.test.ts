@@ -92,7 +92,9 @@ describe('MemoryStore: retired files spill to disk', () => {
       store.put('live/k/video/index.m3u8', storedFile([new Uint8Array(10)], 'application/vnd.apple.mpegurl'));
       store.retire('live/k/video/3.m4s');
       // Written in the background: until then it is still in memory, and readable either way.
-      for (let i = 0; i < 100 && store.counters.spilledFiles === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(store.counters.spilledFiles).toBe(0);
+      expect(store.get('live/k/video/3.m4s')!.byteLength).toBe(5000);
+      await store.spillsWritten();
       expect(store.counters).toEqual({ files: 2, bytes: 10, spilledFiles: 1, spilledBytes: 5000 });
       expect(readdirSync(dir)).toEqual(['live+k+video+3.m4s']);
       const back = store.get('live/k/video/3.m4s')!;
