@@ -38,7 +38,10 @@ const FRAME_MS = 1000 / 30;
 const GOP_FIRST_FRAME_BUDGET_MS = 500;
 
 // Both ways the server can package: LL-HLS (the default) and plain HLS (`hls.lowLatency: false`).
-describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatency: true }, { lowLatency: false }])('live server end to end (lowLatency $lowLatency): ffmpeg publishes, HLS and RTMP play', ({ lowLatency }) => {
+// The two have a server and a publisher each and spend their time waiting on the real-time publish,
+// so they run side by side (concurrent suites); within one, the checks run in order (sequential):
+// the first ones need the stream live, the last ones wait for its end.
+describe.skipIf(ffmpeg === undefined || ffprobe === undefined).concurrent.each([{ lowLatency: true }, { lowLatency: false }])('live server end to end (lowLatency $lowLatency): ffmpeg publishes, HLS and RTMP play', ({ lowLatency }) => {
   let live: LiveServer;
   let publisher: FfmpegRun;
   let hlsProbe: Promise<LivePacket[]>;
@@ -62,7 +65,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
     await live?.close();
   });
 
-  it('serves playlists and segments with the right headers while live; /api/streams describes the stream', async () => {
+  it.sequential('serves playlists and segments with the right headers while live; /api/streams describes the stream', async () => {
     const multivariant = await fetch(live.httpUrl('live/e2e/index.m3u8'));
     expect(multivariant.status).toBe(200);
     expect(multivariant.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
@@ -134,7 +137,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
     expect(s.uptimeSeconds).toBeLessThan(PUBLISH_SECONDS + 2);
   });
 
-  it(`an RtmpClient joining mid-stream gets a keyframe from the GOP cache within ${GOP_FIRST_FRAME_BUDGET_MS} ms`, async () => {
+  it.sequential(`an RtmpClient joining mid-stream gets a keyframe from the GOP cache within ${GOP_FIRST_FRAME_BUDGET_MS} ms`, async () => {
     const player = await RtmpClient.connect(live.rtmpUrl('live'));
     try {
       const video: Array<{ atMs: number; m: { timestamp: number; keyframe: boolean; header: boolean } }> = [];
@@ -151,7 +154,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
       // read in the same socket read as the status that resolves play(): then it counts as 0 ms.
       const firstFrameMs = Math.max(0, first.atMs - playResolvedMs);
       console.info(
-        `GOP cache: play() resolved ${(playResolvedMs - playCalledMs).toFixed(1)} ms after the call; first keyframe ` +
+        `lowLatency ${lowLatency}, GOP cache: play() resolved ${(playResolvedMs - playCalledMs).toFixed(1)} ms after the call; first keyframe ` +
           `${(first.atMs - playResolvedMs).toFixed(1)} ms after that (${(first.atMs - playCalledMs).toFixed(1)} ms after the call), media ts ${first.m.timestamp} ms`,
       );
       // The decoder configuration comes first, then the cached GOP from its keyframe.
@@ -167,7 +170,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
     }
   });
 
-  it('an ffmpeg RTMP player decodes frames without error until the publisher leaves', async () => {
+  it.sequential('an ffmpeg RTMP player decodes frames without error until the publisher leaves', async () => {
     // No -t: the player reads until NetStream.Play.UnpublishNotify, the stream's end.
     const run = await spawnFfmpeg(['-v', 'error', '-stats', '-i', live.rtmpUrl('live/e2e'), '-f', 'null', '-'], { timeoutMs: 20_000 });
     const played = await run.done;
@@ -179,7 +182,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
     expect(frames).toBeGreaterThan(30);
   });
 
-  it('HLS readers that followed the live playlist decode audio and video with rising timestamps, aligned starts, no audio overlap', async () => {
+  it.sequential('HLS readers that followed the live playlist decode audio and video with rising timestamps, aligned starts, no audio overlap', async () => {
     const published = await withTimeout(publisher.done, 20_000, 'publisher end');
     expect(published.code).toBe(0);
     const decoded = await withTimeout(hlsDecode, 30_000, 'ffmpeg HLS decode');
@@ -201,14 +204,14 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).each([{ lowLatenc
     const source = await probeLive(fixturePath('media/h264-aac.flv'), false);
     const sourceOffsetMs = (minPts(ofKind(source, 'video')) - minPts(ofKind(source, 'audio'))) * 1000;
     const offsetMs = (minPts(video) - minPts(audio)) * 1000;
-    console.info(`first pts: video − audio = ${offsetMs.toFixed(1)} ms over HLS, ${sourceOffsetMs.toFixed(1)} ms in the source`);
+    console.info(`lowLatency ${lowLatency}, first pts: video − audio = ${offsetMs.toFixed(1)} ms over HLS, ${sourceOffsetMs.toFixed(1)} ms in the source`);
     expect(Math.abs(offsetMs)).toBeLessThanOrEqual(FRAME_MS);
     expect(Math.abs(offsetMs - sourceOffsetMs)).toBeLessThanOrEqual(FRAME_MS);
 
     expect(sessionErrors).toEqual([]);
   });
 
-  it(`after the publisher left and ${END_GRACE_MS} ms passed, every playlist ends with EXT-X-ENDLIST`, async () => {
+  it.sequential(`after the publisher left and ${END_GRACE_MS} ms passed, every playlist ends with EXT-X-ENDLIST`, async () => {
     await withTimeout(publisher.done, 20_000, 'publisher end');
     await waitUntil(async () => (await getText(live.httpUrl('live/e2e/video/index.m3u8')))?.endsWith('#EXT-X-ENDLIST\n') === true, END_GRACE_MS + 3000, 'ENDLIST');
     for (const track of ['video', 'audio']) {
