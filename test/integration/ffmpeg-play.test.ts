@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath, ffprobePath, fixturePath, probePackets, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
 import {
   Relay,
@@ -20,6 +20,9 @@ import {
  * time: ffmpeg decoding to null, and rtmpdump (librtmp 2.4) saving FLV that ffprobe then reads.
  * Players join mid-stream, after the publish started, so they get the cached metadata and sequence
  * headers first and their video from the next keyframe (the fixture has one every 2 s).
+ *
+ * The players are independent sessions of one publish: they join it together and run side by side
+ * (concurrent tests), which takes one publish's time instead of one per player.
  */
 
 const fixture = fixturePath('media/h264-aac.flv');
@@ -34,27 +37,18 @@ const PLAYER_TIMEOUT_MS = 15_000;
 /** Time after the publish began before a player joins, so it joins mid-stream. */
 const JOIN_AFTER_MS = 500;
 
-describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('players read what ffmpeg publishes', () => {
+describe.skipIf(ffmpeg === undefined || ffprobe === undefined).concurrent('players read what ffmpeg publishes', () => {
   let ts: TestServer;
   let relay: Relay;
   let publisher: FfmpegRun | undefined;
   const sessionErrors: string[] = [];
 
-  beforeEach(async () => {
+  // One publish for every player: `ffmpeg -re` sending PUBLISH_SECONDS of the fixture; the players
+  // start JOIN_AFTER_MS after it was accepted.
+  beforeAll(async () => {
     ts = await startServer();
     relay = new Relay(ts.server);
-    sessionErrors.length = 0;
     ts.server.on('sessionError', (_s, e) => sessionErrors.push(`${e.code}: ${e.message}`));
-  });
-
-  afterEach(async () => {
-    if (publisher !== undefined) killByPid(publisher.child);
-    publisher = undefined;
-    await ts.close();
-  });
-
-  /** Starts `ffmpeg -re` publishing PUBLISH_SECONDS of the fixture; resolves once the publish was accepted. */
-  async function startPublisher(): Promise<FfmpegRun> {
     const published = serverEvent(ts.server, 'publish');
     publisher = await spawnFfmpeg(
       ['-v', 'error', '-re', '-i', fixture, '-t', String(PUBLISH_SECONDS), '-c', 'copy', '-f', 'flv', ts.url('live/ffkey')],
@@ -62,11 +56,14 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('players read wha
     );
     await withTimeout(published, 5000, 'ffmpeg publish');
     await delay(JOIN_AFTER_MS);
-    return publisher;
-  }
+  });
+
+  afterAll(async () => {
+    if (publisher !== undefined) killByPid(publisher.child);
+    await ts?.close();
+  });
 
   it('ffmpeg plays and decodes frames without errors', async () => {
-    const pub = await startPublisher();
     // No -t: the player reads until the publisher leaves (NetStream.Play.UnpublishNotify is EOF to
     // FFmpeg's rtmp protocol). With -t it would count from 0, the time of the data messages the
     // server sends on play (|RtmpSampleAccess, Data.Start), not from the join.
@@ -74,7 +71,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('players read wha
       timeoutMs: PLAYER_TIMEOUT_MS,
     });
     const played = await player.done;
-    const published = await pub.done;
+    const published = await publisher!.done;
 
     expect(played.timedOut).toBe(false);
     expect(played.code).toBe(0);
@@ -89,15 +86,14 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('players read wha
     expect(frames).toBeGreaterThan(75);
     expect(published.code).toBe(0);
     expect(sessionErrors).toEqual([]);
-    // The player joined between keyframes: the relay held back the frames it could not decode.
+    // The players joined between keyframes: the relay held back the frames they could not decode.
     expect(relay.skippedUntilKeyframe).toBeGreaterThan(0);
   });
 
   describe.skipIf(rtmpdump === undefined)('rtmpdump (librtmp 2.4)', () => {
-    let dir: string | undefined;
-    afterEach(() => {
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-      dir = undefined;
+    const dirs: string[] = [];
+    afterAll(() => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     });
 
     /** librtmp's complaints: any ERROR line (such as an `_error` answer), a digest it could not verify. */
@@ -106,13 +102,13 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('players read wha
     }
 
     async function dumpAndProbe(extraArgs: string[]): Promise<{ stderr: string; video: number; audio: number; code: number | null }> {
-      dir = mkdtempSync(join(tmpdir(), 'tidecast-rtmpdump-'));
+      const dir = mkdtempSync(join(tmpdir(), 'tidecast-rtmpdump-'));
+      dirs.push(dir);
       const out = join(dir, 'out.flv');
-      const pub = await startPublisher();
       // -m: librtmp's own network timeout; the stream ends with NetStream.Play.UnpublishNotify.
       const run = spawnTool(rtmpdump!, ['-r', ts.url('live/ffkey'), '--live', '-m', '10', '-o', out, ...extraArgs], { timeoutMs: PLAYER_TIMEOUT_MS });
       const result = await run.done;
-      await pub.done;
+      await publisher!.done;
       expect(result.timedOut).toBe(false);
       expect(statSync(out).size).toBeGreaterThan(10_000);
       const packets = await probePackets(out);
