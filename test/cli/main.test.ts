@@ -4,6 +4,8 @@ import { connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serve } from '../../src/cli/serve.js';
+import { isTidecastError } from '../../src/errors/index.js';
 import { RtmpClient } from '../../src/rtmp/index.js';
 import { ffmpegPath, fixturePath, spawnFfmpeg } from '../helpers/ffmpeg.js';
 import { killByPid, spawnTool } from '../helpers/process.js';
@@ -44,6 +46,19 @@ function serveCli(args: string[], env: Record<string, string> = {}): Served {
   return { child, out: () => out, logs, exit };
 }
 
+/**
+ * The line `tidecast …args` prints on stderr before it exits with code 1, for a refusal serve()
+ * throws: main prints a TidecastError as `tidecast: <message>` (anything else as it is).
+ */
+async function refusal(args: string[]): Promise<string> {
+  const err = await serve(args).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isTidecastError(err), `serve(${args.join(' ')}) threw ${String(err)}`).toBe(true);
+  return `tidecast: ${(err as Error).message}`;
+}
+
 function listeningPorts(out: string): { rtmp: number; http: number } {
   return { rtmp: Number(/RTMP ingest listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]), http: Number(/HTTP listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]) };
 }
@@ -80,7 +95,8 @@ Page:           http://127.0.0.1:${ports.http}/
     const served = serveCli(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1'], { TIDECAST_LOG_LEVEL: 'debug' });
     await expect.poll(() => served.logs().some((l) => l['msg'] === 'listening'), { timeout: 20_000 }).toBe(true);
     const { rtmp } = listeningPorts(served.out());
-    const run = await spawnFfmpeg(['-loglevel', 'error', '-re', '-i', fixturePath('media/h264-aac.flv'), '-t', '4', '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmp}/live/seg`], { timeoutMs: 20_000 });
+    // As fast as ffmpeg sends (no -re): the keyframe at 2 s closes segment #0 at once.
+    const run = await spawnFfmpeg(['-loglevel', 'error', '-i', fixturePath('media/h264-aac.flv'), '-t', '4', '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmp}/live/seg`], { timeoutMs: 20_000 });
     started.push(run.child);
     await expect.poll(() => served.logs().find((l) => l['msg'] === 'segment live/seg/video #0'), { timeout: 15_000 }).toMatchObject({ level: 20, track: 'video', msn: 0 });
     killByPid(run.child);
@@ -106,32 +122,24 @@ Page:           http://127.0.0.1:${ports.http}/
     expect(result.stderr).toContain('option --rtmp-port must be a port number from 0 to 65535, got x');
   });
 
-  it('refuses a config file with an unknown key, naming the key and the file, with exit code 1', async () => {
+  // The other refusals run serve() in this process (each is refused before anything listens);
+  // `refusal` gives the line main prints for what it throws (the case above runs main itself).
+  it('refuses a config file with an unknown key, naming the key and the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tidecast-cli-'));
     temps.push(dir);
     const file = join(dir, 'tidecast.json');
     await writeFile(file, '{ "rtmpPort": 0, "segmentSeconds": 2 }');
-    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--config', file], { timeoutMs: 20_000, cwd: root });
-    started.push(run.child);
-    const result = await run.done;
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey`);
+    expect(await refusal(['--config', file])).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey`);
   });
 
-  it('refuses a certificate without its key, naming the missing setting, with exit code 1', async () => {
-    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--tls-cert', 'cert.pem'], { timeoutMs: 20_000, cwd: root });
-    started.push(run.child);
-    const result = await run.done;
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('tidecast: option tlsKey (--tls-key, TIDECAST_TLS_KEY) must be set with tlsCert (given by --tls-cert)');
+  it('refuses a certificate without its key, naming the missing setting', async () => {
+    expect(await refusal(['--tls-cert', 'cert.pem'])).toContain('tidecast: option tlsKey (--tls-key, TIDECAST_TLS_KEY) must be set with tlsCert (given by --tls-cert)');
   });
 
-  it('refuses unreadable TLS files before listening, with exit code 1', async () => {
-    const run = spawnTool(process.execPath, [tsx, 'src/cli/main.ts', '--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem'], { timeoutMs: 20_000, cwd: root });
-    started.push(run.child);
-    const result = await run.done;
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/tidecast: option tls(Cert|Key) \(--tls-(cert|key)\): cannot read \/nonexistent\/[ck]\.pem \(ENOENT\)/);
+  it('refuses unreadable TLS files before listening', async () => {
+    expect(await refusal(['--rtmp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem'])).toMatch(
+      /tidecast: option tls(Cert|Key) \(--tls-(cert|key)\): cannot read \/nonexistent\/[ck]\.pem \(ENOENT\)/,
+    );
   });
 
   it.skipIf(!hasOpenssl)('with --tls-cert and --tls-key (env for the LL-HLS settings) serves HTTPS with HTTP/2 and prints https:// URLs', async () => {
