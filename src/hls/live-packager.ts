@@ -6,6 +6,7 @@ import { renderedSeconds } from './attributes.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
 import { appendLivePart, deltaUpdateDue, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
 import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
+import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
 import { fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
@@ -30,6 +31,9 @@ export interface LivePackagerCounters {
   partsOffTarget: number;
 }
 
+// Just over 400 lines, kept whole: each method is one step of the same change list (decide →
+// apply → publish a snapshot); its pure parts already live apart (timeline, low-latency rules,
+// playlists, changes, presentation clock).
 /**
  * A live HLS presentation of one stream, written to a SegmentStore as it changes:
  *
@@ -49,14 +53,8 @@ export class HlsLivePackager {
   readonly #onPart: ((event: LivePartEvent) => void) | undefined;
   readonly #listeners = new Set<LiveSnapshotListener>();
   readonly #renditions = new Map<number, LiveRendition>();
-  /**
-   * The wall clock of the presentation since its segmenter started (setTracks, resume): the first
-   * sample's arrival and decode time. Every PROGRAM-DATE-TIME is this anchor plus media time, so
-   * each rendition's dates advance exactly with its EXTINF durations and all renditions agree on
-   * one clock (players align alternate renditions by date, hls.js among them); stamping each
-   * segment with its own arrival instead would add the encoder's send jitter to every date.
-   */
-  #anchor: { wallMs: number; mediaMs: number } | undefined;
+  /** PROGRAM-DATE-TIME: one anchor per presentation plus media time (presentation-clock.ts). */
+  readonly #clock = new PresentationClock();
   #tracks: readonly Track[] = [];
   #segmenter: PresentationSegmenter | undefined;
   #generation = -1;
@@ -114,7 +112,7 @@ export class HlsLivePackager {
     if (this.#segmenter === undefined) {
       throw new MediaError('ERR_MEDIA_INVALID', 'pushSample before setTracks, or after end() without resume()', { trackId: sample.trackId });
     }
-    this.#anchor ??= { wallMs: nowMs, mediaMs: (sample.dts * 1000) / this.#timescale(sample.trackId) };
+    this.#clock.observe(sample, this.#timescale(sample.trackId), nowMs);
     this.#lastNowMs = nowMs;
     const changes: StoreChange[] = [];
     const events = this.#segmenter.push(sample);
@@ -214,17 +212,8 @@ export class HlsLivePackager {
     return track.timescale;
   }
 
-  /** The date of a segment or part whose samples are `samples`: its earliest presentation time on the anchor's clock. */
-  #programDateTime(samples: readonly Sample[], timescale: number): number {
-    const anchor = this.#anchor;
-    if (anchor === undefined || samples.length === 0) return this.#lastNowMs;
-    let earliest = samples[0]!.pts;
-    for (const sample of samples) if (sample.pts < earliest) earliest = sample.pts;
-    return Math.round(anchor.wallMs + (earliest * 1000) / timescale - anchor.mediaMs);
-  }
-
   #newSegmenter(): PresentationSegmenter {
-    this.#anchor = undefined;
+    this.#clock.reset();
     const tracks = this.#tracks.map((t) => ({ id: t.id, kind: t.kind, timescale: t.timescale, partTargetSeconds: this.#renditions.get(t.id)?.partTargetSeconds }));
     return new PresentationSegmenter({
       tracks,
@@ -245,7 +234,7 @@ export class HlsLivePackager {
     const due = [...this.#renditions.values()].filter((r) => r.rendered !== undefined && r.rendered.timeline === r.timeline && r.snapshot?.timeline !== r.timeline).map((r) => [r, r.rendered!] as const);
     const publish = (): void => {
       for (const [r, rendered] of due) {
-        if (r.snapshot !== undefined && r.snapshot.version > 0 && r.snapshot.timeline === rendered.timeline) continue;
+        if (r.snapshot?.timeline === rendered.timeline) continue;
         const snapshot: LiveSnapshot = { rendition: r.name, track: r.track, timeline: rendered.timeline, playlist: rendered.playlist, delta: rendered.delta, version: (r.snapshot?.version ?? 0) + 1 };
         r.snapshot = snapshot;
         for (const listener of this.#listeners) listener(snapshot);
@@ -322,7 +311,7 @@ export class HlsLivePackager {
     const index = open?.msn === p.segmentSequence ? open.parts.length : 0;
     const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index), durationSeconds, independent: p.independent, byteLength: f.byteLength };
     rendition.timeline = appendLivePart(rendition.timeline, part, {
-      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#programDateTime(p.samples, rendition.track.timescale),
+      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#clock.dateOf(p.samples, rendition.track.timescale, this.#lastNowMs),
       discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
       generation: this.#generation,
     });
@@ -359,7 +348,7 @@ export class HlsLivePackager {
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
       // The date its parts were listed with, when they were: a segment's date does not move once out.
-      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#programDateTime(samples, rendition.track.timescale),
+      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(samples, rendition.track.timescale, this.#lastNowMs),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),
