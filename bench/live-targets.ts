@@ -42,7 +42,10 @@ const STOP_TIMEOUT_MS = 3000;
 export const tidecastTarget: LiveTarget = {
   name: 'tidecast',
   async start() {
-    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // TIDECAST_BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it stops.
+    const profileDir = process.env['TIDECAST_BENCH_CPU_PROF'];
+    const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const listed: ListedSegment[] = [];
     child.on('message', (m: { type: string }) => {
       if (m.type === 'segment') listed.push(m as unknown as ListedSegment);

@@ -2,7 +2,8 @@ import { renderedSeconds } from './attributes.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
 import { initUri, liveMediaPlaylist, type LivePart, type LiveTimeline } from './live-timeline.js';
-import type { MediaPlaylist, MediaSegment, RenditionReport, ServerControl } from './media-playlist.js';
+import type { LiveModels } from './live-models.js';
+import type { MediaPlaylist, MediaSegment, PartialSegment, RenditionReport, ServerControl } from './media-playlist.js';
 
 /**
  * The LL-HLS half of the live timeline (RFC 8216bis 4.4.3.7-4.4.5.4, 6.2.5, 6.2.6), pure like the
@@ -81,6 +82,8 @@ export interface LiveViewOptions {
   readonly skip?: boolean;
   /** EXT-X-RENDITION-REPORT of the stream's other renditions (4.4.5.4). */
   readonly renditionReports?: readonly RenditionReport[];
+  /** The rendition's model objects, made once per segment and part so rendering can reuse their text (live-models.ts). */
+  readonly models?: LiveModels;
 }
 
 /**
@@ -95,7 +98,8 @@ export interface LiveViewOptions {
  *   answer — a client merges either.
  */
 export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveViewOptions): MediaPlaylist {
-  const base = liveMediaPlaylist(timeline, options.playlistType);
+  const models = options.models;
+  const base = liveMediaPlaylist(timeline, options.playlistType, models === undefined ? undefined : (s) => models.segment(s));
   const partTarget = timeline.partTargetSeconds;
   if (partTarget === undefined || options.view === 'plain') return base;
   const open = timeline.ended ? undefined : timeline.open;
@@ -105,7 +109,7 @@ export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveView
   const segments: MediaSegment[] = [...base.segments];
   for (let i = segments.length - 1; i >= 0 && fromEnd < keepPartsSeconds; i--) {
     const parts = timeline.segments[i]!.parts;
-    if (parts !== undefined && parts.length > 0) segments[i] = { ...segments[i]!, parts: parts.map(partialSegment) };
+    if (parts !== undefined && parts.length > 0) segments[i] = models?.withParts(timeline.segments[i]!) ?? { ...segments[i]!, parts: parts.map(livePartModel) };
     fromEnd += timeline.segments[i]!.durationSeconds;
   }
   const control = lowLatencyServerControl(timeline)!;
@@ -120,7 +124,7 @@ export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveView
     ...(open !== undefined && openParts.length > 0
       ? {
           openSegment: {
-            parts: openParts.map(partialSegment),
+            parts: openParts.map((p) => models?.part(p) ?? livePartModel(p)),
             map: { uri: initUri(open.generation) },
             programDateTimeMs: open.programDateTimeMs,
             ...(open.discontinuity ? { discontinuity: true } : {}),
@@ -138,7 +142,8 @@ export function deltaUpdateDue(timeline: LiveTimeline): boolean {
   return control?.canSkipUntilSeconds !== undefined && !timeline.ended && skippableSegments(timeline, control.canSkipUntilSeconds) > 0;
 }
 
-function partialSegment(part: LivePart): { uri: string; durationSeconds: number; independent?: boolean } {
+/** A published part as the playlist model lists it. */
+export function livePartModel(part: LivePart): PartialSegment {
   return { uri: part.uri, durationSeconds: part.durationSeconds, ...(part.independent ? { independent: true } : {}) };
 }
 

@@ -5,6 +5,7 @@ import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
 import { ChangeQueue, type StoreChange } from './live-changes.js';
 import { appendLivePart, deltaUpdateDue, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
+import { LiveModels } from './live-models.js';
 import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
@@ -264,6 +265,7 @@ export class HlsLivePackager {
       openParts: [],
       snapshot: undefined,
       rendered: undefined,
+      models: new LiveModels(),
     };
     this.#renditions.set(track.id, rendition);
     return rendition;
@@ -380,7 +382,7 @@ export class HlsLivePackager {
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     const { timeline } = rendition;
     if (timeline.segments.length === 0 && !timeline.ended) return;
-    const options: LiveViewOptions = { playlistType: this.#options.playlistType };
+    const options: LiveViewOptions = { playlistType: this.#options.playlistType, models: rendition.models };
     const playlist = renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), options);
     const delta = deltaUpdateDue(timeline) ? renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), { ...options, skip: true }) : undefined;
     rendition.rendered = { timeline, playlist, delta };

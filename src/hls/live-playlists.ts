@@ -26,7 +26,7 @@ export function renderLiveMediaPlaylist(rendition: LiveRendition, timeline: Live
       if (report !== undefined) reports.push(report);
     }
   }
-  return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient' });
+  return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient', ...(options.models === undefined ? {} : { cache: options.models.render }) });
 }
 
 /**

@@ -2,6 +2,7 @@ import { fragmentPieces } from './segment-file.js';
 import type { Fragment } from '../cmaf/index.js';
 import type { Track } from '../media/index.js';
 import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
+import type { LiveModels } from './live-models.js';
 import type { LiveSnapshot } from './live-snapshot.js';
 import type { LiveTimeline } from './live-timeline.js';
 
@@ -31,6 +32,8 @@ export interface LiveRendition {
   snapshot: LiveSnapshot | undefined;
   /** The playlists rendered for the store from `timeline`, to become its snapshot once written. */
   rendered: RenderedPlaylists | undefined;
+  /** Its playlists' model objects and their rendered text, reused from one render to the next. */
+  readonly models: LiveModels;
 }
 
 /** A timeline's media playlist and, when one would skip anything, its delta update: rendered once. */

@@ -1,7 +1,7 @@
 import { peakBitrate } from './bitrate.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
-import type { MediaPlaylist } from './media-playlist.js';
+import type { MediaPlaylist, MediaSegment } from './media-playlist.js';
 import { roundedSegmentSeconds } from './target-duration.js';
 
 /**
@@ -203,20 +203,25 @@ export function reopenLiveTimeline(timeline: LiveTimeline): LiveTimeline {
  * changed, and carries EXT-X-PROGRAM-DATE-TIME (4.4.4.6), which also re-anchors the clock a
  * client keeps across a discontinuity.
  */
-export function liveMediaPlaylist(timeline: LiveTimeline, playlistType: LivePlaylistKind): MediaPlaylist {
+export function liveMediaPlaylist(timeline: LiveTimeline, playlistType: LivePlaylistKind, segmentModel: (s: LiveSegment) => MediaSegment = liveSegmentModel): MediaPlaylist {
   return {
     independentSegments: true,
     targetDurationSeconds: timeline.targetDurationSeconds,
     mediaSequence: timeline.segments[0]?.msn ?? timeline.nextMsn,
     discontinuitySequence: timeline.discontinuitySequence,
     ...(playlistType === 'EVENT' ? { playlistType: 'EVENT' as const } : {}),
-    segments: timeline.segments.map((s) => ({
-      uri: s.uri,
-      durationSeconds: s.durationSeconds,
-      map: { uri: initUri(s.generation) },
-      programDateTimeMs: s.programDateTimeMs,
-      ...(s.discontinuity ? { discontinuity: true } : {}),
-    })),
+    segments: timeline.segments.map(segmentModel),
     endList: timeline.ended,
+  };
+}
+
+/** A published segment as the playlist model lists it (without its parts). */
+export function liveSegmentModel(s: LiveSegment): MediaSegment {
+  return {
+    uri: s.uri,
+    durationSeconds: s.durationSeconds,
+    map: { uri: initUri(s.generation) },
+    programDateTimeMs: s.programDateTimeMs,
+    ...(s.discontinuity ? { discontinuity: true } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { DURATION_DECIMALS, decimalInteger, decimalSeconds, renderedSeconds } from './attributes.js';
 import { invalid } from './invalid.js';
-import type { MediaPlaylist, PartialSegment } from './media-playlist.js';
+import type { MediaPlaylist, MediaSegment, PartialSegment } from './media-playlist.js';
 
 /**
  * The LL-HLS rules that relate several values of a Media Playlist (RFC 8216bis 4.4.3.7, 4.4.3.8,
@@ -14,9 +14,10 @@ function units(seconds: number): number {
   return Math.round(renderedSeconds(seconds) * UNITS_PER_SECOND);
 }
 
-export function checkLowLatency(playlist: MediaPlaylist, targetDurationSeconds: number, partDurations: 'strict' | 'lenient' = 'strict'): void {
+/** `fresh`: whether a segment's parts still need their checks (false: checked before, in the same settings). */
+export function checkLowLatency(playlist: MediaPlaylist, targetDurationSeconds: number, partDurations: 'strict' | 'lenient' = 'strict', fresh: (segment: MediaSegment) => boolean = () => true): void {
   checkPartTarget(playlist);
-  checkPartDurations(playlist, partDurations === 'strict');
+  checkPartDurations(playlist, partDurations === 'strict', fresh);
   checkServerControl(playlist, targetDurationSeconds);
   checkSkip(playlist);
   checkPreloadHints(playlist);
@@ -47,10 +48,12 @@ function checkPartTarget(playlist: MediaPlaylist): void {
  * followed by a Partial Segment with a GAP=YES attribute, and the final Partial Segment of any
  * Parent Segment." The open segment has no final part yet: its parent is not finished.
  */
-function checkPartDurations(playlist: MediaPlaylist, strict: boolean): void {
+function checkPartDurations(playlist: MediaPlaylist, strict: boolean, fresh: (segment: MediaSegment) => boolean): void {
   if (playlist.partTargetSeconds === undefined) return;
   const targetUnits = units(playlist.partTargetSeconds);
-  playlist.segments.forEach((segment, i) => checkParts(`segments[${i}].parts`, segment.parts ?? [], targetUnits, true, strict));
+  playlist.segments.forEach((segment, i) => {
+    if (fresh(segment)) checkParts(`segments[${i}].parts`, segment.parts ?? [], targetUnits, true, strict);
+  });
   if (playlist.openSegment !== undefined) checkParts('openSegment.parts', playlist.openSegment.parts, targetUnits, false, strict);
 }
 

@@ -1,5 +1,6 @@
 import { decimalInteger } from './attributes.js';
-import type { InitSection, MediaPlaylist, MediaSegment, SegmentTags } from './media-playlist.js';
+import type { InitSection, MediaPlaylist, MediaSegment, PartialSegment, SegmentTags } from './media-playlist.js';
+import { renderContext, type MediaRenderCache } from './render-cache.js';
 import {
   extinfTag,
   mapTag,
@@ -35,11 +36,22 @@ import { validateMediaPlaylist, type RenderMediaOptions, type ResolvedMediaPlayl
 export function renderMediaPlaylist(playlist: MediaPlaylist, options: RenderMediaOptions = {}): string {
   const resolved = validateMediaPlaylist(playlist, options);
   const lines = headerLines(playlist, resolved);
+  const { cache } = options;
+  const context = renderContext(playlist, options);
   let currentMap: InitSection | undefined;
   playlist.segments.forEach((segment, i) => {
+    const kept = cache?.segment(segment, context, currentMap);
+    if (kept !== undefined) {
+      lines.push(kept.text);
+      currentMap = kept.mapAfter;
+      return;
+    }
+    const start = lines.length;
+    const mapBefore = currentMap;
     currentMap = segmentLines(lines, `segments[${i}]`, playlist, segment, currentMap, resolved);
+    cache?.keepSegment(segment, { context, mapBefore, mapAfter: currentMap, text: lines.slice(start).join('\n') });
   });
-  if (playlist.openSegment !== undefined) tagLines(lines, 'openSegment', playlist, playlist.openSegment, currentMap, resolved);
+  if (playlist.openSegment !== undefined) tagLines(lines, 'openSegment', playlist, playlist.openSegment, currentMap, resolved, cache);
   (playlist.preloadHints ?? []).forEach((hint, i) => lines.push(preloadHintTag(`preloadHints[${i}]`, hint)));
   (playlist.renditionReports ?? []).forEach((report, i) => lines.push(renditionReportTag(`renditionReports[${i}]`, report)));
   if (playlist.endList === true) lines.push('#EXT-X-ENDLIST');
@@ -88,6 +100,7 @@ function tagLines(
   tags: SegmentTags,
   currentMap: InitSection | undefined,
   resolved: ResolvedMediaPlaylist,
+  cache?: MediaRenderCache,
 ): InitSection | undefined {
   if (tags.discontinuity === true) lines.push('#EXT-X-DISCONTINUITY');
   const map = tags.map ?? playlist.map;
@@ -95,6 +108,9 @@ function tagLines(
   if (tags.programDateTimeMs !== undefined) {
     lines.push(programDateTimeTag(`${field}.programDateTimeMs`, tags.programDateTimeMs, resolved.utcOffsetMinutes));
   }
-  (tags.parts ?? []).forEach((part, i) => lines.push(partTag(`${field}.parts[${i}]`, part)));
+  (tags.parts ?? []).forEach((part, i) => {
+    const line = (p: PartialSegment): string => partTag(`${field}.parts[${i}]`, p);
+    lines.push(cache === undefined ? line(part) : cache.part(part, line));
+  });
   return map ?? currentMap;
 }

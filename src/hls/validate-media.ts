@@ -1,8 +1,9 @@
 import { decimalInteger, enumeratedString } from './attributes.js';
 import { invalid } from './invalid.js';
 import { checkLowLatency } from './low-latency-rules.js';
-import type { MediaPlaylist } from './media-playlist.js';
+import type { MediaPlaylist, MediaSegment } from './media-playlist.js';
 import { checkUtcOffset } from './program-date-time.js';
+import { renderContext, type MediaRenderCache } from './render-cache.js';
 import { checkSegmentDuration, checkTargetDuration, targetDuration } from './target-duration.js';
 import { MEDIA_VERSION_RULES, resolveVersion } from './version.js';
 
@@ -28,13 +29,22 @@ export interface RenderMediaOptions {
    * frame) and which must keep publishing; it counts the parts off the target instead.
    */
   readonly partDurations?: 'strict' | 'lenient';
+  /**
+   * Text and checks kept from earlier renders of the same playlist, reused for the segment objects
+   * it has seen in the same settings (render-cache.ts). The output is the same with or without it.
+   */
+  readonly cache?: MediaRenderCache;
 }
 
 export function validateMediaPlaylist(playlist: MediaPlaylist, options: RenderMediaOptions = {}): ResolvedMediaPlaylist {
   if (playlist === null || typeof playlist !== 'object' || !Array.isArray(playlist.segments)) {
     throw invalid('segments', 'a media playlist needs a segments array');
   }
-  playlist.segments.forEach((segment, i) => checkSegmentDuration(`segments[${i}].durationSeconds`, segment.durationSeconds));
+  const context = renderContext(playlist, options);
+  const fresh = (segment: MediaSegment): boolean => options.cache?.checked(segment, context) !== true;
+  playlist.segments.forEach((segment, i) => {
+    if (fresh(segment)) checkSegmentDuration(`segments[${i}].durationSeconds`, segment.durationSeconds);
+  });
   const targetDurationSeconds = playlist.targetDurationSeconds ?? targetDuration(playlist.segments);
   checkTargetDuration(targetDurationSeconds, playlist.segments);
   const version = resolveVersion(MEDIA_VERSION_RULES, playlist);
@@ -44,7 +54,7 @@ export function validateMediaPlaylist(playlist: MediaPlaylist, options: RenderMe
   if (playlist.playlistType !== undefined) enumeratedString('playlistType', playlist.playlistType, ['VOD', 'EVENT']);
   const utcOffsetMinutes = playlist.programDateTimeUtcOffsetMinutes ?? 0;
   checkUtcOffset('programDateTimeUtcOffsetMinutes', utcOffsetMinutes);
-  checkLowLatency(playlist, targetDurationSeconds, options.partDurations ?? 'strict');
+  checkLowLatency(playlist, targetDurationSeconds, options.partDurations ?? 'strict', fresh);
   checkSequenceRange(playlist, mediaSequence);
   checkEverySegmentHasInit(playlist);
   return { version, targetDurationSeconds, mediaSequence, utcOffsetMinutes };

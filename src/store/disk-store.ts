@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { contentTypeForPath } from './content-type.js';
 import type { SegmentStore, StoredFile } from './store.js';
 import { checkStorePath, checkStorePrefix, StorePathError } from './store-path.js';
+import { writePieces, writePiecesSync } from './write-pieces.js';
 
 /**
  * A store on the file system under `root`, for serving with a plain web server or keeping a
@@ -34,14 +35,7 @@ export class DiskStore implements SegmentStore {
     await mkdir(directory, { recursive: true });
     const temporary = join(directory, `.${randomUUID()}.tmp`);
     try {
-      // One writev for all the pieces: writeFile would write them one call each.
-      const handle = await open(temporary, 'w');
-      try {
-        const { bytesWritten } = await handle.writev(file.pieces as Uint8Array[]);
-        if (bytesWritten !== file.byteLength) throw shortWrite(bytesWritten, file.byteLength);
-      } finally {
-        await handle.close();
-      }
+      await writePieces(temporary, file.pieces, file.byteLength);
       await rename(temporary, target);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -66,7 +60,7 @@ export class DiskStore implements SegmentStore {
     const fd = openCreating(temporary, directory);
     try {
       try {
-        writeAllSync(fd, file.pieces, file.byteLength);
+        writePiecesSync(fd, file.pieces, file.byteLength);
       } finally {
         closeSync(fd);
       }
@@ -134,20 +128,6 @@ function openCreating(file: string, directory: string): number {
     mkdirSync(directory, { recursive: true });
     return openSync(file, 'w');
   }
-}
-
-/**
- * Every piece, in order, with one writev(2): libuv repeats the call after a short write and splits
- * the pieces at IOV_MAX, so fewer bytes than asked means the file system stopped taking them.
- */
-function writeAllSync(fd: number, pieces: readonly Uint8Array[], byteLength: number): void {
-  const written = writevSync(fd, pieces as Uint8Array[]);
-  if (written !== byteLength) throw shortWrite(written, byteLength);
-}
-
-/** A system error as Node raises them (code EIO), for a write the file system cut short. */
-function shortWrite(written: number, byteLength: number): Error {
-  return Object.assign(new Error(`EIO: wrote ${written} of ${byteLength} bytes`), { code: 'EIO' });
 }
 
 function isMissing(error: unknown): boolean {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNumberRange, integerRange } from '../config/index.js';
 import { TidecastError } from '../errors/index.js';
 import type { SegmentStore, StoredFile } from './store.js';
 import { checkStorePath, checkStorePrefix } from './store-path.js';
+import { writePieces } from './write-pieces.js';
 
 /**
  * 2 GiB: what a MemoryStore may hold in all. A stream keeps its window (6 segments) plus the
@@ -120,7 +121,7 @@ export class MemoryStore implements SegmentStore {
     if (dir === undefined || file === undefined || isSpilled(file)) return;
     // One flat name per path: '/' is outside the store's path characters, '+' too.
     const target = join(dir, path.replaceAll('/', '+'));
-    const written = writeFile(target, file.pieces).then(
+    const written = writePieces(target, file.pieces, file.byteLength).then(
       () => {
         if (this.#files.get(path) !== file) return void unlink(target).catch(() => undefined);
         this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
@@ -129,7 +130,7 @@ export class MemoryStore implements SegmentStore {
         this.#spilledFiles += 1;
       },
       // Could not write (disk full, folder gone): the file simply stays in memory.
-      () => undefined,
+      () => void unlink(target).catch(() => undefined),
     );
     this.#writes.add(written);
     void written.then(() => this.#writes.delete(written));
