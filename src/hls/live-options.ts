@@ -55,6 +55,13 @@ export interface LivePackagerOptions {
    * just before can still fetch them. Default windowSegments + 1 (see DEFAULT_WINDOW_SEGMENTS).
    */
   keepAfterWindowSegments?: number;
+  /**
+   * Segments at the live edge whose files the store keeps hot. Each older one, though still listed,
+   * is retired (`SegmentStore.retire`) with its parts as the next segment is added: MemoryStore
+   * with a spill folder then serves it from disk, so memory holds these few segments and the open
+   * one, not the window. Default 3 (DEFAULT_HOT_SEGMENTS).
+   */
+  hotSegments?: number;
   /** Default 'sliding'. EVENT keeps every segment in playlist and store for the stream's life. */
   playlistType?: LivePlaylistKind;
   /**
@@ -93,6 +100,13 @@ export const DEFAULT_WINDOW_SEGMENTS = 6;
  */
 export const DEFAULT_LOW_LATENCY = true;
 
+/**
+ * Default hot segments: 3, the segments a player starts from (HOLD-BACK and hls.js's live sync are
+ * three target durations behind the edge) and the ones LL-HLS lists parts of (three target
+ * durations, 4.4.4.9). Older segments of the window are asked for by players that fell behind.
+ */
+export const DEFAULT_HOT_SEGMENTS = 3;
+
 /** 6.2.2: fewer than three segments cannot span three target durations. */
 export const MIN_WINDOW_SEGMENTS = 3;
 
@@ -115,6 +129,7 @@ export interface ResolvedLiveOptions {
   readonly partTargetSeconds: number;
   readonly windowSegments: number;
   readonly keepAfterWindowSegments: number;
+  readonly hotSegments: number;
   readonly playlistType: LivePlaylistKind;
   readonly targetDurationSeconds: number;
 }
@@ -132,6 +147,7 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   const windowSegments = integer('windowSegments', options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
   // The default, one more than the window, may exceed MAX_WINDOW_SEGMENTS by that one.
   const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS + 1);
+  const hotSegments = integer('hotSegments', options.hotSegments ?? DEFAULT_HOT_SEGMENTS, 1, MAX_WINDOW_SEGMENTS);
   const playlistType = options.playlistType ?? 'sliding';
   if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalidOption('playlistType', "'sliding' or 'EVENT'", String(playlistType));
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);
@@ -139,5 +155,5 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   for (const name of ['onSegment', 'onPart', 'onWriteError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
-  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, playlistType, targetDurationSeconds };
+  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds };
 }

@@ -362,9 +362,13 @@ export class HlsLivePackager {
     this.#counters.segments += 1;
     changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file ?? fragmentFile(f!, mediaContentType(rendition.track)) });
     touched.add(rendition);
-    // Out of the playlist, still to be served for a while (6.2.2): the store may keep it colder.
-    // Its parts too: they share the segment's bytes, and would otherwise keep them in memory.
-    for (const old of update.retiredNow) {
+    // Past the hot segments at the live edge, or out of the playlist but still to be served for a
+    // while (6.2.2): the store may keep it colder. Its parts too: they share the segment's bytes,
+    // and would otherwise keep them in memory. A segment is retired once: the one that cools now
+    // is still listed, and one leaving the window cooled before unless the window is that short.
+    const cooled = update.timeline.segments.at(-1 - this.#options.hotSegments);
+    const retired = cooled !== undefined ? [cooled] : update.retiredNow.filter(() => this.#options.hotSegments >= this.#options.windowSegments);
+    for (const old of retired) {
       deletes.push({ type: 'retire', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}` })));
     }
     for (const old of update.expired) {

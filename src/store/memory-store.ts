@@ -22,14 +22,23 @@ export interface MemoryStoreOptions {
   /** Total bytes of all files; a put that would exceed it throws ERR_STORE_FULL. Default DEFAULT_MEMORY_STORE_MAX_BYTES. */
   maxBytes?: number;
   /**
-   * A folder (existing, writable) where retired files go: segments out of every playlist that must
-   * stay readable a while longer (RFC 8216bis 6.2.2). They are written there in the background and
-   * dropped from memory once written, read back from there when asked for, and unlinked on delete;
-   * so memory holds the playlists' windows, not the segments kept after them. Default: none, every
-   * file stays in memory.
+   * A folder (existing, writable) where retired files go: segments the live packager has moved
+   * past its hot segments at the live edge (still listed, asked for only by players behind) and
+   * segments out of every playlist that must stay readable a while longer (RFC 8216bis 6.2.2).
+   * They are written there in the background and dropped from memory once written, read back from
+   * there when asked for (the last few read back are kept), and unlinked on delete; so memory
+   * holds the few segments at each live edge, not the windows. Default: none, every file stays in
+   * memory.
    */
   spillDir?: string;
 }
+
+/**
+ * Spilled files kept after being read back: 8, about 12 MB of 2 s segments at 6 Mb/s in all, so
+ * that many players asking for one segment behind the live edge (a CDN's misses, a crowd joining
+ * far back) cost one read, not one each.
+ */
+const READ_BACK_FILES = 8;
 
 /** A put refused because the store would hold more than its maxBytes. */
 export class StoreFullError extends TidecastError {
@@ -69,8 +78,11 @@ export class MemoryStore implements SegmentStore {
   #bytes = 0;
   #spilledBytes = 0;
   #spilledFiles = 0;
-  /** Spill writes in flight. */
+  /** Spill writes in flight, and the files they write. */
   readonly #writes = new Set<Promise<void>>();
+  readonly #spilling = new WeakSet<StoredFile>();
+  /** Spilled files read back lately, newest last: a file many players ask for at once is read once. */
+  readonly #readBack = new Map<string, StoredFile>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_MAX_BYTES;
@@ -85,6 +97,7 @@ export class MemoryStore implements SegmentStore {
     const held = this.#bytes - inMemory;
     if (held + file.byteLength > this.maxBytes) throw new StoreFullError(path, held, file.byteLength, this.maxBytes);
     this.#drop(previous);
+    this.#readBack.delete(path);
     this.#files.set(path, { pieces: file.pieces, byteLength: file.byteLength, contentType: file.contentType });
     this.#bytes += file.byteLength;
   }
@@ -93,8 +106,15 @@ export class MemoryStore implements SegmentStore {
     checkStorePath(path);
     const file = this.#files.get(path);
     if (file === undefined || !isSpilled(file)) return file;
-    // A retired segment asked for again: rare (a player far behind), read back whole.
-    return { pieces: [readFileSync(file.spilled)], byteLength: file.byteLength, contentType: file.contentType };
+    // A segment behind the live edge, asked for by a player that fell behind or joined far back:
+    // read back whole, and kept among the last few read back.
+    let read = this.#readBack.get(path);
+    if (read === undefined) {
+      read = { pieces: [readFileSync(file.spilled)], byteLength: file.byteLength, contentType: file.contentType };
+      if (this.#readBack.size >= READ_BACK_FILES) this.#readBack.delete(this.#readBack.keys().next().value!);
+    } else this.#readBack.delete(path);
+    this.#readBack.set(path, read);
+    return read;
   }
 
   has(path: string): boolean {
@@ -107,6 +127,7 @@ export class MemoryStore implements SegmentStore {
     const previous = this.#files.get(path);
     if (previous === undefined) return;
     this.#files.delete(path);
+    this.#readBack.delete(path);
     this.#drop(previous);
   }
 
@@ -118,7 +139,8 @@ export class MemoryStore implements SegmentStore {
     checkStorePath(path);
     const file = this.#files.get(path);
     const dir = this.spillDir;
-    if (dir === undefined || file === undefined || isSpilled(file)) return;
+    if (dir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
+    this.#spilling.add(file);
     // One flat name per path: '/' is outside the store's path characters, '+' too.
     const target = join(dir, path.replaceAll('/', '+'));
     const written = writePieces(target, file.pieces, file.byteLength).then(

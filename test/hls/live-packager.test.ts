@@ -98,7 +98,7 @@ video/index.m3u8
     expect(store.list('video/').filter((f) => f.endsWith('.m4s'))).toHaveLength(6 + 2);
   });
 
-  it('retires each segment as it leaves the playlist (after the playlist without it is written), then deletes it once expired', () => {
+  it('retires each segment as it leaves the hot segments (after the playlist listing the next is written), then deletes it once expired', () => {
     const calls: string[] = [];
     class Recording extends MemoryStore {
       override put(path: string, file: Parameters<MemoryStore['put']>[1]): void {
@@ -114,21 +114,25 @@ video/index.m3u8
         super.delete(path);
       }
     }
-    const store = new Recording();
-    const p = new HlsLivePackager(store, { lowLatency: false, keepAfterWindowSegments: 2 });
-    p.setTracks([videoTrack()], T0);
-    push(p, 0, 9 * 60 + 1);
-    // Segment n leaves the 6-segment window with segment n + 6, and goes two segments later.
-    expect(calls.filter((c) => !c.startsWith('put'))).toEqual(['retire video/0.m4s', 'retire video/1.m4s', 'retire video/2.m4s', 'delete video/0.m4s']);
+    const run = (options: LivePackagerOptions): string[] => {
+      calls.length = 0;
+      const p = new HlsLivePackager(new Recording(), { lowLatency: false, ...options });
+      p.setTracks([videoTrack()], T0);
+      push(p, 0, 9 * 60 + 1);
+      return calls.filter((c) => !c.startsWith('put'));
+    };
+    // Default: segment n cools (still listed) when segment n + 3 is added, leaves the 6-segment
+    // window with segment n + 6 (retired already: not again), and goes two segments later.
+    const retired = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `retire video/${from + i}.m4s`);
+    expect(run({ keepAfterWindowSegments: 2 })).toEqual([...retired(0, 5), 'delete video/0.m4s']);
     const retire0 = calls.indexOf('retire video/0.m4s');
     expect(calls[retire0 - 1]).toBe('put video/index.m3u8');
-    // EVENT playlists never retire anything.
-    const event = new Recording();
-    calls.length = 0;
-    const q = new HlsLivePackager(event, { lowLatency: false, playlistType: 'EVENT' });
-    q.setTracks([videoTrack()], T0);
-    push(q, 0, 9 * 60 + 1);
-    expect(calls.filter((c) => !c.startsWith('put'))).toEqual([]);
+    // As many hot segments as the window: retired as they leave the playlist.
+    expect(run({ keepAfterWindowSegments: 2, hotSegments: 6 })).toEqual([...retired(0, 2), 'delete video/0.m4s']);
+    expect(calls[calls.indexOf('retire video/0.m4s') - 1]).toBe('put video/index.m3u8');
+    // EVENT playlists retire what cools and never delete.
+    expect(run({ playlistType: 'EVENT' })).toEqual(retired(0, 5));
+    expect(run({ playlistType: 'EVENT', hotSegments: 20 })).toEqual([]);
   });
 
   it('EVENT playlists keep every segment, in the playlist and the store', () => {

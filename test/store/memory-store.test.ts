@@ -134,4 +134,49 @@ describe('MemoryStore: retired files spill to disk', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('retire() twice while the first write is in flight writes once and keeps the spilled file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
+    try {
+      const store = new MemoryStore({ spillDir: dir });
+      store.put('a/1.m4s', storedFile([new Uint8Array(300).fill(7)], 'video/mp4'));
+      store.retire('a/1.m4s');
+      store.retire('a/1.m4s');
+      await store.spillsWritten();
+      store.retire('a/1.m4s');
+      await store.spillsWritten();
+      expect(store.counters).toEqual({ files: 1, bytes: 0, spilledFiles: 1, spilledBytes: 300 });
+      expect(readdirSync(dir)).toEqual(['a+1.m4s']);
+      expect(joinPieces(store.get('a/1.m4s')!)).toEqual(new Uint8Array(300).fill(7));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a spilled file read back is read from disk once while asked for again; a put or delete of its path forgets it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
+    try {
+      const store = new MemoryStore({ spillDir: dir });
+      for (let i = 0; i < 10; i++) store.put(`a/${i}.m4s`, storedFile([new Uint8Array(10).fill(i)], 'video/mp4'));
+      for (let i = 0; i < 10; i++) store.retire(`a/${i}.m4s`);
+      await store.spillsWritten();
+      const first = store.get('a/0.m4s')!;
+      // Removed behind the store's back: a second get still answers, from what it read.
+      rmSync(join(dir, 'a+0.m4s'));
+      expect(store.get('a/0.m4s')).toBe(first);
+      // Eight are kept: reading eight others pushes a/0 out, and it would have to be read again.
+      for (let i = 1; i <= 8; i++) store.get(`a/${i}.m4s`);
+      expect(() => store.get('a/0.m4s')).toThrow(/ENOENT/);
+      // A put replaces what was read back.
+      const kept = store.get('a/8.m4s')!;
+      store.put('a/8.m4s', storedFile([new Uint8Array(3).fill(9)], 'video/mp4'));
+      expect(store.get('a/8.m4s')).not.toBe(kept);
+      expect(joinPieces(store.get('a/8.m4s')!)).toEqual(new Uint8Array(3).fill(9));
+      store.get('a/7.m4s');
+      store.delete('a/7.m4s');
+      expect(store.get('a/7.m4s')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

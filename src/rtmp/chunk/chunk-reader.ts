@@ -150,11 +150,14 @@ export class ChunkReader {
     this.current = undefined;
     let payload: Uint8Array;
     if (s.received === 0 && want === s.length) {
-      payload = want === 0 ? EMPTY : q.take(want);
+      // Copied, not a view of the socket's buffer: an AAC frame kept for a segment's life would pin
+      // the whole read it came in (up to 64 KiB). Small copies share Node's 8 KiB pool slabs.
+      payload = want === 0 ? EMPTY : uninitialized(want);
+      if (want > 0) q.readInto(payload, 0, want);
     } else {
       if (s.body === undefined) {
         this.reserve(s.length);
-        s.body = new Uint8Array(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
+        s.body = uninitialized(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
       } else if (s.received + want > s.body.length) {
         s.body = grown(s.body, s.received, Math.min(s.length, Math.max(2 * s.body.length, s.received + want)));
       }
@@ -222,9 +225,18 @@ export const INITIAL_BODY_BYTES = 64 * 1024;
 
 /** A body of `capacity` bytes holding the first `used` bytes of `body`. */
 function grown(body: Uint8Array, used: number, capacity: number): Uint8Array {
-  const next = new Uint8Array(capacity);
+  const next = uninitialized(capacity);
   next.set(body.subarray(0, used));
   return next;
+}
+
+/**
+ * `length` bytes not zeroed first (a message body is written whole before it is handed out, so no
+ * byte of old memory can leave), as a plain Uint8Array: under 4 KiB a slice of Node's shared pool.
+ */
+function uninitialized(length: number): Uint8Array {
+  const b = length < 4096 ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
 }
 
 function u32(b: Uint8Array, p: number): number {
