@@ -9,7 +9,7 @@ import { LiveModels } from './live-models.js';
 import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
-import { plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
+import { liveRenditionReports, plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
 import { fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
@@ -236,7 +236,8 @@ export class HlsLivePackager {
     const publish = (): void => {
       for (const [r, rendered] of due) {
         if (r.snapshot?.timeline === rendered.timeline) continue;
-        const snapshot: LiveSnapshot = { rendition: r.name, track: r.track, timeline: rendered.timeline, playlist: rendered.playlist, delta: rendered.delta, version: (r.snapshot?.version ?? 0) + 1 };
+        const version = (r.snapshot?.version ?? 0) + 1;
+        const snapshot: LiveSnapshot = { rendition: r.name, track: r.track, timeline: rendered.timeline, playlist: rendered.playlist, get delta() { return rendered.delta(); }, version };
         r.snapshot = snapshot;
         for (const listener of this.#listeners) listener(snapshot);
       }
@@ -386,13 +387,16 @@ export class HlsLivePackager {
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     const { timeline } = rendition;
     if (timeline.segments.length === 0 && !timeline.ended) return;
-    const options: LiveViewOptions = { playlistType: this.#options.playlistType, models: rendition.models };
-    const playlist = renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), options);
-    const delta = deltaUpdateDue(timeline) ? renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), { ...options, skip: true }) : undefined;
-    rendition.rendered = { timeline, playlist, delta };
+    const options: LiveViewOptions = { playlistType: this.#options.playlistType, models: rendition.models, renditionReports: liveRenditionReports(rendition, this.#renditions.values()) };
+    const playlist = renderLiveMediaPlaylist(timeline, options);
+    // The delta update is rendered when first asked for (most snapshots of a part-by-part stream
+    // are replaced before any player asks for a skip), from what is decided now.
+    let delta: string | undefined | null = deltaUpdateDue(timeline) ? null : undefined;
+    const deltaText = (): string | undefined => (delta === null ? (delta = renderLiveMediaPlaylist(timeline, { ...options, skip: true })) : delta);
+    rendition.rendered = { timeline, playlist, delta: deltaText };
     changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(playlist) });
     if (this.#options.lowLatency && segmentsChanged) {
-      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(rendition, timeline, this.#renditions.values(), { ...options, view: 'plain' })) });
+      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(timeline, { ...options, view: 'plain' })) });
     }
   }
 

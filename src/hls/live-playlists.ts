@@ -13,20 +13,27 @@ import { renderMultivariantPlaylist } from './render-multivariant.js';
  */
 
 /**
- * A rendition's media playlist: LL-HLS (with EXT-X-RENDITION-REPORT of every other live rendition,
- * 4.4.5.4), a delta update, or the plain view. Rendered with lenient part durations: the encoder's
+ * A rendition's media playlist: LL-HLS (with the EXT-X-RENDITION-REPORTs in `options`, 4.4.5.4),
+ * a delta update, or the plain view. Rendered with lenient part durations: the encoder's
  * timestamps decide them, and a live stream must not stop over one (partsOffTarget counts them).
  */
-export function renderLiveMediaPlaylist(rendition: LiveRendition, timeline: LiveTimeline, all: Iterable<LiveRendition>, options: LiveViewOptions): string {
+export function renderLiveMediaPlaylist(timeline: LiveTimeline, options: LiveViewOptions): string {
+  const reports = options.view !== 'plain' && timeline.partTargetSeconds !== undefined && !timeline.ended ? options.renditionReports : undefined;
+  return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports ?? [] }), {
+    partDurations: 'lenient',
+    ...(options.models === undefined ? {} : { cache: options.models.render }),
+  });
+}
+
+/** EXT-X-RENDITION-REPORT of every other live rendition of the stream, as of now (4.4.5.4). */
+export function liveRenditionReports(rendition: LiveRendition, all: Iterable<LiveRendition>): RenditionReport[] {
   const reports: RenditionReport[] = [];
-  if (options.view !== 'plain' && timeline.partTargetSeconds !== undefined && !timeline.ended) {
-    for (const other of all) {
-      if (other === rendition || other.removed) continue;
-      const report = renditionReport(`../${other.name}/index.m3u8`, other.timeline);
-      if (report !== undefined) reports.push(report);
-    }
+  for (const other of all) {
+    if (other === rendition || other.removed) continue;
+    const report = renditionReport(`../${other.name}/index.m3u8`, other.timeline);
+    if (report !== undefined) reports.push(report);
   }
-  return renderMediaPlaylist(liveLowLatencyPlaylist(timeline, { ...options, renditionReports: reports }), { partDurations: 'lenient', ...(options.models === undefined ? {} : { cache: options.models.render }) });
+  return reports;
 }
 
 /**

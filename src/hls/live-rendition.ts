@@ -36,11 +36,11 @@ export interface LiveRendition {
   readonly models: LiveModels;
 }
 
-/** A timeline's media playlist and, when one would skip anything, its delta update: rendered once. */
+/** A timeline's media playlist, rendered once, and its delta update when one would skip anything, rendered when first asked for. */
 export interface RenderedPlaylists {
   readonly timeline: LiveTimeline;
   readonly playlist: string;
-  readonly delta: string | undefined;
+  readonly delta: () => string | undefined;
 }
 
 export function renditionName(track: Track, tracks: readonly Track[]): string {

@@ -8,8 +8,9 @@ import type { LiveTimeline } from './live-timeline.js';
  * delta updates and parked part requests from it without calling back into the packager; other
  * renderers of the same timeline (a DASH MPD) subscribe to the same snapshots.
  *
- * Each playlist is rendered once, when the change is decided: the same text is what the store
- * holds as `<rendition>/index.m3u8` and what every request answered from this snapshot gets.
+ * Each playlist is rendered once, when the change is decided (the delta update when first read):
+ * the same text is what the store holds as `<rendition>/index.m3u8` and what every request
+ * answered from this snapshot gets.
  */
 export interface LiveSnapshot {
   /** The rendition's folder: 'video', 'audio', or 'video<id>' when a kind repeats. */
@@ -19,8 +20,10 @@ export interface LiveSnapshot {
   /** The media playlist: the LL-HLS view when the stream has parts (index.m3u8). ASCII. */
   readonly playlist: string;
   /**
-   * The Playlist Delta Update (RFC 8216bis 6.2.5.1, `_HLS_skip=YES|v2`), rendered only when it would
-   * skip a segment; undefined otherwise, and then the full playlist answers a skip request.
+   * The Playlist Delta Update (RFC 8216bis 6.2.5.1, `_HLS_skip=YES|v2`) when it would skip a
+   * segment; undefined otherwise, and then the full playlist answers a skip request. Rendered when
+   * first read (from what was decided with the snapshot, so the same text whenever it is read):
+   * most snapshots of a stream published part by part are replaced before anyone asks for one.
    */
   readonly delta: string | undefined;
   /** Counts the rendition's snapshots from 1: a subscriber can tell a new one from one it has seen. */
