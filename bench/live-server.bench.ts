@@ -70,7 +70,7 @@ async function runOnce(target: LiveTarget, n: number, seconds: number, tags: rea
     const readers = keys.map((key) => new HlsReader(server.playlistUrls(key)));
     const keyframeSentAt = clients.map(() => new Map<number, number>());
     const start = server.usage();
-    await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt);
+    await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt, process.env['TIDECAST_BENCH_STAGGER'] === '1');
     const end = server.usage();
     // RSS once the garbage of the window is collected (tidecast: a full GC in the child; nginx
     // frees as it goes): what the server holds, not what V8 has not got round to releasing.
@@ -104,23 +104,29 @@ function cpuPercent(start: ProcUsage, end: ProcUsage): number {
   return ((end.cpuMs - start.cpuMs) / (end.atMs - start.atMs)) * 100;
 }
 
-/** Writes every publisher's tags at real time (a 5 ms tick), recording when each video keyframe went out. */
-async function replay(streams: PublishingStream[], tags: readonly FlvFileTag[], seconds: number, keyframeSentAt: Map<number, number>[]): Promise<void> {
+/**
+ * Writes every publisher's tags at real time (a 5 ms tick), recording when each video keyframe went
+ * out. All publishers replay one recording: started together (`offsets` all 0) every stream's
+ * keyframe goes out in the same tick, which real encoders never do; `staggered` spreads their
+ * starts over one keyframe interval (2 s) instead.
+ */
+async function replay(streams: PublishingStream[], tags: readonly FlvFileTag[], seconds: number, keyframeSentAt: Map<number, number>[], staggered: boolean): Promise<void> {
   const limitMs = seconds * 1000;
+  const offsets = streams.map((_, i) => (staggered ? Math.round((i * 2000) / streams.length) : 0));
+  const next = streams.map(() => 0);
   const startedAt = epochMs();
-  let next = 0;
-  while (next < tags.length && tags[next]!.timestamp <= limitMs) {
+  while (next.some((n, i) => n < tags.length && tags[n]!.timestamp + offsets[i]! <= limitMs)) {
     const due = epochMs() - startedAt;
-    for (; next < tags.length && tags[next]!.timestamp <= Math.min(due, limitMs); next++) {
-      const t = tags[next]!;
-      streams.forEach((s, i) => {
+    streams.forEach((s, i) => {
+      for (; next[i]! < tags.length && tags[next[i]!]!.timestamp + offsets[i]! <= Math.min(due, limitMs); next[i]!++) {
+        const t = tags[next[i]!]!;
         if (t.type === 9) {
           s.writeVideo(t.timestamp, t.body);
           if (t.body[0]! >> 4 === 1 && t.body[1] === 1) keyframeSentAt[i]!.set(t.timestamp, epochMs());
         } else if (t.type === 8) s.writeAudio(t.timestamp, t.body);
         else s.writeDataPayload(t.timestamp, t.body);
-      });
-    }
+      }
+    });
     await new Promise((r) => setTimeout(r, 5));
   }
   await new Promise((r) => setTimeout(r, 300));

@@ -78,8 +78,10 @@ export class MemoryStore implements SegmentStore {
   #bytes = 0;
   #spilledBytes = 0;
   #spilledFiles = 0;
-  /** Spill writes in flight, and the files they write. */
-  readonly #writes = new Set<Promise<void>>();
+  /** Files retired and not yet written to the spill folder, oldest first, and the loop writing them. */
+  readonly #spillQueue: Array<{ readonly path: string; readonly file: StoredFile }> = [];
+  #spiller: Promise<void> | undefined;
+  /** Files retired already (queued, being written, or written and replaced by their Spilled entry). */
   readonly #spilling = new WeakSet<StoredFile>();
   /** Spilled files read back lately, newest last: a file many players ask for at once is read once. */
   readonly #readBack = new Map<string, StoredFile>();
@@ -133,34 +135,48 @@ export class MemoryStore implements SegmentStore {
 
   /**
    * With a spill folder: writes the file there in the background and, once written (and if the
-   * path still holds the same file), drops its bytes from memory. Without one: nothing.
+   * path still holds the same file), drops its bytes from memory. Without one: nothing. Spill
+   * writes go one at a time in the order retired: a live server retires a file per stream and
+   * rendition at every segment, all at the same moments, and those writes must not crowd the
+   * event loop while it lists the new segments.
    */
   retire(path: string): void {
     checkStorePath(path);
     const file = this.#files.get(path);
-    const dir = this.spillDir;
-    if (dir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
+    if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
     this.#spilling.add(file);
-    // One flat name per path: '/' is outside the store's path characters, '+' too.
-    const target = join(dir, path.replaceAll('/', '+'));
-    const written = writePieces(target, file.pieces, file.byteLength).then(
-      () => {
-        if (this.#files.get(path) !== file) return void unlink(target).catch(() => undefined);
-        this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
-        this.#bytes -= file.byteLength;
-        this.#spilledBytes += file.byteLength;
-        this.#spilledFiles += 1;
-      },
-      // Could not write (disk full, folder gone): the file simply stays in memory.
-      () => void unlink(target).catch(() => undefined),
-    );
-    this.#writes.add(written);
-    void written.then(() => this.#writes.delete(written));
+    this.#spillQueue.push({ path, file });
+    this.#spiller ??= this.#spillQueued().finally(() => (this.#spiller = undefined));
   }
 
-  /** Resolves when every spill write started so far has finished (before removing the spill folder). */
+  /** Resolves when every spill write asked for so far has finished (before removing the spill folder). */
   async spillsWritten(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+    while (this.#spiller !== undefined) await this.#spiller;
+  }
+
+  async #spillQueued(): Promise<void> {
+    for (let next = this.#spillQueue.shift(); next !== undefined; next = this.#spillQueue.shift()) {
+      const { path, file } = next;
+      // Replaced or deleted while it waited: nothing to write.
+      if (this.#files.get(path) !== file) continue;
+      // One flat name per path: '/' is outside the store's path characters, '+' too.
+      const target = join(this.spillDir!, path.replaceAll('/', '+'));
+      try {
+        await writePieces(target, file.pieces, file.byteLength);
+      } catch {
+        // Could not write (disk full, folder gone): the file simply stays in memory.
+        await unlink(target).catch(() => undefined);
+        continue;
+      }
+      if (this.#files.get(path) !== file) {
+        await unlink(target).catch(() => undefined);
+        continue;
+      }
+      this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
+      this.#bytes -= file.byteLength;
+      this.#spilledBytes += file.byteLength;
+      this.#spilledFiles += 1;
+    }
   }
 
   #drop(previous: StoredFile | Spilled | undefined): void {
