@@ -61,6 +61,7 @@ export class HlsLivePackager {
   #generation = -1;
   #nextMsn = 0;
   #multivariant: string | undefined;
+  #multivariantInputs: string | undefined;
   #lastNowMs = 0;
   readonly #counters: LivePackagerCounters = { segments: 0, generations: 0, emptySegments: 0, parts: 0, partsOffTarget: 0 };
 
@@ -402,6 +403,10 @@ export class HlsLivePackager {
 
   /** index.m3u8 (and plain.m3u8 with LL-HLS) when its text changes: a peak, the track set, the end. */
   #multivariantChange(changes: StoreChange[], final = false): void {
+    // What the text depends on beyond the tracks (fixed within a generation): most segments raise no peak.
+    const inputs = `${this.#generation} ${final} ${[...this.#renditions.values()].map((r) => `${r.removed} ${r.timeline.peakBitsPerSecond}`).join(' ')}`;
+    if (inputs === this.#multivariantInputs) return;
+    this.#multivariantInputs = inputs;
     const text = renderLiveMultivariant(this.#renditions.values(), final);
     if (text === undefined || text === this.#multivariant) return;
     this.#multivariant = text;
