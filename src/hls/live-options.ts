@@ -59,7 +59,7 @@ export interface LivePackagerOptions {
    * Segments at the live edge whose files the store keeps hot. Each older one, though still listed,
    * is retired (`SegmentStore.retire`) with its parts as the next segment is added: MemoryStore
    * with a spill folder then serves it from disk, so memory holds these few segments and the open
-   * one, not the window. Default 3 (DEFAULT_HOT_SEGMENTS).
+   * one, not the window. Default 2 (DEFAULT_HOT_SEGMENTS).
    */
   hotSegments?: number;
   /** Default 'sliding'. EVENT keeps every segment in playlist and store for the stream's life. */
@@ -101,11 +101,13 @@ export const DEFAULT_WINDOW_SEGMENTS = 6;
 export const DEFAULT_LOW_LATENCY = true;
 
 /**
- * Default hot segments: 3, the segments a player starts from (HOLD-BACK and hls.js's live sync are
- * three target durations behind the edge) and the ones LL-HLS lists parts of (three target
- * durations, 4.4.4.9). Older segments of the window are asked for by players that fell behind.
+ * Default hot segments: 2, with the open segment what players at the live edge fetch: an LL-HLS
+ * player starts PART-HOLD-BACK (three parts) behind the newest part and follows the new parts; a
+ * player of whole segments follows the newest. The older segments of the window are fetched
+ * once by a plain player joining (HOLD-BACK, three target durations back) and by players that
+ * fell behind; MemoryStore reads those back from its spill folder, keeping the last few read.
  */
-export const DEFAULT_HOT_SEGMENTS = 3;
+export const DEFAULT_HOT_SEGMENTS = 2;
 
 /** 6.2.2: fewer than three segments cannot span three target durations. */
 export const MIN_WINDOW_SEGMENTS = 3;

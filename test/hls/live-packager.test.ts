@@ -121,17 +121,17 @@ video/index.m3u8
       push(p, 0, 9 * 60 + 1);
       return calls.filter((c) => !c.startsWith('put'));
     };
-    // Default: segment n cools (still listed) when segment n + 3 is added, leaves the 6-segment
+    // Default: segment n cools (still listed) when segment n + 2 is added, leaves the 6-segment
     // window with segment n + 6 (retired already: not again), and goes two segments later.
     const retired = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `retire video/${from + i}.m4s`);
-    expect(run({ keepAfterWindowSegments: 2 })).toEqual([...retired(0, 5), 'delete video/0.m4s']);
+    expect(run({ keepAfterWindowSegments: 2 })).toEqual([...retired(0, 6), 'delete video/0.m4s']);
     const retire0 = calls.indexOf('retire video/0.m4s');
     expect(calls[retire0 - 1]).toBe('put video/index.m3u8');
     // As many hot segments as the window: retired as they leave the playlist.
     expect(run({ keepAfterWindowSegments: 2, hotSegments: 6 })).toEqual([...retired(0, 2), 'delete video/0.m4s']);
     expect(calls[calls.indexOf('retire video/0.m4s') - 1]).toBe('put video/index.m3u8');
     // EVENT playlists retire what cools and never delete.
-    expect(run({ playlistType: 'EVENT' })).toEqual(retired(0, 5));
+    expect(run({ playlistType: 'EVENT' })).toEqual(retired(0, 6));
     expect(run({ playlistType: 'EVENT', hotSegments: 20 })).toEqual([]);
   });
 
