@@ -30,6 +30,8 @@ describe('HTTP delivery', () => {
     expect(r.rawPayload.toString()).toBe('header+payload');
     expect(r.headers['content-length']).toBe('14');
     expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(r.headers['content-type']).toBe('video/iso.segment');
+    expect(r.headers['access-control-allow-origin']).toBe('*');
     const h = await app.inject({ method: 'HEAD', url: '/live/cam/video/3.m4s' });
     expect(h.statusCode).toBe(200);
     expect(h.headers['content-length']).toBe('14');
