@@ -2,7 +2,7 @@
  * The tidecast side of the live benches (bench/live-server.bench.ts, bench/serving.bench.ts), in
  * its own process so that its CPU time and RSS (read from /proc by the bench) are its own: a
  * createMediaServer on loopback ports 0, LL-HLS on as by default, that reports over IPC its ports
- * ('ready') and when each video segment was listed ('segment', epoch ms at high resolution).
+ * ('ready') and each segment it lists ('segment': rendition, size, and when, epoch ms at high resolution).
  */
 import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
@@ -16,7 +16,7 @@ const server = createMediaServer({
   endGraceMs: 1000,
 });
 server.on('segment', ({ streamKey }, s) => {
-  if (s.track === 'video') process.send!({ type: 'segment', streamKey, msn: s.msn, durationSeconds: s.durationSeconds, listedAtMs: epochMs() });
+  process.send!({ type: 'segment', streamKey, track: s.track, msn: s.msn, durationSeconds: s.durationSeconds, byteLength: s.byteLength, listedAtMs: epochMs() });
 });
 const { rtmp, http } = await server.listen();
 process.send!({ type: 'ready', rtmpPort: rtmp.port, httpPort: http.port });

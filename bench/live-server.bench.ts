@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFlvFile, type FlvFileTag } from '../src/flv/index.js';
 import { RtmpClient, type PublishingStream } from '../src/rtmp/index.js';
+import { DEFAULT_WINDOW_SEGMENTS } from '../src/hls/index.js';
 import { HlsReader } from './hls-reader.js';
 import { liveTargets, type LiveTarget, type ListedSegment } from './live-targets.js';
 import type { ProcUsage } from './proc-usage.js';
@@ -19,7 +20,8 @@ import { benchFlvPath } from './recording.js';
  * - CPU % of one core per stream: the server's CPU time over the publishing window (/proc, all its
  *   threads; nginx's master and worker) ÷ wall time ÷ N;
  * - RSS of the server at the end of the window (after a full GC in tidecast's child), and its
- *   growth per stream over the idle server;
+ *   growth per stream over the idle server; beside it (tidecast), a stream's window: the bytes of
+ *   the last 6 segments listed of each rendition, the yardstick of the memory target;
  * - tidecast only: ingest-to-playlist delay, from this process writing the keyframe that closes a
  *   segment to the child listing that segment (both clocks are performance.timeOrigin-based epoch
  *   ms on one machine), median and p95 over every segment of every stream. A segment can only be
@@ -31,10 +33,13 @@ import { benchFlvPath } from './recording.js';
 interface LiveRow {
   server: string;
   publishers: number;
+  staggered: boolean;
   seconds: number;
   cpuPercentPerStream: number;
   rssMB: number;
   rssPerStreamMB: number;
+  /** tidecast: the bytes of the last windowSegments segments of every rendition, mean over streams. */
+  windowPerStreamMB: number | undefined;
   delayMedianMs: number | undefined;
   delayP95Ms: number | undefined;
   segments: number | undefined;
@@ -45,7 +50,11 @@ interface LiveRow {
 const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export async function liveServerBench(options: { quick: boolean }): Promise<string> {
-  const counts = options.quick ? [1, 2] : process.env['TIDECAST_BENCH_COUNTS'] !== undefined ? process.env['TIDECAST_BENCH_COUNTS'].split(',').map(Number) : [1, 8, 32];
+  // Each N with every publisher started at once (their keyframes go out in the same tick), and at 32
+  // once more with the starts spread over a keyframe interval, as independent encoders are.
+  // TIDECAST_BENCH_COUNTS=32,32s picks cases ('s': staggered).
+  const given = process.env['TIDECAST_BENCH_COUNTS']?.split(',');
+  const cases = (options.quick ? ['1', '2'] : (given ?? ['1', '8', '32', '32s'])).map((c) => ({ n: Number(c.replace('s', '')), staggered: c.endsWith('s') }));
   // The full run lasts past the 12 s window plus the 7 segments kept after it (RFC 8216bis 6.2.2),
   // so the RSS read at its end is a stream's steady state, not its first seconds.
   const seconds = options.quick ? 6 : 40;
@@ -54,14 +63,14 @@ export async function liveServerBench(options: { quick: boolean }): Promise<stri
   const rows: LiveRow[] = [];
   // Interleaved: both servers at one N before the next N, in alternating order, so a change in
   // the machine's load falls on both.
-  for (const [i, n] of counts.entries()) {
+  for (const [i, { n, staggered }] of cases.entries()) {
     const order = i % 2 === 0 ? targets : [...targets].reverse();
-    for (const target of order) rows.push(await runOnce(target, n, seconds, tags));
+    for (const target of order) rows.push(await runOnce(target, n, staggered, seconds, tags));
   }
   return [...notes, render(rows)].join('\n');
 }
 
-async function runOnce(target: LiveTarget, n: number, seconds: number, tags: readonly FlvFileTag[]): Promise<LiveRow> {
+async function runOnce(target: LiveTarget, n: number, staggered: boolean, seconds: number, tags: readonly FlvFileTag[]): Promise<LiveRow> {
   const server = await target.start();
   try {
     const idle = server.usage();
@@ -70,7 +79,7 @@ async function runOnce(target: LiveTarget, n: number, seconds: number, tags: rea
     const readers = keys.map((key) => new HlsReader(server.playlistUrls(key)));
     const keyframeSentAt = clients.map(() => new Map<number, number>());
     const start = server.usage();
-    await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt, process.env['TIDECAST_BENCH_STAGGER'] === '1');
+    await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt, staggered);
     const end = server.usage();
     // RSS once the garbage of the window is collected (tidecast: a full GC in the child; nginx
     // frees as it goes): what the server holds, not what V8 has not got round to releasing.
@@ -81,14 +90,16 @@ async function runOnce(target: LiveTarget, n: number, seconds: number, tags: rea
       s.unpublish();
       await c.close();
     }
-    const delays = server.listed === undefined ? undefined : segmentDelays(server.listed, keyframeSentAt, tags);
+    const delays = server.listed === undefined ? undefined : segmentDelays(server.listed.filter((l) => l.track === 'video'), keyframeSentAt, tags);
     return {
       server: target.name,
       publishers: n,
+      staggered,
       seconds,
       cpuPercentPerStream: cpuPercent(start, end) / n,
       rssMB: held.rssBytes / 1e6,
       rssPerStreamMB: (held.rssBytes - idle.rssBytes) / 1e6 / n,
+      windowPerStreamMB: server.listed === undefined ? undefined : windowBytes(server.listed) / 1e6 / n,
       delayMedianMs: delays && percentile(delays, 0.5),
       delayP95Ms: delays && percentile(delays, 0.95),
       segments: delays?.length,
@@ -150,6 +161,15 @@ function segmentDelays(listed: readonly ListedSegment[], keyframeSentAt: Map<num
   return delays;
 }
 
+/** The default window: the bytes of each stream's last 6 segments of each rendition, summed over streams. */
+function windowBytes(listed: readonly ListedSegment[]): number {
+  const byRendition = new Map<string, number[]>();
+  for (const l of listed) byRendition.set(`${l.streamKey}/${l.track}`, [...(byRendition.get(`${l.streamKey}/${l.track}`) ?? []), l.byteLength]);
+  let bytes = 0;
+  for (const sizes of byRendition.values()) for (const b of sizes.slice(-DEFAULT_WINDOW_SEGMENTS)) bytes += b;
+  return bytes;
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -159,11 +179,11 @@ function percentile(values: number[], p: number): number {
 function render(rows: LiveRow[]): string {
   const opt = (v: number | undefined, digits: number): string => (v === undefined ? '–' : v.toFixed(digits));
   const lines = [
-    '| server | publishers | seconds | CPU % of a core per stream | server RSS MB | RSS per stream MB | delay median ms | delay p95 ms | segments listed | files read | read errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | publishers | starts | seconds | CPU % of a core per stream | server RSS MB | RSS per stream MB | window per stream MB | delay median ms | delay p95 ms | segments listed | files read | read errors |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.server} | ${r.publishers} | ${r.seconds} | ${r.cpuPercentPerStream.toFixed(2)} | ${r.rssMB.toFixed(0)} | ${r.rssPerStreamMB.toFixed(2)} | ${opt(r.delayMedianMs, 2)} | ${opt(r.delayP95Ms, 2)} | ${opt(r.segments, 0)} | ${r.filesRead} | ${r.readErrors} |`,
+        `| ${r.server} | ${r.publishers} | ${r.staggered ? 'staggered' : 'together'} | ${r.seconds} | ${r.cpuPercentPerStream.toFixed(2)} | ${r.rssMB.toFixed(0)} | ${r.rssPerStreamMB.toFixed(2)} | ${opt(r.windowPerStreamMB, 2)} | ${opt(r.delayMedianMs, 2)} | ${opt(r.delayP95Ms, 2)} | ${opt(r.segments, 0)} | ${r.filesRead} | ${r.readErrors} |`,
     ),
   ];
   return lines.join('\n');

@@ -7,9 +7,11 @@ import { killPid, procUsage, type ProcUsage } from './proc-usage.js';
  * publish to `rtmpUrl`/<key>, read `playlistUrls(key)`, read its CPU and RSS from /proc, stop it.
  */
 
-/** A video segment as the tidecast child reported it: when it was listed, epoch ms. */
+/** A segment as the tidecast child reported it: its rendition, size, and when it was listed, epoch ms. */
 export interface ListedSegment {
   streamKey: string;
+  track: string;
+  byteLength: number;
   msn: number;
   durationSeconds: number;
   listedAtMs: number;
@@ -24,7 +26,7 @@ export interface RunningServer {
   usage(): ProcUsage;
   /** tidecast: a full garbage collection in the child, so the RSS read next is what it holds. */
   settle?(): Promise<void>;
-  /** tidecast only: every video segment listed so far. */
+  /** tidecast only: every segment listed so far, all renditions. */
   readonly listed: ListedSegment[] | undefined;
   stop(): Promise<void>;
 }
