@@ -132,8 +132,9 @@ async function replay(streams: PublishingStream[], tags: readonly FlvFileTag[], 
       for (; next[i]! < tags.length && tags[next[i]!]!.timestamp + offsets[i]! <= Math.min(due, limitMs); next[i]!++) {
         const t = tags[next[i]!]!;
         if (t.type === 9) {
-          s.writeVideo(t.timestamp, t.body);
+          // Taken before the write: on loopback the server may list the segment before the write returns.
           if (t.body[0]! >> 4 === 1 && t.body[1] === 1) keyframeSentAt[i]!.set(t.timestamp, epochMs());
+          s.writeVideo(t.timestamp, t.body);
         } else if (t.type === 8) s.writeAudio(t.timestamp, t.body);
         else s.writeDataPayload(t.timestamp, t.body);
       }
