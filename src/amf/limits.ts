@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { checkIntegerOption } from '../config/index.js';
 
 /**
  * Bounds on what one decoder accepts. AMF arrives from unauthenticated peers (connect is the first
@@ -56,17 +56,8 @@ export function resolveAmfLimits(limits?: Partial<AmfLimits>): AmfLimits {
     maxStringBytes: limits.maxStringBytes ?? AMF_DEFAULT_MAX_STRING_BYTES,
     maxItems: limits.maxItems ?? AMF_DEFAULT_MAX_ITEMS,
   };
-  checkInteger('maxDepth', resolved.maxDepth, AMF_DEPTH_CEILING);
-  checkInteger('maxStringBytes', resolved.maxStringBytes, Number.MAX_SAFE_INTEGER);
-  checkInteger('maxItems', resolved.maxItems, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxDepth', resolved.maxDepth, 0, AMF_DEPTH_CEILING);
+  checkIntegerOption('maxStringBytes', resolved.maxStringBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkIntegerOption('maxItems', resolved.maxItems, 0, Number.MAX_SAFE_INTEGER);
   return resolved;
-}
-
-function checkInteger(option: keyof AmfLimits, value: unknown, max: number): void {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max) return;
-  throw new ConfigError('ERR_CONFIG_INVALID', `amf ${option} must be an integer from 0 to ${max}, got ${String(value)}`, {
-    option,
-    value: String(value),
-    max,
-  });
 }

@@ -1,3 +1,4 @@
+import { checkNumberOption } from '../config/index.js';
 import { ConfigError, CmafError } from '../errors/index.js';
 import { rescale, secondsToTicks, type Sample, type Track } from '../media/index.js';
 import { TrackSegmenter } from './segmenter-track.js';
@@ -52,13 +53,7 @@ export class PresentationSegmenter {
 
   constructor(options: PresentationSegmenterOptions) {
     const resolved = resolveSegmenterOptions(options);
-    const leadSeconds = options.maxFollowerLeadSeconds ?? DEFAULT_MAX_FOLLOWER_LEAD_SECONDS;
-    if (typeof leadSeconds !== 'number' || !(leadSeconds > 0) || leadSeconds > 60) {
-      throw new ConfigError('ERR_CONFIG_INVALID', `option maxFollowerLeadSeconds must be a number above 0 and at most 60, got ${String(leadSeconds)}`, {
-        option: 'maxFollowerLeadSeconds',
-        value: String(leadSeconds),
-      });
-    }
+    const leadSeconds = checkNumberOption('maxFollowerLeadSeconds', options.maxFollowerLeadSeconds ?? DEFAULT_MAX_FOLLOWER_LEAD_SECONDS, 0, 60, true);
     const ids = new Set(options.tracks.map((t) => t.id));
     if (options.tracks.length === 0 || ids.size !== options.tracks.length) {
       throw new ConfigError('ERR_CONFIG_INVALID', 'option tracks must list at least one track, each id once', { option: 'tracks' });

@@ -1,5 +1,6 @@
 import { BufferQueue } from '../bytes/index.js';
-import { ConfigError, FlvError } from '../errors/index.js';
+import { checkIntegerOption } from '../config/index.js';
+import { FlvError } from '../errors/index.js';
 
 /**
  * An incremental reader of .flv files (Adobe FLV and F4V File Format Specification 10.1, Annex E).
@@ -83,14 +84,7 @@ export class FlvFileReader {
   private offset = 0;
 
   constructor(options: FlvFileReaderOptions = {}) {
-    const max = options.maxTagBytes ?? DEFAULT_FLV_MAX_TAG_BYTES;
-    if (!Number.isSafeInteger(max) || max < 0) {
-      throw new ConfigError('ERR_CONFIG_INVALID', `maxTagBytes must be a non-negative integer, got ${max}`, {
-        option: 'maxTagBytes',
-        value: String(max),
-      });
-    }
-    this.maxTagBytes = max;
+    this.maxTagBytes = checkIntegerOption('maxTagBytes', options.maxTagBytes ?? DEFAULT_FLV_MAX_TAG_BYTES, 0, Number.MAX_SAFE_INTEGER);
     this.checkPreviousTagSize = options.checkPreviousTagSize ?? true;
   }
 

@@ -1,4 +1,4 @@
-import { PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterSegment } from '../cmaf/index.js';
+import { DEFAULT_SEGMENT_TARGET_SECONDS, PresentationSegmenter, fragment, initSegment, type SegmenterEvent, type SegmenterSegment } from '../cmaf/index.js';
 import { MediaError } from '../errors/index.js';
 import type { AudioTrack, Sample, Track, VideoTrack } from '../media/index.js';
 import { averageBitrate, peakBitrate, type MeasuredSegment } from './bitrate.js';
@@ -47,7 +47,7 @@ export class HlsVodPackager {
 
   constructor(tracks: readonly Track[], options: VodPackagerOptions = {}) {
     if (tracks.length === 0) throw new MediaError('ERR_MEDIA_INVALID', 'nothing to package: no track', {});
-    this.segmenter = new PresentationSegmenter({ tracks, segmentTargetSeconds: options.segmentTargetSeconds ?? 2 });
+    this.segmenter = new PresentationSegmenter({ tracks, segmentTargetSeconds: options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS });
     for (const track of tracks) {
       const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
       const name = repeated ? `${track.kind}${track.id}` : track.kind;

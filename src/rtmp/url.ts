@@ -1,4 +1,5 @@
 import { RtmpError } from '../errors/index.js';
+import { DEFAULT_RTMP_PORT } from './server-options.js';
 
 export interface RtmpUrl {
   secure: boolean;
@@ -18,7 +19,7 @@ export function parseRtmpUrl(url: string): RtmpUrl {
   if (m === null) throw new RtmpError('ERR_RTMP_URL_INVALID', `not an rtmp:// URL with an app: ${url}`, { url });
   const secure = m[1]!.toLowerCase() === 'rtmps';
   const host = m[2]!.replace(/^\[|\]$/g, '');
-  const port = m[3] === undefined ? (secure ? 443 : 1935) : Number(m[3]);
+  const port = m[3] === undefined ? (secure ? 443 : DEFAULT_RTMP_PORT) : Number(m[3]);
   if (port < 1 || port > 65535) throw new RtmpError('ERR_RTMP_URL_INVALID', `port ${port} out of range in ${url}`, { url });
   const query = m[6] ?? '';
   const stream = m[5] ?? '';

@@ -1,3 +1,4 @@
+import { DEFAULT_SEGMENT_TARGET_SECONDS } from '../cmaf/segmenter-types.js';
 import { MediaError } from '../errors/index.js';
 import { FlvFileReader } from '../flv/file-reader.js';
 import { HlsVodPackager, type PackagedFile } from '../hls/vod-packager.js';
@@ -50,7 +51,7 @@ export class FlvPackagingRun {
 
   constructor(options: PackageFlvOptions = {}, hooks: FlvPackagingHooks = {}) {
     this.#maxHeld = options.maxSamplesBeforeTracks ?? 1000;
-    this.#segmentTargetSeconds = options.segmentTargetSeconds ?? 2;
+    this.#segmentTargetSeconds = options.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS;
     this.#hooks = hooks;
   }
 

@@ -33,7 +33,7 @@ const RUN = process.env['TIDECAST_HOSTILE_FULL'] === '1';
 const ffmpeg = await ffmpegPath();
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MIB = 1024 * 1024;
-/** Defaults of the command (src/config/server-config.ts), which this test does not change. */
+/** Defaults of the command (src/cli/server-config.ts), which this test does not change. */
 const MAX_TOTAL_PENDING_BYTES = 128 * MIB;
 const RTMP_PER_ADDRESS = 32;
 const HTTP_PER_ADDRESS = 1000;
