@@ -1,7 +1,7 @@
 import { renderedSeconds } from './attributes.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
-import { initUri, liveMediaPlaylist, type LivePart, type LiveTimeline } from './live-timeline.js';
+import { initUri, liveMediaPlaylist, liveSegmentModel, type LivePart, type LiveTimeline } from './live-timeline.js';
 import type { LiveModels } from './live-models.js';
 import type { MediaPlaylist, MediaSegment, PartialSegment, RenditionReport, ServerControl } from './media-playlist.js';
 
@@ -99,28 +99,32 @@ export interface LiveViewOptions {
  */
 export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveViewOptions): MediaPlaylist {
   const models = options.models;
-  const base = liveMediaPlaylist(timeline, options.playlistType, models === undefined ? undefined : (s) => models.segment(s));
   const partTarget = timeline.partTargetSeconds;
-  if (partTarget === undefined || options.view === 'plain') return base;
+  if (partTarget === undefined || options.view === 'plain') {
+    return liveMediaPlaylist(timeline, options.playlistType, models?.list('plain', timeline.segments, '', () => timeline.segments.map((s) => models.segment(s))));
+  }
   const open = timeline.ended ? undefined : timeline.open;
   const openParts = open?.parts ?? [];
+  // Segments from `withParts` on list their parts: those ending within three target durations of the end.
   const keepPartsSeconds = 3 * timeline.targetDurationSeconds;
   let fromEnd = openParts.reduce((sum, p) => sum + p.durationSeconds, 0);
-  const segments: MediaSegment[] = [...base.segments];
-  for (let i = segments.length - 1; i >= 0 && fromEnd < keepPartsSeconds; i--) {
-    const parts = timeline.segments[i]!.parts;
-    if (parts !== undefined && parts.length > 0) segments[i] = models?.withParts(timeline.segments[i]!) ?? { ...segments[i]!, parts: parts.map(livePartModel) };
-    fromEnd += timeline.segments[i]!.durationSeconds;
-  }
+  let withParts = timeline.segments.length;
+  while (withParts > 0 && fromEnd < keepPartsSeconds) fromEnd += timeline.segments[--withParts]!.durationSeconds;
   const control = lowLatencyServerControl(timeline)!;
   const skipped = options.skip === true ? skippableSegments(timeline, control.canSkipUntilSeconds!) : 0;
+  const listed = (): MediaSegment[] =>
+    timeline.segments.slice(skipped).map((s, j) => {
+      const parts = s.parts;
+      if (j + skipped < withParts || parts === undefined || parts.length === 0) return models?.segment(s) ?? liveSegmentModel(s);
+      return models?.withParts(s) ?? { ...liveSegmentModel(s), parts: parts.map(livePartModel) };
+    });
+  const segments = models?.list(options.skip === true ? 'skip' : 'low-latency', timeline.segments, `${withParts} ${skipped}`, listed) ?? listed();
   const nextPart = open === undefined ? partUri(Math.max(timeline.nextMsn, 0), 0) : partUri(open.msn, openParts.length);
   return {
-    ...base,
+    ...liveMediaPlaylist(timeline, options.playlistType, segments),
     partTargetSeconds: partTarget,
     serverControl: control,
     ...(skipped > 0 ? { skip: { skippedSegments: skipped } } : {}),
-    segments: skipped > 0 ? segments.slice(skipped) : segments,
     ...(open !== undefined && openParts.length > 0
       ? {
           openSegment: {

@@ -14,6 +14,7 @@ export class LiveModels {
   readonly #segments = new WeakMap<LiveSegment, MediaSegment>();
   readonly #withParts = new WeakMap<LiveSegment, MediaSegment>();
   readonly #parts = new WeakMap<LivePart, PartialSegment>();
+  readonly #lists = new Map<string, { readonly source: readonly LiveSegment[]; readonly variant: string; readonly list: MediaSegment[] }>();
 
   /** The segment without its parts (the plain view, or far from the live edge). */
   segment(s: LiveSegment): MediaSegment {
@@ -27,6 +28,19 @@ export class LiveModels {
 
   part(p: LivePart): PartialSegment {
     return remembered(this.#parts, p, livePartModel);
+  }
+
+  /**
+   * The segment list of a view (`kind`), made again only when the timeline's segments or what else
+   * decides it (`variant`: which segments show parts, how many are skipped) changed: the same array
+   * object comes back, so the renderer can reuse the text of the whole list (MediaRenderCache).
+   */
+  list(kind: string, source: readonly LiveSegment[], variant: string, make: () => MediaSegment[]): MediaSegment[] {
+    const last = this.#lists.get(kind);
+    if (last !== undefined && last.source === source && last.variant === variant) return last.list;
+    const list = make();
+    this.#lists.set(kind, { source, variant, list });
+    return list;
   }
 }
 

@@ -203,14 +203,14 @@ export function reopenLiveTimeline(timeline: LiveTimeline): LiveTimeline {
  * changed, and carries EXT-X-PROGRAM-DATE-TIME (4.4.4.6), which also re-anchors the clock a
  * client keeps across a discontinuity.
  */
-export function liveMediaPlaylist(timeline: LiveTimeline, playlistType: LivePlaylistKind, segmentModel: (s: LiveSegment) => MediaSegment = liveSegmentModel): MediaPlaylist {
+export function liveMediaPlaylist(timeline: LiveTimeline, playlistType: LivePlaylistKind, segments: readonly MediaSegment[] = timeline.segments.map(liveSegmentModel)): MediaPlaylist {
   return {
     independentSegments: true,
     targetDurationSeconds: timeline.targetDurationSeconds,
     mediaSequence: timeline.segments[0]?.msn ?? timeline.nextMsn,
     discontinuitySequence: timeline.discontinuitySequence,
     ...(playlistType === 'EVENT' ? { playlistType: 'EVENT' as const } : {}),
-    segments: timeline.segments.map(segmentModel),
+    segments,
     endList: timeline.ended,
   };
 }

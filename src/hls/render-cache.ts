@@ -14,6 +14,27 @@ import type { RenderMediaOptions } from './validate-media.js';
 export class MediaRenderCache {
   readonly #segments = new WeakMap<MediaSegment, RenderedSegment>();
   readonly #parts = new WeakMap<PartialSegment, string>();
+  readonly #lists = new WeakMap<readonly MediaSegment[], RenderedList>();
+
+  /**
+   * The header and every segment of `segments` (the same array object as before) rendered after
+   * `header` in `context`: a caller that hands back the same list object (LiveModels.list) gets
+   * the whole text back, and its segments' checks skipped.
+   */
+  list(segments: readonly MediaSegment[], header: string, context: string): RenderedList | undefined {
+    const rendered = this.#lists.get(segments);
+    return rendered !== undefined && rendered.header === header && rendered.context === context ? rendered : undefined;
+  }
+
+  /** Whether every segment of the list was checked in `context` under `targetDurationSeconds`. */
+  listChecked(segments: readonly MediaSegment[], context: string, targetDurationSeconds: number): boolean {
+    const rendered = this.#lists.get(segments);
+    return rendered !== undefined && rendered.context === context && rendered.targetDurationSeconds === targetDurationSeconds;
+  }
+
+  keepList(segments: readonly MediaSegment[], rendered: RenderedList): void {
+    this.#lists.set(segments, rendered);
+  }
 
   /** The segment's text when it was rendered in `context` after `mapBefore`. */
   segment(segment: MediaSegment, context: string, mapBefore: InitSection | undefined): RenderedSegment | undefined {
@@ -46,6 +67,18 @@ export interface RenderedSegment {
   /** The init section in force after the segment. */
   readonly mapAfter: InitSection | undefined;
   /** Its lines, joined by LF, without a final one. */
+  readonly text: string;
+}
+
+export interface RenderedList {
+  /** The header lines it follows, joined by LF. */
+  readonly header: string;
+  readonly context: string;
+  /** The target duration the segments were checked against. */
+  readonly targetDurationSeconds: number;
+  /** The init section in force after the last segment. */
+  readonly mapAfter: InitSection | undefined;
+  /** The header and every segment, joined by LF, without a final one. */
   readonly text: string;
 }
 

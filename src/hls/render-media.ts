@@ -35,22 +35,29 @@ import { validateMediaPlaylist, type RenderMediaOptions, type ResolvedMediaPlayl
  */
 export function renderMediaPlaylist(playlist: MediaPlaylist, options: RenderMediaOptions = {}): string {
   const resolved = validateMediaPlaylist(playlist, options);
-  const lines = headerLines(playlist, resolved);
   const { cache } = options;
   const context = renderContext(playlist, options);
-  let currentMap: InitSection | undefined;
-  playlist.segments.forEach((segment, i) => {
-    const kept = cache?.segment(segment, context, currentMap);
-    if (kept !== undefined) {
-      lines.push(kept.text);
-      currentMap = kept.mapAfter;
-      return;
-    }
-    const start = lines.length;
-    const mapBefore = currentMap;
-    currentMap = segmentLines(lines, `segments[${i}]`, playlist, segment, currentMap, resolved);
-    cache?.keepSegment(segment, { context, mapBefore, mapAfter: currentMap, text: lines.slice(start).join('\n') });
-  });
+  const header = headerLines(playlist, resolved).join('\n');
+  // The header and the segment list as rendered before, when neither changed (a live playlist
+  // after a part: only the open segment's lines are new).
+  const list = cache?.list(playlist.segments, header, context);
+  const lines = [list?.text ?? header];
+  let currentMap: InitSection | undefined = list?.mapAfter;
+  if (list === undefined) {
+    playlist.segments.forEach((segment, i) => {
+      const kept = cache?.segment(segment, context, currentMap);
+      if (kept !== undefined) {
+        lines.push(kept.text);
+        currentMap = kept.mapAfter;
+        return;
+      }
+      const start = lines.length;
+      const mapBefore = currentMap;
+      currentMap = segmentLines(lines, `segments[${i}]`, playlist, segment, currentMap, resolved);
+      cache?.keepSegment(segment, { context, mapBefore, mapAfter: currentMap, text: lines.slice(start).join('\n') });
+    });
+    cache?.keepList(playlist.segments, { header, context, targetDurationSeconds: resolved.targetDurationSeconds, mapAfter: currentMap, text: lines.join('\n') });
+  }
   if (playlist.openSegment !== undefined) tagLines(lines, 'openSegment', playlist, playlist.openSegment, currentMap, resolved, cache);
   (playlist.preloadHints ?? []).forEach((hint, i) => lines.push(preloadHintTag(`preloadHints[${i}]`, hint)));
   (playlist.renditionReports ?? []).forEach((report, i) => lines.push(renditionReportTag(`renditionReports[${i}]`, report)));

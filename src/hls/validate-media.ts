@@ -41,12 +41,14 @@ export function validateMediaPlaylist(playlist: MediaPlaylist, options: RenderMe
     throw invalid('segments', 'a media playlist needs a segments array');
   }
   const context = renderContext(playlist, options);
-  const fresh = (segment: MediaSegment): boolean => options.cache?.checked(segment, context) !== true;
+  // A list checked before as a whole (the same array object, same settings) needs none of its segments' checks.
+  const listChecked = playlist.targetDurationSeconds !== undefined && options.cache?.listChecked(playlist.segments, context, playlist.targetDurationSeconds) === true;
+  const fresh = (segment: MediaSegment): boolean => !listChecked && options.cache?.checked(segment, context) !== true;
   playlist.segments.forEach((segment, i) => {
     if (fresh(segment)) checkSegmentDuration(`segments[${i}].durationSeconds`, segment.durationSeconds);
   });
   const targetDurationSeconds = playlist.targetDurationSeconds ?? targetDuration(playlist.segments);
-  checkTargetDuration(targetDurationSeconds, playlist.segments);
+  if (!listChecked) checkTargetDuration(targetDurationSeconds, playlist.segments);
   const version = resolveVersion(MEDIA_VERSION_RULES, playlist);
   const mediaSequence = playlist.mediaSequence ?? 0;
   decimalInteger('mediaSequence', mediaSequence);
