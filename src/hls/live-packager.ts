@@ -366,11 +366,8 @@ export class HlsLivePackager {
     touched.add(rendition);
     // Past the hot segments at the live edge, or out of the playlist but still to be served for a
     // while (6.2.2): the store may keep it colder. Its parts too: they share the segment's bytes,
-    // and would otherwise keep them in memory. A segment is retired once: the one that cools now
-    // is still listed, and one leaving the window cooled before unless the window is that short.
-    const cooled = update.timeline.segments.at(-1 - this.#options.hotSegments);
-    const retired = cooled !== undefined ? [cooled] : update.retiredNow.filter(() => this.#options.hotSegments >= this.#options.windowSegments);
-    for (const old of retired) {
+    // and would otherwise keep them in memory.
+    for (const old of update.retiredNow) {
       deletes.push({ type: 'retire', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}` })));
     }
     for (const old of update.expired) {

@@ -78,6 +78,8 @@ export interface LiveWindowPolicy {
   readonly windowSegments: number;
   readonly keepAfterWindowSegments: number;
   readonly playlistType: LivePlaylistKind;
+  /** Segments at the live edge kept hot; an older one is retired while still listed. Default: all (retired as it leaves the window). */
+  readonly hotSegments?: number;
 }
 
 export interface LiveTimelineUpdate {
@@ -85,8 +87,10 @@ export interface LiveTimelineUpdate {
   /** Segments to delete from the store now: out of the playlist for keepAfterWindowSegments more. */
   readonly expired: readonly LiveSegment[];
   /**
-   * Segments that left the playlist with this append (6.2.2: they stay available, now retired,
-   * until they expire). A store may move their files to slower storage (SegmentStore.retire).
+   * Segments to retire with this append, each once: the one that now has `hotSegments` newer ones
+   * (still listed), and any that left the playlist before getting there (6.2.2: they stay
+   * available until they expire). A store may move their files to slower storage
+   * (SegmentStore.retire).
    */
   readonly retiredNow: readonly LiveSegment[];
   /** Init generations no remaining segment (listed or retired) uses any more: delete their files. */
@@ -136,14 +140,20 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
   let segments = [...timeline.segments, segment];
   let retired = timeline.retired;
   let discontinuitySequence = timeline.discontinuitySequence;
-  let retiredNow: readonly LiveSegment[] = [];
+  // A listed segment cools once `hotSegments` newer ones follow it: the one at that place now did
+  // (those before it did at earlier appends); one the window drops before that is retired then.
+  const hot = policy.hotSegments ?? Number.POSITIVE_INFINITY;
+  const cooling = segments.length > hot ? segments[segments.length - 1 - hot] : undefined;
+  let retiredNow: LiveSegment[] = cooling === undefined ? [] : [cooling];
   if (policy.playlistType === 'sliding') {
     const slid = slide(segments, targetDurationSeconds, policy.windowSegments);
+    // Segment i of the list before sliding has length − 1 − i newer ones: fewer than `hot`, never cooled.
+    const uncooled = slid.removed.filter((_, i) => segments.length - 1 - i < hot);
     segments = slid.kept;
     // 4.4.3.3: the discontinuity sequence counts the EXT-X-DISCONTINUITY tags removed with their segments.
     discontinuitySequence += slid.removed.filter((s) => s.discontinuity).length;
     retired = [...retired, ...slid.removed];
-    retiredNow = slid.removed;
+    retiredNow = [...uncooled, ...retiredNow];
   }
   const expiredCount = Math.max(0, retired.length - policy.keepAfterWindowSegments);
   const expired = retired.slice(0, expiredCount);

@@ -51,13 +51,13 @@ export class MediaRenderCache {
     this.#segments.set(segment, rendered);
   }
 
-  part(part: PartialSegment, render: (part: PartialSegment) => string): string {
-    let text = this.#parts.get(part);
-    if (text === undefined) {
-      text = render(part);
-      this.#parts.set(part, text);
-    }
-    return text;
+  /** The part's EXT-X-PART line, when rendered before (a part's line depends on nothing else). */
+  part(part: PartialSegment): string | undefined {
+    return this.#parts.get(part);
+  }
+
+  keepPart(part: PartialSegment, line: string): void {
+    this.#parts.set(part, line);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decimalInteger } from './attributes.js';
-import type { InitSection, MediaPlaylist, MediaSegment, PartialSegment, SegmentTags } from './media-playlist.js';
+import type { InitSection, MediaPlaylist, MediaSegment, SegmentTags } from './media-playlist.js';
 import { renderContext, type MediaRenderCache } from './render-cache.js';
 import {
   extinfTag,
@@ -116,8 +116,12 @@ function tagLines(
     lines.push(programDateTimeTag(`${field}.programDateTimeMs`, tags.programDateTimeMs, resolved.utcOffsetMinutes));
   }
   (tags.parts ?? []).forEach((part, i) => {
-    const line = (p: PartialSegment): string => partTag(`${field}.parts[${i}]`, p);
-    lines.push(cache === undefined ? line(part) : cache.part(part, line));
+    let line = cache?.part(part);
+    if (line === undefined) {
+      line = partTag(`${field}.parts[${i}]`, part);
+      cache?.keepPart(part, line);
+    }
+    lines.push(line);
   });
   return map ?? currentMap;
 }

@@ -82,10 +82,19 @@ describe('MemoryStore maxBytes', () => {
   });
 });
 
+/** Runs `test` with a fresh spill folder, removed afterwards. */
+async function withSpillDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
+  try {
+    await test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('MemoryStore: retired files spill to disk', () => {
-  it('retire() writes the file to the spill folder, drops it from memory, reads it back, and delete unlinks it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
-    try {
+  it('retire() writes the file to the spill folder, drops it from memory, reads it back, and delete unlinks it', () =>
+    withSpillDir(async (dir) => {
       const store = new MemoryStore({ spillDir: dir });
       const bytes = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
       store.put('live/k/video/3.m4s', storedFile([bytes.subarray(0, 1000), bytes.subarray(1000)], 'video/mp4'));
@@ -106,14 +115,10 @@ describe('MemoryStore: retired files spill to disk', () => {
       for (let i = 0; i < 100 && readdirSync(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(readdirSync(dir)).toEqual([]);
       expect(store.get('live/k/video/3.m4s')).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('a file replaced or deleted before its spill is written stays as it is now; without a spill folder retire() does nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
-    try {
+  it('a file replaced or deleted before its spill is written stays as it is now; without a spill folder retire() does nothing', () =>
+    withSpillDir(async (dir) => {
       const store = new MemoryStore({ spillDir: dir });
       store.put('a/1.m4s', storedFile([new Uint8Array(100)], 'video/mp4'));
       store.retire('a/1.m4s');
@@ -130,14 +135,10 @@ describe('MemoryStore: retired files spill to disk', () => {
       plain.retire('a/1.m4s');
       await new Promise((r) => setTimeout(r, 50));
       expect(plain.counters).toEqual({ files: 1, bytes: 100, spilledFiles: 0, spilledBytes: 0 });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('retire() twice while the first write is in flight writes once and keeps the spilled file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
-    try {
+  it('retire() twice while the first write is in flight writes once and keeps the spilled file', () =>
+    withSpillDir(async (dir) => {
       const store = new MemoryStore({ spillDir: dir });
       store.put('a/1.m4s', storedFile([new Uint8Array(300).fill(7)], 'video/mp4'));
       store.retire('a/1.m4s');
@@ -148,14 +149,10 @@ describe('MemoryStore: retired files spill to disk', () => {
       expect(store.counters).toEqual({ files: 1, bytes: 0, spilledFiles: 1, spilledBytes: 300 });
       expect(readdirSync(dir)).toEqual(['a+1.m4s']);
       expect(joinPieces(store.get('a/1.m4s')!)).toEqual(new Uint8Array(300).fill(7));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('a spilled file read back is read from disk once while asked for again; a put or delete of its path forgets it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tidecast-spill-test-'));
-    try {
+  it('a spilled file read back is read from disk once while asked for again; a put or delete of its path forgets it', () =>
+    withSpillDir(async (dir) => {
       const store = new MemoryStore({ spillDir: dir });
       for (let i = 0; i < 10; i++) store.put(`a/${i}.m4s`, storedFile([new Uint8Array(10).fill(i)], 'video/mp4'));
       for (let i = 0; i < 10; i++) store.retire(`a/${i}.m4s`);
@@ -175,8 +172,5 @@ describe('MemoryStore: retired files spill to disk', () => {
       store.get('a/7.m4s');
       store.delete('a/7.m4s');
       expect(store.get('a/7.m4s')).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

@@ -232,11 +232,10 @@ function grown(body: Uint8Array, used: number, capacity: number): Uint8Array {
 
 /**
  * `length` bytes not zeroed first (a message body is written whole before it is handed out, so no
- * byte of old memory can leave), as a plain Uint8Array: under 4 KiB a slice of Node's shared pool.
+ * byte of old memory can leave): under 4 KiB a slice of Node's shared pool.
  */
 function uninitialized(length: number): Uint8Array {
-  const b = length < 4096 ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
-  return new Uint8Array(b.buffer, b.byteOffset, length);
+  return length < 4096 ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
 }
 
 function u32(b: Uint8Array, p: number): number {
