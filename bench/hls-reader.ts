@@ -9,7 +9,7 @@
  */
 
 /** Playlist reload interval, milliseconds. */
-const POLL_MS = 500;
+export const POLL_MS = 500;
 
 export interface ReaderCounts {
   /** Files read whole with a 200: init segments and media segments. */
@@ -24,9 +24,13 @@ export class HlsReader {
   private stopped = false;
   private readonly loop: Promise<void>;
 
-  /** Starts reading `playlistUrls` (one loop per media playlist: video and audio of tidecast, one of nginx). */
-  constructor(playlistUrls: readonly string[]) {
-    this.loop = Promise.all(playlistUrls.map((url) => this.follow(url))).then(() => undefined);
+  /**
+   * Starts reading `playlistUrls` (one loop per media playlist: video and audio of tidecast, one of
+   * nginx), the first reload after `phaseMs` (0 to POLL_MS): independent viewers do not reload in
+   * step, and a bench whose readers all did would measure their reloads landing together.
+   */
+  constructor(playlistUrls: readonly string[], phaseMs = 0) {
+    this.loop = new Promise((r) => setTimeout(r, phaseMs)).then(() => Promise.all(playlistUrls.map((url) => this.follow(url)))).then(() => undefined);
   }
 
   async stop(): Promise<ReaderCounts> {

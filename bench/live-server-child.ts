@@ -2,8 +2,9 @@
  * The tidecast side of the live benches (bench/live-server.bench.ts, bench/serving.bench.ts), in
  * its own process so that its CPU time and RSS (read from /proc by the bench) are its own: a
  * createMediaServer on loopback ports 0, LL-HLS on as by default, that reports over IPC its ports
- * ('ready') and each segment it lists ('segment': rendition, size, and when, epoch ms at high resolution).
+ * ('ready') and each segment it lists ('segments', batched per turn of the event loop: rendition, size, and when listed, epoch ms at high resolution).
  */
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
 
@@ -15,14 +16,22 @@ const server = createMediaServer({
   http: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 },
   endGraceMs: 1000,
 });
+const trace = process.env['TIDECAST_BENCH_TRACE'];
+const traced: string[] = [];
+const unsent: object[] = [];
 server.on('segment', ({ streamKey }, s) => {
-  process.send!({ type: 'segment', streamKey, track: s.track, msn: s.msn, durationSeconds: s.durationSeconds, byteLength: s.byteLength, listedAtMs: epochMs() });
+  if (trace && s.track === 'video') traced.push(`${process.hrtime.bigint() / 1000n} ${streamKey} ${s.msn}\n`);
+  // Sent after the current turn's I/O: at a keyframe every stream lists a segment at once, and the
+  // bench's own reports must not queue in front of the next stream's listing.
+  if (unsent.length === 0) setImmediate(() => process.send!({ type: 'segments', segments: unsent.splice(0) }));
+  unsent.push({ streamKey, track: s.track, msn: s.msn, durationSeconds: s.durationSeconds, byteLength: s.byteLength, listedAtMs: epochMs() });
 });
 const { rtmp, http } = await server.listen();
 process.send!({ type: 'ready', rtmpPort: rtmp.port, httpPort: http.port });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stop') void server.close().then(() => process.exit(0));
   if (m.type === 'collect') {
+    if (trace) appendFileSync(trace, traced.join(''));
     // Spilled segments are written in the background: give the writes a moment, then collect.
     setTimeout(() => {
       (globalThis as { gc?: () => void }).gc?.();

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFlvFile, type FlvFileTag } from '../src/flv/index.js';
 import { RtmpClient, type PublishingStream } from '../src/rtmp/index.js';
 import { DEFAULT_WINDOW_SEGMENTS } from '../src/hls/index.js';
-import { HlsReader } from './hls-reader.js';
+import { HlsReader, POLL_MS } from './hls-reader.js';
 import { liveTargets, type LiveTarget, type ListedSegment } from './live-targets.js';
 import type { ProcUsage } from './proc-usage.js';
 import { benchFlvPath } from './recording.js';
@@ -76,7 +76,8 @@ async function runOnce(target: LiveTarget, n: number, staggered: boolean, second
     const idle = server.usage();
     const keys = Array.from({ length: n }, (_, i) => `bench${i}`);
     const clients = await Promise.all(keys.map((key) => RtmpClient.connect(server.rtmpUrl).then(async (c) => ({ c, s: await c.publish(key) }))));
-    const readers = keys.map((key) => new HlsReader(server.playlistUrls(key)));
+    // Reloads spread over the poll interval, as independent viewers' are.
+    const readers = keys.map((key, i) => new HlsReader(server.playlistUrls(key), (i * POLL_MS) / n));
     const keyframeSentAt = clients.map(() => new Map<number, number>());
     const start = server.usage();
     await replay(clients.map((x) => x.s), tags, seconds, keyframeSentAt, staggered);
@@ -156,7 +157,10 @@ function segmentDelays(listed: readonly ListedSegment[], keyframeSentAt: Map<num
     for (const seg of segments.sort((a, b) => a.msn - b.msn)) {
       endMs += seg.durationSeconds * 1000;
       const closing = [...sent.keys()].find((ts) => Math.abs(ts - endMs) < 2);
-      if (closing !== undefined) delays.push(seg.listedAtMs - sent.get(closing)!);
+      if (closing !== undefined) {
+        delays.push(seg.listedAtMs - sent.get(closing)!);
+        if (process.env['TIDECAST_BENCH_RAW']) appendFileSync(process.env['TIDECAST_BENCH_RAW'], `${key} ${seg.msn} ${sent.get(closing)!.toFixed(3)} ${seg.listedAtMs.toFixed(3)}\n`);
+      }
     }
   }
   return delays;

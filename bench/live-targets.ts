@@ -47,10 +47,10 @@ export const tidecastTarget: LiveTarget = {
     // TIDECAST_BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it stops.
     const profileDir = process.env['TIDECAST_BENCH_CPU_PROF'];
     const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', ...profile, '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', ...profile, ...(process.env['TIDECAST_BENCH_NODE_ARGS']?.split(' ') ?? []), '--import', 'tsx'], stdio: ['ignore', process.env['TIDECAST_BENCH_NODE_ARGS'] ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
     const listed: ListedSegment[] = [];
     child.on('message', (m: { type: string }) => {
-      if (m.type === 'segment') listed.push(m as unknown as ListedSegment);
+      if (m.type === 'segments') listed.push(...(m as unknown as { segments: ListedSegment[] }).segments);
     });
     let ports: { rtmpPort: number; httpPort: number };
     try {

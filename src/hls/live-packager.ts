@@ -10,7 +10,7 @@ import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { liveRenditionReports, plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
-import { fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
+import { deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
 import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
@@ -238,7 +238,18 @@ export class HlsLivePackager {
       for (const [r, rendered] of due) {
         if (r.snapshot?.timeline === rendered.timeline) continue;
         const version = (r.snapshot?.version ?? 0) + 1;
-        const snapshot: LiveSnapshot = { rendition: r.name, track: r.track, timeline: rendered.timeline, playlist: rendered.playlist, get delta() { return rendered.delta(); }, version };
+        const snapshot: LiveSnapshot = {
+          rendition: r.name,
+          track: r.track,
+          timeline: rendered.timeline,
+          get playlist() {
+            return rendered.playlist();
+          },
+          get delta() {
+            return rendered.delta();
+          },
+          version,
+        };
         r.snapshot = snapshot;
         for (const listener of this.#listeners) listener(snapshot);
       }
@@ -380,21 +391,24 @@ export class HlsLivePackager {
 
   /**
    * Writes the rendition's `index.m3u8` (and with LL-HLS, when a segment was added, `plain.m3u8`),
-   * rendered once: the same text becomes the rendition's snapshot when the write has finished.
+   * each rendered at most once, when first read: the same text is the store's file and the
+   * rendition's snapshot's (published when the write has finished).
    */
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
     const { timeline } = rendition;
     if (timeline.segments.length === 0 && !timeline.ended) return;
     const options: LiveViewOptions = { playlistType: this.#options.playlistType, models: rendition.models, renditionReports: liveRenditionReports(rendition, this.#renditions.values()) };
-    const playlist = renderLiveMediaPlaylist(timeline, options);
-    // The delta update is rendered when first asked for (most snapshots of a part-by-part stream
-    // are replaced before any player asks for a skip), from what is decided now.
+    // Rendered when first read (by a player, or by a store that writes files out), from what is
+    // decided now: a stream published part by part replaces most of its playlists before anyone
+    // reads them, and at a keyframe every stream lists its segment in the same moment.
+    let text: string | undefined;
+    const playlist = (): string => (text ??= renderLiveMediaPlaylist(timeline, options));
     let delta: string | undefined | null = deltaUpdateDue(timeline) ? null : undefined;
     const deltaText = (): string | undefined => (delta === null ? (delta = renderLiveMediaPlaylist(timeline, { ...options, skip: true })) : delta);
     rendition.rendered = { timeline, playlist, delta: deltaText };
-    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: textFile(playlist) });
+    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: deferredTextFile(playlist) });
     if (this.#options.lowLatency && segmentsChanged) {
-      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: textFile(renderLiveMediaPlaylist(timeline, { ...options, view: 'plain' })) });
+      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: deferredTextFile(() => renderLiveMediaPlaylist(timeline, { ...options, view: 'plain' })) });
     }
   }
 

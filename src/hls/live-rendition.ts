@@ -1,7 +1,7 @@
 import { fragmentPieces } from './segment-file.js';
 import type { Fragment } from '../cmaf/index.js';
 import type { Track } from '../media/index.js';
-import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
+import { AUDIO_MP4_CONTENT_TYPE, DeferredFile, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, type StoredFile } from '../store/index.js';
 import type { LiveModels } from './live-models.js';
 import type { LiveSnapshot } from './live-snapshot.js';
 import type { LiveTimeline } from './live-timeline.js';
@@ -30,16 +30,19 @@ export interface LiveRendition {
   openParts: OpenPartFile[];
   /** The last snapshot published: its timeline is as of the last store write that finished (its files exist). */
   snapshot: LiveSnapshot | undefined;
-  /** The playlists rendered for the store from `timeline`, to become its snapshot once written. */
+  /** The playlists of `timeline` given to the store, to become its snapshot once written. */
   rendered: RenderedPlaylists | undefined;
   /** Its playlists' model objects and their rendered text, reused from one render to the next. */
   readonly models: LiveModels;
 }
 
-/** A timeline's media playlist, rendered once, and its delta update when one would skip anything, rendered when first asked for. */
+/**
+ * A timeline's media playlist and its delta update (undefined when it would skip nothing), each
+ * rendered when first asked for and then the same text every time.
+ */
 export interface RenderedPlaylists {
   readonly timeline: LiveTimeline;
-  readonly playlist: string;
+  readonly playlist: () => string;
   readonly delta: () => string | undefined;
 }
 
@@ -52,9 +55,16 @@ export function mediaContentType(track: Track): string {
   return track.kind === 'video' ? VIDEO_MP4_CONTENT_TYPE : AUDIO_MP4_CONTENT_TYPE;
 }
 
+const encoder = new TextEncoder();
+
 export function textFile(text: string): StoredFile {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = encoder.encode(text);
   return { pieces: [bytes], byteLength: bytes.byteLength, contentType: PLAYLIST_CONTENT_TYPE };
+}
+
+/** A playlist file rendered when the store first reads it (DeferredFile). */
+export function deferredTextFile(text: () => string): StoredFile {
+  return new DeferredFile(() => [encoder.encode(text())], PLAYLIST_CONTENT_TYPE);
 }
 
 /** The fragment header, then every sample payload: zero-copy pieces of the segment file. */

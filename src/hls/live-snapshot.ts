@@ -8,16 +8,18 @@ import type { LiveTimeline } from './live-timeline.js';
  * delta updates and parked part requests from it without calling back into the packager; other
  * renderers of the same timeline (a DASH MPD) subscribe to the same snapshots.
  *
- * Each playlist is rendered once, when the change is decided (the delta update when first read):
+ * Each playlist is rendered at most once, when first read, from what was decided with the change:
  * the same text is what the store holds as `<rendition>/index.m3u8` and what every request
- * answered from this snapshot gets.
+ * answered from this snapshot gets. A stream published part by part replaces most snapshots before
+ * anyone reads them, and those are never rendered. A renderer's error (a broken invariant) is
+ * thrown to the reader.
  */
 export interface LiveSnapshot {
   /** The rendition's folder: 'video', 'audio', or 'video<id>' when a kind repeats. */
   readonly rendition: string;
   readonly track: Track;
   readonly timeline: LiveTimeline;
-  /** The media playlist: the LL-HLS view when the stream has parts (index.m3u8). ASCII. */
+  /** The media playlist: the LL-HLS view when the stream has parts (index.m3u8). ASCII. Rendered when first read. */
   readonly playlist: string;
   /**
    * The Playlist Delta Update (RFC 8216bis 6.2.5.1, `_HLS_skip=YES|v2`) when it would skip a

@@ -4,7 +4,7 @@
  * writes under a root directory). Depends on src/errors only (and node:fs for DiskStore).
  */
 export type { SegmentStore, StoredFile, MaybePromise } from './store.js';
-export { storedFile, joinPieces } from './store.js';
+export { storedFile, joinPieces, DeferredFile } from './store.js';
 export { checkStorePath, checkStorePrefix, isStorePathSegment, StorePathError, MAX_STORE_PATH_LENGTH } from './store-path.js';
 export { PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE, AUDIO_MP4_CONTENT_TYPE, DEFAULT_CONTENT_TYPE, contentTypeForPath } from './content-type.js';
 export { MemoryStore, StoreFullError, DEFAULT_MEMORY_STORE_MAX_BYTES } from './memory-store.js';

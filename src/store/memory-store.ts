@@ -3,7 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNumberRange, integerRange } from '../config/index.js';
 import { TidecastError } from '../errors/index.js';
-import type { SegmentStore, StoredFile } from './store.js';
+import { DeferredFile, type SegmentStore, type StoredFile } from './store.js';
 import { checkStorePath, checkStorePrefix } from './store-path.js';
 import { writePieces } from './write-pieces.js';
 
@@ -58,6 +58,9 @@ export interface MemoryStoreCounters {
   spilledBytes: number;
 }
 
+/** Work for the spill folder: write a retired file there, or unlink a spilled one. */
+type SpillTask = { readonly path: string; readonly file: StoredFile } | { readonly unlink: string };
+
 /** A retired file whose bytes are in the spill folder. */
 interface Spilled {
   readonly spilled: string;
@@ -78,11 +81,16 @@ export class MemoryStore implements SegmentStore {
   #bytes = 0;
   #spilledBytes = 0;
   #spilledFiles = 0;
-  /** Files retired and not yet written to the spill folder, oldest first, and the loop writing them. */
-  readonly #spillQueue: Array<{ readonly path: string; readonly file: StoredFile }> = [];
+  /**
+   * The spill folder's work not done yet, oldest first: files retired and not yet written there,
+   * and spilled files deleted and not yet unlinked; and the loop doing it.
+   */
+  readonly #spillQueue: SpillTask[] = [];
   #spiller: Promise<void> | undefined;
   /** Files retired already (queued, being written, or written and replaced by their Spilled entry). */
   readonly #spilling = new WeakSet<StoredFile>();
+  /** DeferredFiles kept unmade: they count no bytes until made. */
+  readonly #unmade = new WeakSet<StoredFile>();
   /** Spilled files read back lately, newest last: a file many players ask for at once is read once. */
   readonly #readBack = new Map<string, StoredFile>();
 
@@ -92,22 +100,33 @@ export class MemoryStore implements SegmentStore {
     this.spillDir = options.spillDir;
   }
 
+  /**
+   * Keeps `file` under `path`, replacing what was there. A DeferredFile not made yet is kept unmade
+   * and counts 0 bytes until it is read (get makes it, then counts it, past maxBytes or not: it is
+   * a playlist of a few kilobytes).
+   */
   put(path: string, file: StoredFile): void {
     checkStorePath(path);
     const previous = this.#files.get(path);
-    const inMemory = previous !== undefined && !isSpilled(previous) ? previous.byteLength : 0;
-    const held = this.#bytes - inMemory;
-    if (held + file.byteLength > this.maxBytes) throw new StoreFullError(path, held, file.byteLength, this.maxBytes);
+    const held = this.#bytes - this.#inMemory(previous);
+    const unmade = file instanceof DeferredFile && !file.made;
+    const fileBytes = unmade ? 0 : file.byteLength;
+    if (held + fileBytes > this.maxBytes) throw new StoreFullError(path, held, fileBytes, this.maxBytes);
     this.#drop(previous);
     this.#readBack.delete(path);
-    this.#files.set(path, { pieces: file.pieces, byteLength: file.byteLength, contentType: file.contentType });
-    this.#bytes += file.byteLength;
+    if (unmade) this.#unmade.add(file);
+    this.#files.set(path, unmade ? file : { pieces: file.pieces, byteLength: file.byteLength, contentType: file.contentType });
+    this.#bytes += fileBytes;
   }
 
   get(path: string): StoredFile | undefined {
     checkStorePath(path);
     const file = this.#files.get(path);
-    if (file === undefined || !isSpilled(file)) return file;
+    if (file === undefined) return undefined;
+    if (!isSpilled(file)) {
+      this.#make(file);
+      return file;
+    }
     // A segment behind the live edge, asked for by a player that fell behind or joined far back:
     // read back whole, and kept among the last few read back.
     let read = this.#readBack.get(path);
@@ -135,27 +154,41 @@ export class MemoryStore implements SegmentStore {
 
   /**
    * With a spill folder: writes the file there in the background and, once written (and if the
-   * path still holds the same file), drops its bytes from memory. Without one: nothing. Spill
-   * writes go one at a time in the order retired: a live server retires a file per stream and
-   * rendition at every segment, all at the same moments, and those writes must not crowd the
-   * event loop while it lists the new segments.
+   * path still holds the same file), drops its bytes from memory. Without one: nothing.
    */
   retire(path: string): void {
     checkStorePath(path);
     const file = this.#files.get(path);
     if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
+    this.#make(file);
     this.#spilling.add(file);
-    this.#spillQueue.push({ path, file });
-    this.#spiller ??= this.#spillQueued().finally(() => (this.#spiller = undefined));
+    this.#spillLater({ path, file });
   }
 
-  /** Resolves when every spill write asked for so far has finished (before removing the spill folder). */
+  /**
+   * The spill folder's writes and unlinks go one at a time in the order asked, starting after the
+   * I/O callbacks of the current turn of the event loop (setImmediate): a live server retires and
+   * deletes a file per stream and rendition at every segment, all at the same moments, and that
+   * work must not crowd the event loop while it lists the new segments.
+   */
+  #spillLater(task: SpillTask): void {
+    this.#spillQueue.push(task);
+    this.#spiller ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#spillQueued())
+      .finally(() => (this.#spiller = undefined));
+  }
+
+  /** Resolves when every spill write and unlink asked for so far has finished (before removing the spill folder). */
   async spillsWritten(): Promise<void> {
     while (this.#spiller !== undefined) await this.#spiller;
   }
 
   async #spillQueued(): Promise<void> {
     for (let next = this.#spillQueue.shift(); next !== undefined; next = this.#spillQueue.shift()) {
+      if ('unlink' in next) {
+        await unlink(next.unlink).catch(() => undefined);
+        continue;
+      }
       const { path, file } = next;
       // Replaced or deleted while it waited: nothing to write.
       if (this.#files.get(path) !== file) continue;
@@ -179,15 +212,27 @@ export class MemoryStore implements SegmentStore {
     }
   }
 
+  /** Makes a DeferredFile kept unmade, and counts its bytes from now on. */
+  #make(file: StoredFile): void {
+    if (!this.#unmade.delete(file)) return;
+    this.#bytes += file.byteLength;
+  }
+
+  /** The bytes `file` counts in memory. */
+  #inMemory(file: StoredFile | Spilled | undefined): number {
+    return file === undefined || isSpilled(file) || this.#unmade.has(file) ? 0 : file.byteLength;
+  }
+
   #drop(previous: StoredFile | Spilled | undefined): void {
     if (previous === undefined) return;
     if (!isSpilled(previous)) {
-      this.#bytes -= previous.byteLength;
+      this.#bytes -= this.#inMemory(previous);
+      this.#unmade.delete(previous);
       return;
     }
     this.#spilledBytes -= previous.byteLength;
     this.#spilledFiles -= 1;
-    void unlink(previous.spilled).catch(() => undefined);
+    this.#spillLater({ unlink: previous.spilled });
   }
 
   list(prefix = ''): string[] {

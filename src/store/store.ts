@@ -42,6 +42,43 @@ export interface SegmentStore {
   retire?(path: string): MaybePromise<void>;
 }
 
+/**
+ * A file made when it is first read: `make` runs once, on the first access to its pieces or
+ * byteLength. A store that writes files out makes it at once; MemoryStore keeps it unmade, so a
+ * live playlist replaced part after part is rendered only for the versions someone reads.
+ */
+export class DeferredFile implements StoredFile {
+  readonly contentType: string;
+  #make: (() => readonly Uint8Array[]) | undefined;
+  #pieces: readonly Uint8Array[] | undefined;
+  #byteLength = 0;
+
+  constructor(make: () => readonly Uint8Array[], contentType: string) {
+    this.#make = make;
+    this.contentType = contentType;
+  }
+
+  /** Whether the pieces exist yet. */
+  get made(): boolean {
+    return this.#make === undefined;
+  }
+
+  get pieces(): readonly Uint8Array[] {
+    if (this.#make !== undefined) {
+      const make = this.#make;
+      this.#make = undefined;
+      this.#pieces = make();
+      for (const piece of this.#pieces) this.#byteLength += piece.byteLength;
+    }
+    return this.#pieces!;
+  }
+
+  get byteLength(): number {
+    this.pieces;
+    return this.#byteLength;
+  }
+}
+
 /** Builds a StoredFile from pieces, computing byteLength. */
 export function storedFile(pieces: readonly Uint8Array[], contentType: string): StoredFile {
   let byteLength = 0;
