@@ -5,7 +5,7 @@
  * ('ready') and each segment it lists ('segments', batched per turn of the event loop: rendition, size, and when listed, epoch ms at high resolution).
  */
 import { appendFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -16,11 +16,14 @@ const server = createMediaServer({
   http: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 },
   endGraceMs: 1000,
 });
+if (process.env['TIDECAST_BENCH_HOOK']) await import(process.env['TIDECAST_BENCH_HOOK']);
 const trace = process.env['TIDECAST_BENCH_TRACE'];
-const traced: string[] = [];
+const traced: string[] = [`${process.hrtime.bigint() / 1000n - BigInt(Math.round(performance.now() * 1000))} offset 0\n`];
+if (trace) new PerformanceObserver((list) => list.getEntries().forEach((e) => traced.push(`${(e.startTime * 1000).toFixed(0)} gc ${e.duration.toFixed(2)} ${((e as unknown as { detail: { kind: number } }).detail.kind)}\n`))).observe({ entryTypes: ['gc'] });
 const unsent: object[] = [];
 server.on('segment', ({ streamKey }, s) => {
-  if (trace && s.track === 'video') traced.push(`${process.hrtime.bigint() / 1000n} ${streamKey} ${s.msn}\n`);
+  const timing = (globalThis as { __timing?: { receive: number; push: number; read: number; sched: string } }).__timing;
+  if (trace && s.track === 'video') traced.push(`${(performance.now() * 1000).toFixed(0)} ${streamKey} ${s.msn}${timing ? ` ${timing.receive.toFixed(3)} ${timing.push.toFixed(3)} ${timing.read.toFixed(3)} ${timing.sched}` : ''}\n`);
   // Sent after the current turn's I/O: at a keyframe every stream lists a segment at once, and the
   // bench's own reports must not queue in front of the next stream's listing.
   if (unsent.length === 0) setImmediate(() => process.send!({ type: 'segments', segments: unsent.splice(0) }));

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type { AmfObject, AmfValue } from '../amf/index.js';
 import { RtmpError, type TidecastError } from '../errors/index.js';
 import { ChunkStreamId, MessageType, dataMessage, type RtmpMessage, type StatusInfo } from './message/index.js';
-import { ClientSession, type SessionOptions } from './session/index.js';
+import { ClientSession, DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session/index.js';
 import { socketTransport } from './socket-transport.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
 
@@ -77,6 +77,9 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
         const handshake = new Promise<void>((resolve) => client.session.once('handshake', resolve));
         client.session.start();
         await handshake;
+        // As OBS and FFmpeg do, before connect: the default 128-byte chunks would put a header in
+        // front of every 128 bytes of video, for this client to write and the server to read.
+        client.session.setOutgoingChunkSize(options.outgoingChunkSize ?? DEFAULT_SESSION_OPTIONS.outgoingChunkSize);
         const obj: AmfObject = {
           app: parsed.app,
           type: 'nonprivate',

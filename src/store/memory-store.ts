@@ -40,6 +40,13 @@ export interface MemoryStoreOptions {
  */
 const READ_BACK_FILES = 8;
 
+/**
+ * 50 ms: how long the spill folder's work waits after it is first asked for: past the burst of
+ * segment closes at a shared keyframe moment (32 streams list theirs in about 10 ms), short beside
+ * the 2 s a segment stays hot.
+ */
+const SPILL_DELAY_MS = 50;
+
 /** A put refused because the store would hold more than its maxBytes. */
 export class StoreFullError extends TidecastError {
   constructor(path: string, bytes: number, fileBytes: number, maxBytes: number) {
@@ -166,14 +173,15 @@ export class MemoryStore implements SegmentStore {
   }
 
   /**
-   * The spill folder's writes and unlinks go one at a time in the order asked, starting after the
-   * I/O callbacks of the current turn of the event loop (setImmediate): a live server retires and
-   * deletes a file per stream and rendition at every segment, all at the same moments, and that
-   * work must not crowd the event loop while it lists the new segments.
+   * The spill folder's writes and unlinks go one at a time in the order asked, starting
+   * SPILL_DELAY_MS after the first of them: a live server retires and deletes a file per stream and
+   * rendition at every segment, and with many streams whose keyframes come together, all in the
+   * same few milliseconds. That work (a thread-pool write of each file, on the cores the event loop
+   * needs) waits for the segments to be listed.
    */
   #spillLater(task: SpillTask): void {
     this.#spillQueue.push(task);
-    this.#spiller ??= new Promise<void>((resolve) => setImmediate(resolve))
+    this.#spiller ??= new Promise<void>((resolve) => setTimeout(resolve, SPILL_DELAY_MS))
       .then(() => this.#spillQueued())
       .finally(() => (this.#spiller = undefined));
   }
