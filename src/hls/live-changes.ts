@@ -11,7 +11,7 @@ export type StoreChange =
   | { readonly type: 'put'; readonly path: string; readonly file: StoredFile }
   | { readonly type: 'delete'; readonly path: string }
   /** The file left every playlist; it stays readable until deleted (SegmentStore.retire). */
-  | { readonly type: 'retire'; readonly path: string };
+  | { readonly type: 'retire'; readonly path: string; readonly container?: string };
 
 /**
  * Applies `changes` in order. A synchronous store (MemoryStore) is written before this returns
@@ -20,7 +20,7 @@ export type StoreChange =
 export function applyChanges(store: SegmentStore, changes: readonly StoreChange[], from = 0): MaybePromise<void> {
   for (let i = from; i < changes.length; i++) {
     const change = changes[i]!;
-    const result = change.type === 'put' ? store.put(change.path, change.file) : change.type === 'delete' ? store.delete(change.path) : store.retire?.(change.path);
+    const result = change.type === 'put' ? store.put(change.path, change.file) : change.type === 'delete' ? store.delete(change.path) : store.retire?.(change.path, change.container);
     if (isPromise(result)) return result.then(() => applyChanges(store, changes, i + 1));
   }
   return undefined;

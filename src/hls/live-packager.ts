@@ -377,9 +377,10 @@ export class HlsLivePackager {
     touched.add(rendition);
     // Past the hot segments at the live edge, or out of the playlist but still to be served for a
     // while (6.2.2): the store may keep it colder. Its parts too: they share the segment's bytes,
-    // and would otherwise keep them in memory.
+    // and would otherwise keep them in memory; the store may keep them as ranges of its file.
     for (const old of update.retiredNow) {
-      deletes.push({ type: 'retire', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}` })));
+      const container = `${rendition.name}/${old.uri}`;
+      deletes.push({ type: 'retire', path: container }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}`, container })));
     }
     for (const old of update.expired) {
       deletes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));

@@ -8,6 +8,6 @@ export function prefixedStore(store: SegmentStore, prefix: string): SegmentStore
     get: (path: string): MaybePromise<StoredFile | undefined> => store.get(at(path)),
     delete: (path: string): MaybePromise<void> => store.delete(at(path)),
     list: async (p = ''): Promise<string[]> => (await store.list(at(p))).map((full) => full.slice(prefix.length + 1)),
-    retire: (path: string): MaybePromise<void> => store.retire?.(at(path)),
+    retire: (path: string, container?: string): MaybePromise<void> => store.retire?.(at(path), container === undefined ? undefined : at(container)),
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNumberRange, integerRange } from '../config/index.js';
@@ -60,17 +60,35 @@ export interface MemoryStoreCounters {
   files: number;
   /** Sum of the byteLength of the files held in memory. */
   bytes: number;
-  /** Files in the spill folder, and their bytes. */
+  /** Files whose bytes are in the spill folder (a part kept as a range of its segment's spilled file counts too). */
   spilledFiles: number;
+  /** Bytes of the spill folder's files. */
   spilledBytes: number;
 }
 
-/** Work for the spill folder: write a retired file there, or unlink a spilled one. */
-type SpillTask = { readonly path: string; readonly file: StoredFile } | { readonly unlink: string };
+/** A file written in the spill folder, and how many of the store's files are kept in it. */
+interface SpillFile {
+  readonly path: string;
+  readonly byteLength: number;
+  refs: number;
+}
 
-/** A retired file whose bytes are in the spill folder. */
+/** Write a retired file to the spill folder (`written` once done), or keep it as a range of one written before it. */
+interface WriteTask {
+  readonly path: string;
+  readonly file: StoredFile;
+  /** Its container's task, and where in the container its bytes start. */
+  readonly within: { readonly task: WriteTask; readonly offset: number } | undefined;
+  written?: SpillFile;
+}
+
+/** Work for the spill folder: write (or range) a retired file, or unlink a file no longer used. */
+type SpillTask = WriteTask | { readonly unlink: string };
+
+/** A retired file whose bytes are in the spill folder: `byteLength` bytes at `offset` of `spilled`. */
 interface Spilled {
-  readonly spilled: string;
+  readonly spilled: SpillFile;
+  readonly offset: number;
   readonly byteLength: number;
   readonly contentType: string;
 }
@@ -96,6 +114,8 @@ export class MemoryStore implements SegmentStore {
   #spiller: Promise<void> | undefined;
   /** Files retired already (queued, being written, or written and replaced by their Spilled entry). */
   readonly #spilling = new WeakSet<StoredFile>();
+  /** The write task of each file queued and not yet done: a part retired after its segment finds the segment's here. */
+  readonly #queuedWrites = new Map<string, WriteTask>();
   /** DeferredFiles kept unmade: they count no bytes until made. */
   readonly #unmade = new WeakSet<StoredFile>();
   /** Spilled files read back lately, newest last: a file many players ask for at once is read once. */
@@ -138,7 +158,7 @@ export class MemoryStore implements SegmentStore {
     // read back whole, and kept among the last few read back.
     let read = this.#readBack.get(path);
     if (read === undefined) {
-      read = { pieces: [readFileSync(file.spilled)], byteLength: file.byteLength, contentType: file.contentType };
+      read = { pieces: [readRange(file.spilled.path, file.offset, file.byteLength)], byteLength: file.byteLength, contentType: file.contentType };
       if (this.#readBack.size >= READ_BACK_FILES) this.#readBack.delete(this.#readBack.keys().next().value!);
     } else this.#readBack.delete(path);
     this.#readBack.set(path, read);
@@ -162,14 +182,22 @@ export class MemoryStore implements SegmentStore {
   /**
    * With a spill folder: writes the file there in the background and, once written (and if the
    * path still holds the same file), drops its bytes from memory. Without one: nothing.
+   *
+   * With `container` (retired just before it and still queued, its pieces holding this file's
+   * pieces in order, as the same objects: checked here), nothing is written for this file: it is
+   * kept as its range of the container's spilled file, which stays until neither uses it.
    */
-  retire(path: string): void {
+  retire(path: string, container?: string): void {
     checkStorePath(path);
     const file = this.#files.get(path);
     if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
     this.#make(file);
     this.#spilling.add(file);
-    this.#spillLater({ path, file });
+    const holder = container === undefined ? undefined : this.#queuedWrites.get(container);
+    const offset = holder === undefined ? undefined : rangeOf(holder.file.pieces, file.pieces);
+    const task: WriteTask = { path, file, within: offset === undefined ? undefined : { task: holder!, offset } };
+    this.#queuedWrites.set(path, task);
+    this.#spillLater(task);
   }
 
   /**
@@ -197,27 +225,47 @@ export class MemoryStore implements SegmentStore {
         await unlink(next.unlink).catch(() => undefined);
         continue;
       }
-      const { path, file } = next;
-      // Replaced or deleted while it waited: nothing to write.
-      if (this.#files.get(path) !== file) continue;
-      // One flat name per path: '/' is outside the store's path characters, '+' too.
-      const target = join(this.spillDir!, path.replaceAll('/', '+'));
       try {
-        await writePieces(target, file.pieces, file.byteLength);
-      } catch {
-        // Could not write (disk full, folder gone): the file simply stays in memory.
-        await unlink(target).catch(() => undefined);
-        continue;
+        await this.#spill(next);
+      } finally {
+        if (this.#queuedWrites.get(next.path) === next) this.#queuedWrites.delete(next.path);
       }
-      if (this.#files.get(path) !== file) {
-        await unlink(target).catch(() => undefined);
-        continue;
-      }
-      this.#files.set(path, { spilled: target, byteLength: file.byteLength, contentType: file.contentType });
-      this.#bytes -= file.byteLength;
-      this.#spilledBytes += file.byteLength;
-      this.#spilledFiles += 1;
     }
+  }
+
+  async #spill(task: WriteTask): Promise<void> {
+    const { path, file, within } = task;
+    // Replaced or deleted while it waited: nothing to write.
+    if (this.#files.get(path) !== file) return;
+    const container = within?.task.written;
+    if (container !== undefined && container.refs > 0) {
+      container.refs += 1;
+      this.#spilled(path, file, { spilled: container, offset: within!.offset, byteLength: file.byteLength, contentType: file.contentType });
+      return;
+    }
+    // One flat name per path: '/' is outside the store's path characters, '+' too.
+    const target = join(this.spillDir!, path.replaceAll('/', '+'));
+    try {
+      await writePieces(target, file.pieces, file.byteLength);
+    } catch {
+      // Could not write (disk full, folder gone): the file simply stays in memory.
+      await unlink(target).catch(() => undefined);
+      return;
+    }
+    if (this.#files.get(path) !== file) {
+      await unlink(target).catch(() => undefined);
+      return;
+    }
+    task.written = { path: target, byteLength: file.byteLength, refs: 1 };
+    this.#spilledBytes += file.byteLength;
+    this.#spilled(path, file, { spilled: task.written, offset: 0, byteLength: file.byteLength, contentType: file.contentType });
+  }
+
+  /** `file`, at `path`, is now kept in the spill folder as `entry`: its bytes leave memory. */
+  #spilled(path: string, file: StoredFile, entry: Spilled): void {
+    this.#files.set(path, entry);
+    this.#bytes -= file.byteLength;
+    this.#spilledFiles += 1;
   }
 
   /** Makes a DeferredFile kept unmade, and counts its bytes from now on. */
@@ -238,9 +286,12 @@ export class MemoryStore implements SegmentStore {
       this.#unmade.delete(previous);
       return;
     }
-    this.#spilledBytes -= previous.byteLength;
     this.#spilledFiles -= 1;
-    this.#spillLater({ unlink: previous.spilled });
+    const target = previous.spilled;
+    target.refs -= 1;
+    if (target.refs > 0) return;
+    this.#spilledBytes -= target.byteLength;
+    this.#spillLater({ unlink: target.path });
   }
 
   list(prefix = ''): string[] {
@@ -255,4 +306,31 @@ export class MemoryStore implements SegmentStore {
 
 function isSpilled(file: StoredFile | Spilled): file is Spilled {
   return (file as Spilled).spilled !== undefined;
+}
+
+/** Where `part`'s pieces start in `whole`'s bytes, when they are a run of its pieces (the same objects, in order). */
+function rangeOf(whole: readonly Uint8Array[], part: readonly Uint8Array[]): number | undefined {
+  if (part.length === 0) return undefined;
+  let offset = 0;
+  for (let i = 0; i < whole.length; i++) {
+    if (whole[i] === part[0]) {
+      for (let j = 1; j < part.length; j++) if (whole[i + j] !== part[j]) return undefined;
+      return offset;
+    }
+    offset += whole[i]!.byteLength;
+  }
+  return undefined;
+}
+
+/** `length` bytes at `offset` of the file at `path`. */
+function readRange(path: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(length);
+    const read = readSync(fd, bytes, 0, length, offset);
+    if (read !== length) throw Object.assign(new Error(`EIO: read ${read} of ${length} bytes at ${offset} of ${path}`), { code: 'EIO' });
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -38,8 +38,12 @@ export interface SegmentStore {
    * deleted (RFC 8216bis 6.2.2: a segment removed from the playlist stays available for its
    * duration plus the playlist's): a store may move it to slower storage (MemoryStore's spill
    * folder). A store without it keeps the file as it is.
+   *
+   * `container`: the path of a file whose pieces hold this file's pieces, in order and as the
+   * same objects (an LL-HLS part within its segment), retired before it: a store may keep this
+   * file as that range of the container's bytes instead of a second copy.
    */
-  retire?(path: string): MaybePromise<void>;
+  retire?(path: string, container?: string): MaybePromise<void>;
 }
 
 /**

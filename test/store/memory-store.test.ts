@@ -173,4 +173,61 @@ describe('MemoryStore: retired files spill to disk', () => {
       store.delete('a/7.m4s');
       expect(store.get('a/7.m4s')).toBeUndefined();
     }));
+
+  it('parts retired after their segment, with it as container, are kept as ranges of its one spilled file, which stays until neither uses it', () =>
+    withSpillDir(async (dir) => {
+      const store = new MemoryStore({ spillDir: dir });
+      const payload = Uint8Array.from({ length: 3000 }, (_, i) => i % 253);
+      const header = (n: number): Uint8Array => new Uint8Array(8).fill(n);
+      // A segment of two parts, each a fragment header and two payload views: the segment's pieces are the parts' pieces.
+      const part0 = [header(1), payload.subarray(0, 700), payload.subarray(700, 1500)];
+      const part1 = [header(2), payload.subarray(1500, 2000), payload.subarray(2000)];
+      store.put('v/5.m4s', storedFile([...part0, ...part1], 'video/mp4'));
+      store.put('v/5.0.m4s', storedFile(part0, 'video/mp4'));
+      store.put('v/5.1.m4s', storedFile(part1, 'video/mp4'));
+      // Not a run of the container's pieces (a copy of them): written as a file of its own.
+      store.put('v/5.x.m4s', storedFile(part1.map((p) => p.slice()), 'video/mp4'));
+      store.retire('v/5.m4s');
+      store.retire('v/5.0.m4s', 'v/5.m4s');
+      store.retire('v/5.1.m4s', 'v/5.m4s');
+      store.retire('v/5.x.m4s', 'v/5.m4s');
+      await store.spillsWritten();
+      expect(readdirSync(dir).sort()).toEqual(['v+5.m4s', 'v+5.x.m4s']);
+      expect(store.counters).toEqual({ files: 4, bytes: 0, spilledFiles: 4, spilledBytes: 3016 + 1508 });
+      const whole = (pieces: Uint8Array[]): Buffer => Buffer.concat(pieces);
+      expect(Buffer.from(joinPieces(store.get('v/5.1.m4s')!)).equals(whole(part1))).toBe(true);
+      expect(Buffer.from(joinPieces(store.get('v/5.0.m4s')!)).equals(whole(part0))).toBe(true);
+      expect(Buffer.from(joinPieces(store.get('v/5.x.m4s')!)).equals(whole(part1))).toBe(true);
+      // The segment goes first: its file stays for the parts still kept in it.
+      store.delete('v/5.m4s');
+      store.delete('v/5.x.m4s');
+      await store.spillsWritten();
+      expect(readdirSync(dir)).toEqual(['v+5.m4s']);
+      expect(store.counters).toEqual({ files: 2, bytes: 0, spilledFiles: 2, spilledBytes: 3016 });
+      store.delete('v/5.0.m4s');
+      // Read from disk again (not the copy read back before the segment was deleted).
+      store.put('other.m4s', storedFile([new Uint8Array(1)], 'video/mp4'));
+      expect(Buffer.from(joinPieces(store.get('v/5.1.m4s')!)).equals(whole(part1))).toBe(true);
+      store.delete('v/5.1.m4s');
+      await store.spillsWritten();
+      expect(readdirSync(dir)).toEqual([]);
+      expect(store.counters).toEqual({ files: 1, bytes: 1, spilledFiles: 0, spilledBytes: 0 });
+    }));
+
+  it('a part whose container was deleted before the spill, or was never retired, is written on its own', () =>
+    withSpillDir(async (dir) => {
+      const store = new MemoryStore({ spillDir: dir });
+      const part = [new Uint8Array(4).fill(1), new Uint8Array(6).fill(2)];
+      store.put('v/1.m4s', storedFile([...part, new Uint8Array(5)], 'video/mp4'));
+      store.put('v/1.0.m4s', storedFile(part, 'video/mp4'));
+      store.put('v/2.0.m4s', storedFile([new Uint8Array(3)], 'video/mp4'));
+      store.retire('v/1.m4s');
+      store.retire('v/1.0.m4s', 'v/1.m4s');
+      store.retire('v/2.0.m4s', 'v/2.m4s');
+      store.delete('v/1.m4s');
+      await store.spillsWritten();
+      expect(readdirSync(dir).sort()).toEqual(['v+1.0.m4s', 'v+2.0.m4s']);
+      expect(joinPieces(store.get('v/1.0.m4s')!)).toEqual(Uint8Array.from([1, 1, 1, 1, 2, 2, 2, 2, 2, 2]));
+      expect(store.counters).toEqual({ files: 2, bytes: 0, spilledFiles: 2, spilledBytes: 13 });
+    }));
 });
