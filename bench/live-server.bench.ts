@@ -159,6 +159,7 @@ function segmentDelays(listed: readonly ListedSegment[], keyframeSentAt: Map<num
       const closing = [...sent.keys()].find((ts) => Math.abs(ts - endMs) < 2);
       if (closing !== undefined) {
         delays.push(seg.listedAtMs - sent.get(closing)!);
+        // TIDECAST_BENCH_RAW=<file>: each delay's stream, msn, keyframe sent and segment listed (epoch ms), for analysis.
         if (process.env['TIDECAST_BENCH_RAW']) appendFileSync(process.env['TIDECAST_BENCH_RAW'], `${key} ${seg.msn} ${sent.get(closing)!.toFixed(3)} ${seg.listedAtMs.toFixed(3)}\n`);
       }
     }

@@ -45,6 +45,7 @@ export const tidecastTarget: LiveTarget = {
   name: 'tidecast',
   async start() {
     // TIDECAST_BENCH_CPU_PROF=<dir>: the child writes a V8 CPU profile there when it stops.
+    // TIDECAST_BENCH_NODE_ARGS='<flags>': more Node/V8 flags for the child (--trace-gc …), its stdout shown.
     const profileDir = process.env['TIDECAST_BENCH_CPU_PROF'];
     const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
     const child = fork(new URL('./live-server-child.ts', import.meta.url).pathname, [], { execArgv: ['--expose-gc', ...profile, ...(process.env['TIDECAST_BENCH_NODE_ARGS']?.split(' ') ?? []), '--import', 'tsx'], stdio: ['ignore', process.env['TIDECAST_BENCH_NODE_ARGS'] ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
