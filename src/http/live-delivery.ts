@@ -8,8 +8,8 @@ import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-
  * published snapshot of every live rendition, and the decisions made on it. A blocking playlist
  * request whose segment or part is not there yet is parked on the rendition and answered the
  * moment the packager pushes the snapshot that has it; so is a request for the hinted part. Every
- * answer is a playlist the packager rendered once per change (LiveSnapshot): nothing is rendered
- * here and the packager is never called.
+ * answer is the text of a playlist the packager decided once per change (LiveSnapshot: rendered
+ * when first read, then shared); delivery renders nothing itself and never calls the packager.
  */
 
 /** What to send back. */
