@@ -1,4 +1,5 @@
 import type { MaybePromise, SegmentStore, StoredFile } from '../store/index.js';
+import { initUri, type LiveTimelineUpdate } from './live-timeline.js';
 
 /**
  * The "then act" half of the live packager (the model: membrane's manifest returns changesets a
@@ -12,6 +13,29 @@ export type StoreChange =
   | { readonly type: 'delete'; readonly path: string }
   /** The file left every playlist; it stays readable until deleted (SegmentStore.retire). */
   | { readonly type: 'retire'; readonly path: string; readonly container?: string };
+
+/**
+ * The store changes an append to rendition `folder`'s timeline calls for, to make after its
+ * playlists are put. Segments past the hot ones at the live edge, or out of the playlist but still
+ * to be served for a while (6.2.2), are retired: the store may keep them colder. Their parts too
+ * (they share the segment's bytes, and would otherwise keep them in memory), with the segment as
+ * container: the store may keep them as ranges of its file. Expired segments and their parts, and
+ * init segments no segment uses any more, are deleted.
+ */
+export function windowChanges(folder: string, update: Omit<LiveTimelineUpdate, 'timeline'>): StoreChange[] {
+  const changes: StoreChange[] = [];
+  for (const old of update.retiredNow) {
+    const container = `${folder}/${old.uri}`;
+    changes.push({ type: 'retire', path: container });
+    for (const p of old.parts ?? []) changes.push({ type: 'retire', path: `${folder}/${p.uri}`, container });
+  }
+  for (const old of update.expired) {
+    changes.push({ type: 'delete', path: `${folder}/${old.uri}` });
+    for (const p of old.parts ?? []) changes.push({ type: 'delete', path: `${folder}/${p.uri}` });
+  }
+  for (const generation of update.releasedGenerations) changes.push({ type: 'delete', path: `${folder}/${initUri(generation)}` });
+  return changes;
+}
 
 /**
  * Applies `changes` in order. A synchronous store (MemoryStore) is written before this returns

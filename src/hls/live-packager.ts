@@ -3,13 +3,13 @@ import { MediaError } from '../errors/index.js';
 import { sameTrackSetups, type Sample, type Track } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
-import { ChangeQueue, type StoreChange } from './live-changes.js';
-import { appendLivePart, deltaUpdateDue, openPartsOf, partUri, type LiveViewOptions } from './live-low-latency.js';
+import { ChangeQueue, windowChanges, type StoreChange } from './live-changes.js';
+import { appendLivePart, openPartsOf, partUri } from './live-low-latency.js';
 import { LiveModels } from './live-models.js';
-import type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
+import { liveSnapshot, type LiveSnapshot, type LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
-import { liveRenditionReports, plainMultivariant, renderLiveMediaPlaylist, renderLiveMultivariant } from './live-playlists.js';
+import { liveRenditionPlaylists, plainMultivariant, renderLiveMultivariant } from './live-playlists.js';
 import { deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
@@ -32,9 +32,6 @@ export interface LivePackagerCounters {
   partsOffTarget: number;
 }
 
-// Just over 400 lines, kept whole: each method is one step of the same change list (decide →
-// apply → publish a snapshot); its pure parts already live apart (timeline, low-latency rules,
-// playlists, changes, presentation clock).
 /**
  * A live HLS presentation of one stream, written to a SegmentStore as it changes:
  *
@@ -237,19 +234,7 @@ export class HlsLivePackager {
     const publish = (): void => {
       for (const [r, rendered] of due) {
         if (r.snapshot?.timeline === rendered.timeline) continue;
-        const version = (r.snapshot?.version ?? 0) + 1;
-        const snapshot: LiveSnapshot = {
-          rendition: r.name,
-          track: r.track,
-          timeline: rendered.timeline,
-          get playlist() {
-            return rendered.playlist();
-          },
-          get delta() {
-            return rendered.delta();
-          },
-          version,
-        };
+        const snapshot = liveSnapshot(r.name, r.track, rendered, (r.snapshot?.version ?? 0) + 1);
         r.snapshot = snapshot;
         for (const listener of this.#listeners) listener(snapshot);
       }
@@ -375,17 +360,7 @@ export class HlsLivePackager {
     this.#counters.segments += 1;
     changes.push({ type: 'put', path: `${rendition.name}/${segment.uri}`, file: file ?? fragmentFile(f!, mediaContentType(rendition.track)) });
     touched.add(rendition);
-    // Past the hot segments at the live edge, or out of the playlist but still to be served for a
-    // while (6.2.2): the store may keep it colder. Its parts too: they share the segment's bytes,
-    // and would otherwise keep them in memory; the store may keep them as ranges of its file.
-    for (const old of update.retiredNow) {
-      const container = `${rendition.name}/${old.uri}`;
-      deletes.push({ type: 'retire', path: container }, ...(old.parts ?? []).map((p) => ({ type: 'retire' as const, path: `${rendition.name}/${p.uri}`, container })));
-    }
-    for (const old of update.expired) {
-      deletes.push({ type: 'delete', path: `${rendition.name}/${old.uri}` }, ...(old.parts ?? []).map((p) => ({ type: 'delete' as const, path: `${rendition.name}/${p.uri}` })));
-    }
-    for (const generation of update.releasedGenerations) deletes.push({ type: 'delete', path: `${rendition.name}/${initUri(generation)}` });
+    deletes.push(...windowChanges(rendition.name, update));
     const { msn, byteLength, programDateTimeMs, generation, discontinuity } = segment;
     published.push({ track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity });
   }
@@ -396,21 +371,11 @@ export class HlsLivePackager {
    * rendition's snapshot's (published when the write has finished).
    */
   #playlist(rendition: LiveRendition, changes: StoreChange[], segmentsChanged = true): void {
-    const { timeline } = rendition;
-    if (timeline.segments.length === 0 && !timeline.ended) return;
-    const options: LiveViewOptions = { playlistType: this.#options.playlistType, models: rendition.models, renditionReports: liveRenditionReports(rendition, this.#renditions.values()) };
-    // Rendered when first read (by a player, or by a store that writes files out), from what is
-    // decided now: a stream published part by part replaces most of its playlists before anyone
-    // reads them, and at a keyframe every stream lists its segment in the same moment.
-    let text: string | undefined;
-    const playlist = (): string => (text ??= renderLiveMediaPlaylist(timeline, options));
-    let delta: string | undefined | null = deltaUpdateDue(timeline) ? null : undefined;
-    const deltaText = (): string | undefined => (delta === null ? (delta = renderLiveMediaPlaylist(timeline, { ...options, skip: true })) : delta);
-    rendition.rendered = { timeline, playlist, delta: deltaText };
-    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: deferredTextFile(playlist) });
-    if (this.#options.lowLatency && segmentsChanged) {
-      changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: deferredTextFile(() => renderLiveMediaPlaylist(timeline, { ...options, view: 'plain' })) });
-    }
+    if (rendition.timeline.segments.length === 0 && !rendition.timeline.ended) return;
+    const rendered = liveRenditionPlaylists(rendition, this.#renditions.values(), this.#options.playlistType);
+    rendition.rendered = rendered;
+    changes.push({ type: 'put', path: `${rendition.name}/index.m3u8`, file: deferredTextFile(rendered.playlist) });
+    if (this.#options.lowLatency && segmentsChanged) changes.push({ type: 'put', path: `${rendition.name}/plain.m3u8`, file: deferredTextFile(rendered.plain) });
   }
 
   /** index.m3u8 (and plain.m3u8 with LL-HLS) when its text changes: a peak, the track set, the end. */

@@ -1,7 +1,7 @@
 import type { AudioTrack, VideoTrack } from '../media/index.js';
 import { buildMultivariantPlaylist } from './build-multivariant.js';
-import { liveLowLatencyPlaylist, renditionReport, type LiveViewOptions } from './live-low-latency.js';
-import type { LiveRendition } from './live-rendition.js';
+import { deltaUpdateDue, liveLowLatencyPlaylist, renditionReport, type LiveViewOptions } from './live-low-latency.js';
+import type { LiveRendition, RenderedPlaylists } from './live-rendition.js';
 import type { LiveTimeline } from './live-timeline.js';
 import type { RenditionReport } from './media-playlist.js';
 import { renderMediaPlaylist } from './render-media.js';
@@ -23,6 +23,38 @@ export function renderLiveMediaPlaylist(timeline: LiveTimeline, options: LiveVie
     partDurations: 'lenient',
     ...(options.models === undefined ? {} : { cache: options.models.render }),
   });
+}
+
+/**
+ * A rendition's playlists as of now (its timeline, the other renditions' reports): the media
+ * playlist, the delta update when one would skip a segment (6.2.5.1) and the plain view, each
+ * rendered when first read, then the same text. Rendering waits for a reader because a stream
+ * published part by part replaces most of them before anyone reads them, and at a keyframe many
+ * streams list a segment in the same moment.
+ */
+export function liveRenditionPlaylists(rendition: LiveRendition, all: Iterable<LiveRendition>, playlistType: LiveViewOptions['playlistType']): RenderedPlaylists {
+  const { timeline } = rendition;
+  const options: LiveViewOptions = { playlistType, models: rendition.models, renditionReports: liveRenditionReports(rendition, all) };
+  const skipping = deltaUpdateDue(timeline);
+  return {
+    timeline,
+    playlist: once(() => renderLiveMediaPlaylist(timeline, options)),
+    delta: once(() => (skipping ? renderLiveMediaPlaylist(timeline, { ...options, skip: true }) : undefined)),
+    plain: once(() => renderLiveMediaPlaylist(timeline, { ...options, view: 'plain' })),
+  };
+}
+
+/** `make`, called on the first call only; its value every time. */
+function once<T>(make: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value;
+  };
 }
 
 /** EXT-X-RENDITION-REPORT of every other live rendition of the stream, as of now (4.4.5.4). */

@@ -37,13 +37,15 @@ export interface LiveRendition {
 }
 
 /**
- * A timeline's media playlist and its delta update (undefined when it would skip nothing), each
- * rendered when first asked for and then the same text every time.
+ * A timeline's media playlist, its delta update (undefined when it would skip nothing) and its
+ * plain view, each rendered when first asked for and then the same text every time
+ * (liveRenditionPlaylists).
  */
 export interface RenderedPlaylists {
   readonly timeline: LiveTimeline;
   readonly playlist: () => string;
   readonly delta: () => string | undefined;
+  readonly plain: () => string;
 }
 
 export function renditionName(track: Track, tracks: readonly Track[]): string {

@@ -1,4 +1,5 @@
 import type { Track } from '../media/index.js';
+import type { RenderedPlaylists } from './live-rendition.js';
 import type { LiveTimeline } from './live-timeline.js';
 
 /**
@@ -30,6 +31,22 @@ export interface LiveSnapshot {
   readonly delta: string | undefined;
   /** Counts the rendition's snapshots from 1: a subscriber can tell a new one from one it has seen. */
   readonly version: number;
+}
+
+/** The snapshot of `rendered` for rendition `name`: its playlists rendered when first read, through it or through the store. */
+export function liveSnapshot(name: string, track: Track, rendered: RenderedPlaylists, version: number): LiveSnapshot {
+  return {
+    rendition: name,
+    track,
+    timeline: rendered.timeline,
+    get playlist() {
+      return rendered.playlist();
+    },
+    get delta() {
+      return rendered.delta();
+    },
+    version,
+  };
 }
 
 /** Called with each snapshot as it is published. */

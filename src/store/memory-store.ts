@@ -112,9 +112,10 @@ export class MemoryStore implements SegmentStore {
    */
   readonly #spillQueue: SpillTask[] = [];
   #spiller: Promise<void> | undefined;
-  /** Files retired already (queued, being written, or written and replaced by their Spilled entry). */
-  readonly #spilling = new WeakSet<StoredFile>();
-  /** The write task of each file queued and not yet done: a part retired after its segment finds the segment's here. */
+  /**
+   * The write task of each file retired and not yet written: a second retire of it is nothing, and
+   * a part retired after its segment finds the segment's here.
+   */
   readonly #queuedWrites = new Map<string, WriteTask>();
   /** DeferredFiles kept unmade: they count no bytes until made. */
   readonly #unmade = new WeakSet<StoredFile>();
@@ -190,9 +191,8 @@ export class MemoryStore implements SegmentStore {
   retire(path: string, container?: string): void {
     checkStorePath(path);
     const file = this.#files.get(path);
-    if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#spilling.has(file)) return;
+    if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#queuedWrites.get(path)?.file === file) return;
     this.#make(file);
-    this.#spilling.add(file);
     const holder = container === undefined ? undefined : this.#queuedWrites.get(container);
     const offset = holder === undefined ? undefined : rangeOf(holder.file.pieces, file.pieces);
     const task: WriteTask = { path, file, within: offset === undefined ? undefined : { task: holder!, offset } };
@@ -211,6 +211,8 @@ export class MemoryStore implements SegmentStore {
     this.#spillQueue.push(task);
     this.#spiller ??= new Promise<void>((resolve) => setTimeout(resolve, SPILL_DELAY_MS))
       .then(() => this.#spillQueued())
+      // Spilling is best effort: a file it could not move stays in memory, and nothing reaches the process.
+      .catch(() => undefined)
       .finally(() => (this.#spiller = undefined));
   }
 
