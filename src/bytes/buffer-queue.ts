@@ -11,6 +11,8 @@ export class BufferQueue {
   private first = 0;
   private offset = 0;
   private total = 0;
+  /** How many of the last buffers were pushed since `own()` (views of the caller's memory). */
+  private borrowed = 0;
 
   get length(): number {
     return this.total;
@@ -20,6 +22,7 @@ export class BufferQueue {
     if (buf.length === 0) return;
     this.bufs.push(buf);
     this.total += buf.length;
+    this.borrowed += 1;
   }
 
   /** Byte `i` ahead of the read position (0 ≤ i < length). */
@@ -90,7 +93,27 @@ export class BufferQueue {
     return out;
   }
 
+  /**
+   * Replaces what is left of the buffers pushed since the last call with copies, so the queue
+   * holds no view of them: a caller that reads into the same memory again (a shared socket read
+   * buffer) calls this before the next read. Copies only those buffers' unread bytes, never what
+   * an earlier call already copied, so a chunk that takes many reads to arrive is copied once.
+   */
+  own(): void {
+    for (let i = Math.max(this.first, this.bufs.length - this.borrowed); i < this.bufs.length; i++) {
+      const from = i === this.first ? this.offset : 0;
+      const b = this.bufs[i]!;
+      // Under 4 KiB (the usual rest of a chunk) a slice of Node's shared pool.
+      const copy = b.length - from < 4096 ? Buffer.allocUnsafe(b.length - from) : Buffer.allocUnsafeSlow(b.length - from);
+      copy.set(b.subarray(from));
+      this.bufs[i] = copy;
+      if (i === this.first) this.offset = 0;
+    }
+    this.borrowed = 0;
+  }
+
   clear(): void {
+    this.borrowed = 0;
     this.bufs = [];
     this.first = 0;
     this.offset = 0;

@@ -64,6 +64,12 @@ export interface RtmpServerOptions extends Partial<SessionOptions> {
    * Default 128 MiB (DEFAULT_MAX_TOTAL_PENDING_BYTES).
    */
   maxTotalPendingBytes?: number;
+  /**
+   * Plain-TCP sessions read into one 64 KiB buffer of the server's (Node's `onread` mechanism,
+   * shared-read.ts) instead of a new buffer per socket read; each session copies out only what
+   * it has not parsed yet, at most about a chunk. Default true; false reads 'data' events.
+   */
+  sharedReadBuffer?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type SessionOptions,
   type StreamRefusal,
 } from './session/index.js';
+import { readIntoShared, SHARED_READ_BYTES } from './shared-read.js';
 import { socketTransport } from './socket-transport.js';
 
 export interface RtmpServerEvents {
@@ -52,15 +53,18 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   /** Incomplete incoming messages of all sessions (maxTotalPendingBytes). */
   readonly pendingBudget: PendingBudget;
   private nextId = 1;
+  /** The buffer plain-TCP sockets read into (shared-read.ts); undefined with `sharedReadBuffer: false` or TLS. */
+  private readonly readBuffer: Uint8Array | undefined;
 
   constructor(options: RtmpServerOptions = {}) {
     super();
     this.settings = resolveServerOptions(options);
     this.slots = new ConnectionSlots(this.settings.maxConnections, this.settings.maxConnectionsPerAddress);
-    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, ...session } = options;
+    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, sharedReadBuffer, ...session } = options;
     this.pendingBudget = session.pendingBudget ?? new PendingBudget(this.settings.maxTotalPendingBytes);
     this.sessionOptions = { ...session, pendingBudget: this.pendingBudget };
     const onSocket = (socket: Socket): void => this.accept(socket);
+    this.readBuffer = tlsOptions === undefined && sharedReadBuffer !== false ? Buffer.allocUnsafeSlow(SHARED_READ_BYTES) : undefined;
     this.server = tlsOptions ? tls.createServer({ cert: tlsOptions.cert, key: tlsOptions.key }, onSocket) : net.createServer(onSocket);
   }
 
@@ -125,7 +129,9 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     socket.setTimeout(idleTimeoutMs, () => {
       session.fail(new RtmpError('ERR_RTMP_IDLE_TIMEOUT', `no data for ${idleTimeoutMs} ms`, { limit: idleTimeoutMs }));
     });
-    socket.on('data', (bytes) => session.receive(bytes));
+    // The session keeps no view of a shared read (receive's `reused`): what it has not read yet is copied.
+    const shared = this.readBuffer !== undefined && readIntoShared(socket, this.readBuffer, (bytes) => session.receive(bytes, true));
+    if (!shared) socket.on('data', (bytes) => session.receive(bytes));
     socket.on('error', () => session.close());
     socket.on('close', () => {
       session.close();

@@ -59,6 +59,11 @@ export class ChunkReader {
     this.queue.push(bytes);
   }
 
+  /** Keeps no view of the bytes pushed so far: what is not yet read is copied (at most about a chunk). */
+  own(): void {
+    this.queue.own();
+  }
+
   /** The next complete message, or null when more bytes are needed. Throws RtmpError. */
   read(): RtmpMessage | null {
     for (;;) {

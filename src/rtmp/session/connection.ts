@@ -78,9 +78,19 @@ export abstract class RtmpConnection<Events extends ConnectionEvents = Connectio
     return this.handshaker === undefined;
   }
 
-  /** Feeds bytes received from the peer. Protocol errors close the connection; nothing is thrown. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Feeds bytes received from the peer. Protocol errors close the connection; nothing is thrown.
+   * `reused`: the caller reads into the same memory again once this returns (shared-read.ts), so
+   * the session keeps no view of `bytes`: what it has not parsed yet is copied.
+   */
+  receive(bytes: Uint8Array, reused = false): void {
     if (this.closedFlag) return;
+    if (reused) {
+      this.receive(bytes);
+      this.handshakeQueue.own();
+      this.reader.own();
+      return;
+    }
     this.bytesReceived += bytes.length;
     try {
       if (this.handshaker !== undefined) {
