@@ -1,7 +1,7 @@
 /**
  * The tidecast side of the live benches (bench/live-server.bench.ts, bench/serving.bench.ts), in
  * its own process so that its CPU time and RSS (read from /proc by the bench) are its own: a
- * createMediaServer on loopback ports 0, LL-HLS on as by default, that reports over IPC its ports
+ * createMediaServer on loopback ports 0, LL-HLS on as by default, V8 tuned as `tidecast serve` tunes it, that reports over IPC its ports
  * ('ready') and each segment it lists ('segments', batched per turn of the event loop: rendition,
  * size, and when listed, epoch ms at high resolution).
  *
@@ -13,9 +13,12 @@
  */
 import { appendFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { createMediaServer } from '../src/server/index.js';
+import { createMediaServer, tuneHeapGrowing } from '../src/server/index.js';
 
 if (process.env['TIDECAST_BENCH_HOOK']) await import(process.env['TIDECAST_BENCH_HOOK']);
+
+// As `tidecast serve` (what `npm start` runs) sets it at start: src/server/heap-tuning.ts.
+tuneHeapGrowing();
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
 // The load generator is one address (127.0.0.1) opening thousands of connections: above the

@@ -14,7 +14,7 @@ import {
   type ServerConfigLayer,
 } from './server-config.js';
 import { ConfigError } from '../errors/index.js';
-import { createMediaServer, type MediaServerOptions } from '../server/index.js';
+import { createMediaServer, tuneHeapGrowing, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 
 export { HELP };
@@ -126,6 +126,7 @@ export async function serve(args: string[]): Promise<void> {
   }
   const tls = await readTlsFiles(config);
   const log = createLogger(process.env, process.stdout.isTTY === true);
+  tuneHeapGrowing(config.heapGrowingPercent);
   const server = createMediaServer(mediaServerOptions(config, tls));
   logServerEvents(server, log);
   logStreamCounters(server, log);

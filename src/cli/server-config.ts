@@ -14,6 +14,7 @@ import {
   DEFAULT_RTMP_PORT,
   RTMP_SERVER_OPTION_RANGES,
 } from '../rtmp/server-options.js';
+import { DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_RANGE } from '../server/heap-tuning.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from '../server/keyframe-watch.js';
 import {
   DEFAULT_END_GRACE_MS,
@@ -89,6 +90,8 @@ export interface ServerConfig {
   maxBytesWithoutKeyframe: number;
   /** RTMP players get the publisher's own timestamps (nginx-rtmp `atc`) instead of a timeline from 0. Default false. */
   rtmpPlayAbsoluteTimestamps: boolean;
+  /** V8's heap growing factor, 1 + p/100, set for the process at start; 0 leaves V8's own. Default 300 (src/server/heap-tuning.ts). */
+  heapGrowingPercent: number;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -117,6 +120,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   maxKeyframeIntervalMs: DEFAULT_MAX_KEYFRAME_INTERVAL_MS,
   maxBytesWithoutKeyframe: DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME,
   rtmpPlayAbsoluteTimestamps: DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS,
+  heapGrowingPercent: DEFAULT_HEAP_GROWING_PERCENT,
 };
 
 /** How one setting is given and checked, and what `tidecast --help` says of it. */
@@ -191,6 +195,7 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, ServerConfig
   maxKeyframeIntervalMs: { flag: '--max-keyframe-interval-ms', kind: 'number', range: SERVER.maxKeyframeIntervalMs, value: '<ms>', help: 'close a publisher without a video keyframe for this long', limit: true },
   maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'number', range: SERVER.maxBytesWithoutKeyframe, value: '<bytes>', help: '… or for this many bytes of media', limit: true },
   rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', value: '<on|off>', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
+  heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
 };
 
 export const SERVER_CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];

@@ -12,3 +12,4 @@ export { packageFlv } from './package-flv.js';
 export type { PackageFlvOptions, PackageFlvProgress } from './package-flv.js';
 export { gatherStreamCounters, movedCounters } from './stream-counters.js';
 export type { StreamCounterSources } from './stream-counters.js';
+export { tuneHeapGrowing, DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_RANGE } from './heap-tuning.js';

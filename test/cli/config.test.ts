@@ -131,6 +131,7 @@ describe('precedence: flag > environment > config file > default', () => {
       storeMaxBytes: 2 * 1024 * 1024 * 1024,
       maxKeyframeIntervalMs: 30_000,
       maxBytesWithoutKeyframe: 64 * 1024 * 1024,
+      heapGrowingPercent: 300,
     });
   });
 
