@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYLIST_CONTENT_TYPE, type SegmentStore, type StoredFile } from '../store/index.js';
 import { NO_STORE_CACHE_CONTROL, cacheControlFor } from './cache-control.js';
 import { CORS_HEADERS, registerCors } from './cors.js';
 import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } from './live-delivery.js';
+import type { LiveSnapshot } from '../hls/index.js';
 import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
 import type { StreamSummary } from './streams-api.js';
@@ -34,7 +36,7 @@ export interface DeliveryOptions {
  * Files go out as the store holds them, a list of pieces (header + sample views): no join.
  * CORS is open on every answer, the hijacked LL-HLS ones included (cors.ts).
  */
-export function registerDelivery(app: FastifyInstance, options: DeliveryOptions): void {
+export function registerDelivery(app: FastifyInstance, options: DeliveryOptions): FrontHandler {
   const page = renderPage(options.title);
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
   registerCors(app);
@@ -46,6 +48,49 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
   const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
   // Fastify answers HEAD for every GET route (exposeHeadRoutes), keeping the headers, dropping the body.
   app.get('/:app/:key/*', serve);
+  return (request, response, next) => answerStored(options, request, response, next);
+}
+
+/**
+ * What the HTTP server calls first for each HTTP/1.1 request (http-server.ts): it answers the
+ * request, or hands it to `next` (fastify) unanswered.
+ */
+export type FrontHandler = (request: IncomingMessage, response: ServerResponse, next: (request: IncomingMessage, response: ServerResponse) => void) => void;
+
+/** A query naming a Delivery Directive (`_HLS_msn`, `_HLS_part`, `_HLS_skip`), or percent-encoded. */
+const DIRECTIVE_OR_ENCODED = /(?:^|&)_HLS_(?:msn|part|skip)(?:[=&]|$)|%/;
+
+/**
+ * The hot path, before fastify: a GET or HEAD of a file the store has (a segment, a part, an init
+ * section, a playlist asked without Delivery Directives) is answered here, with the headers and
+ * bytes the route below sends, from Node's request event. A viewer's requests are nearly all
+ * such; fastify's routing, hooks and reply cost more than the answer. Anything else — other
+ * paths and methods, percent-encoded URLs, Delivery Directives, a file the store does not have
+ * (a part to wait for, a 404), an error — goes to fastify as before.
+ */
+function answerStored(options: DeliveryOptions, request: IncomingMessage, response: ServerResponse, next: (request: IncomingMessage, response: ServerResponse) => void): void {
+  const method = request.method;
+  const url = request.url ?? '';
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  const parts = pathname.split('/');
+  if ((method !== 'GET' && method !== 'HEAD') || parts.length < 4 || parts.length > 5 || parts[0] !== '' || pathname.includes('%') || (q >= 0 && DIRECTIVE_OR_ENCODED.test(url.slice(q + 1)))) return next(request, response);
+  const rest = parts.slice(3).join('/');
+  const path = deliveryPath(parts[1]!, parts[2]!, rest);
+  if (path === undefined) return next(request, response);
+  const write = (file: StoredFile | undefined): void => {
+    if (file === undefined) return next(request, response);
+    writeFile(response, file, cacheControlFor(path, liveSnapshot(options, parts[1]!, parts[2]!, rest)?.timeline.targetDurationSeconds), method === 'HEAD');
+  };
+  const found = options.store.get(path);
+  if (found instanceof Promise) found.then(write, () => next(request, response));
+  else write(found);
+}
+
+/** The latest snapshot of the live rendition a request under /<app>/<key>/<rest> names, if any. */
+function liveSnapshot(options: DeliveryOptions, app: string, key: string, rest: string): LiveSnapshot | undefined {
+  const [rendition, name] = rest.split('/');
+  return name === undefined || options.liveDelivery === undefined ? undefined : options.liveDelivery.snapshot(`${app}/${key}`, rendition!);
 }
 
 type FileRequest = FastifyRequest<{ Params: { app: string; key: string; '*': string }; Querystring: Record<string, unknown> }>;
@@ -59,7 +104,7 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   const live = options.liveDelivery;
   const group = `${app}/${key}`;
   // A live rendition: its latest snapshot (undefined for a VOD folder or a stream not live here).
-  const snapshot = name === undefined || live === undefined ? undefined : live.snapshot(group, rendition!);
+  const snapshot = liveSnapshot(options, app, key, rest);
   if (snapshot !== undefined && name === 'index.m3u8' && hasDirectives(request.query)) {
     return serveLive(options.store, path, request, reply, (respond) => live!.playlist(group, rendition!, parseDirectives(request.query), respond));
   }
@@ -93,7 +138,7 @@ function sendFile(request: FileRequest, reply: FastifyReply, file: StoredFile, c
 }
 
 /** A stored file as a 200 answer, with the headers the fastify routes send (CORS included). */
-function writeFile(res: FastifyReply['raw'], file: StoredFile, cacheControl: string, head: boolean): void {
+function writeFile(res: ServerResponse, file: StoredFile, cacheControl: string, head: boolean): void {
   res.writeHead(200, { 'content-type': file.contentType, 'cache-control': cacheControl, 'content-length': String(file.byteLength), ...CORS_HEADERS });
   if (!head) for (const piece of file.pieces) res.write(piece);
   res.end();

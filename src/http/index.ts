@@ -1,5 +1,6 @@
 /** HTTP delivery: routes for playlists, segments, the streams API and the page (docs/http.md). */
 export { registerDelivery } from './delivery.js';
+export type { FrontHandler } from './delivery.js';
 export type { DeliveryOptions } from './delivery.js';
 export { summarizeStreams } from './streams-api.js';
 export type { StreamCounters, StreamSummary } from './streams-api.js';

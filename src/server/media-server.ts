@@ -10,7 +10,7 @@ import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
 import type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
-import { createHttpServer } from './http-server.js';
+import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
@@ -52,10 +52,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.store = options.store ?? new MemoryStore({ ...options.memoryStore, spillDir: options.memoryStore?.spillDir ?? this.spillDir });
     this.hub = new Hub(options.hub);
     this.rtmp = new RtmpServer(options.rtmp);
-    this.http = createHttpServer(options);
+    const front: HttpFront = {};
+    this.http = createHttpServer(options, front);
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
-    registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s)), liveDelivery: this.liveDelivery });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s)), liveDelivery: this.liveDelivery });
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
