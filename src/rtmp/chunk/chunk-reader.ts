@@ -20,8 +20,9 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * peer that sends them elsewhere still frames its next chunks by them, and ignoring them would
  * misread every chunk after. They are still returned so the session sees them.
  *
- * Copies: a message that arrives in one chunk inside one pushed buffer is returned as a view;
- * any other is copied chunk by chunk into a body. The declared length is reserved first against
+ * Copies: every message is copied out of the pushed buffers into a body of its own bytes: under
+ * 4 KiB from Node's shared pool, up to SLAB_BODY_BYTES cut from this reader's slab (body()),
+ * larger ones in a buffer of their own. The declared length is reserved first against
  * `maxPendingBytes` and, given one, the server-wide PendingBudget; the body itself grows with what
  * arrives (INITIAL_BODY_BYTES, then doubling up to the declared length), so a peer that declares
  * 8 MiB and sends 128 bytes makes us hold 64 KiB, not 8 MiB. Messages up to 64 KiB — audio and
@@ -39,6 +40,9 @@ export class ChunkReader {
   private current: ChunkStreamState | undefined = undefined;
   private size = INITIAL_CHUNK_SIZE;
   private readonly account: PendingAccount | undefined;
+  /** Where bodies of 4 KiB to SLAB_BODY_BYTES are cut from, and how much of it is cut (body()). */
+  private slab: Uint8Array | undefined = undefined;
+  private slabUsed = 0;
 
   constructor(limits: Partial<ChunkReaderLimits> = {}, account?: PendingAccount) {
     this.limits = { ...DEFAULT_CHUNK_READER_LIMITS, ...limits };
@@ -157,12 +161,13 @@ export class ChunkReader {
     if (s.received === 0 && want === s.length) {
       // Copied, not a view of the socket's buffer: an AAC frame kept for a segment's life would pin
       // the whole read it came in (up to 64 KiB). Small copies share Node's 8 KiB pool slabs.
-      payload = want === 0 ? EMPTY : uninitialized(want);
+      payload = want === 0 ? EMPTY : this.body(want);
       if (want > 0) q.readInto(payload, 0, want);
     } else {
       if (s.body === undefined) {
         this.reserve(s.length);
-        s.body = uninitialized(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
+        // A body that may grow (declared above a slab body) gets a buffer of its own from the start.
+        s.body = s.length <= SLAB_BODY_BYTES ? this.body(s.length) : uninitialized(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
       } else if (s.received + want > s.body.length) {
         s.body = grown(s.body, s.received, Math.min(s.length, Math.max(2 * s.body.length, s.received + want)));
       }
@@ -176,6 +181,27 @@ export class ChunkReader {
       s.received = 0;
     }
     return { chunkStreamId: s.id, typeId: s.typeId, timestamp: s.timestamp, messageStreamId: s.messageStreamId, payload };
+  }
+
+  /**
+   * Room for a body of `length` bytes. From 4 KiB to SLAB_BODY_BYTES (a video frame, most of them)
+   * it is cut from this reader's current slab, a new one of SLAB_BYTES when the rest is too short:
+   * one ArrayBuffer per slab instead of one per frame (each costs an allocation, and counts
+   * toward V8's next full collection as an object to mark and a backing store to sweep). A slab
+   * lives while any body cut from it does; a stream's frames are dropped in about the order they
+   * came, so that keeps at most about a slab more per session. Smaller bodies come from Node's
+   * shared pool, larger ones get their own buffer.
+   */
+  private body(length: number): Uint8Array {
+    if (length < 4096 || length > SLAB_BODY_BYTES) return uninitialized(length);
+    if (this.slab === undefined || this.slabUsed + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const body = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    // 8-byte steps keep every body aligned as an allocation would be.
+    this.slabUsed += (length + 7) & ~7;
+    return body;
   }
 
   private reserve(length: number): void {
@@ -227,6 +253,12 @@ const EMPTY = new Uint8Array(0);
  * AAC frames and most inter frames fit, so they are allocated once; larger ones double from here.
  */
 export const INITIAL_BODY_BYTES = 64 * 1024;
+
+/** Size of the slabs message bodies are cut from (ChunkReader.body). */
+export const SLAB_BYTES = 256 * 1024;
+
+/** The largest body cut from a slab: a quarter of it, so a slab's unused end stays small. */
+export const SLAB_BODY_BYTES = SLAB_BYTES / 4;
 
 /** A body of `capacity` bytes holding the first `used` bytes of `body`. */
 function grown(body: Uint8Array, used: number, capacity: number): Uint8Array {
