@@ -23,10 +23,10 @@ const MESSAGE_HEADER_BYTES = [11, 7, 3, 0] as const;
  * Copies: every message is copied out of the pushed buffers into a body of its own bytes: under
  * 4 KiB from Node's shared pool, up to SLAB_BODY_BYTES cut from this reader's slab (body()),
  * larger ones in a buffer of their own. The declared length is reserved first against
- * `maxPendingBytes` and, given one, the server-wide PendingBudget; the body itself grows with what
- * arrives (INITIAL_BODY_BYTES, then doubling up to the declared length), so a peer that declares
- * 8 MiB and sends 128 bytes makes us hold 64 KiB, not 8 MiB. Messages up to 64 KiB — audio and
- * most video frames — are copied once; a larger one at most once more in all (doubling).
+ * `maxPendingBytes` and, given one, the server-wide PendingBudget; the body itself takes
+ * INITIAL_BODY_BYTES first and its declared length only once that much has arrived, so a peer that
+ * declares 8 MiB and sends 128 bytes makes us hold 64 KiB, not 8 MiB. Messages up to 64 KiB — audio
+ * and most video frames — are copied once; a larger one (a keyframe) once more, its first 64 KiB.
  */
 export class ChunkReader {
   readonly limits: Readonly<ChunkReaderLimits>;
@@ -169,7 +169,9 @@ export class ChunkReader {
         // A body that may grow (declared above a slab body) gets a buffer of its own from the start.
         s.body = s.length <= SLAB_BODY_BYTES ? this.body(s.length) : uninitialized(Math.min(s.length, Math.max(INITIAL_BODY_BYTES, want)));
       } else if (s.received + want > s.body.length) {
-        s.body = grown(s.body, s.received, Math.min(s.length, Math.max(2 * s.body.length, s.received + want)));
+        // The peer has sent the first INITIAL_BODY_BYTES: the body takes its declared length (already
+        // reserved against the budgets) at once, so a keyframe is copied once more, not at every doubling.
+        s.body = grown(s.body, s.received, s.length);
       }
       q.readInto(s.body, s.received, want);
       s.received += want;
