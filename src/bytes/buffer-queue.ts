@@ -1,4 +1,5 @@
 import { BytesError } from '../errors/index.js';
+import { uninitialized } from './uninitialized.js';
 
 /**
  * A FIFO of received byte arrays that incremental parsers read from without re-joining them.
@@ -103,8 +104,7 @@ export class BufferQueue {
     for (let i = Math.max(this.first, this.bufs.length - this.borrowed); i < this.bufs.length; i++) {
       const from = i === this.first ? this.offset : 0;
       const b = this.bufs[i]!;
-      // Under 4 KiB (the usual rest of a chunk) a slice of Node's shared pool.
-      const copy = b.length - from < 4096 ? Buffer.allocUnsafe(b.length - from) : Buffer.allocUnsafeSlow(b.length - from);
+      const copy = uninitialized(b.length - from);
       copy.set(b.subarray(from));
       this.bufs[i] = copy;
       if (i === this.first) this.offset = 0;

@@ -82,7 +82,15 @@ function answerStored(options: DeliveryOptions, request: IncomingMessage, respon
     if (file === undefined) return next(request, response);
     writeFile(response, file, cacheControlFor(path, liveSnapshot(options, parts[1]!, parts[2]!, rest)?.timeline.targetDurationSeconds), method === 'HEAD');
   };
-  const found = options.store.get(path);
+  // Nothing here may throw into Node's request event (that would end the process): a store that
+  // cannot read (a spilled file gone, a disk error) leaves the request to fastify's route, which
+  // asks again and answers the error as it does.
+  let found: StoredFile | undefined | Promise<StoredFile | undefined>;
+  try {
+    found = options.store.get(path);
+  } catch {
+    return next(request, response);
+  }
   if (found instanceof Promise) found.then(write, () => next(request, response));
   else write(found);
 }

@@ -1,5 +1,5 @@
 import { resolveAmfLimits } from '../amf/index.js';
-import { PORT_RANGE, checkNumberRange as check, integerRange } from '../config/index.js';
+import { PORT_RANGE, checkBooleanOption, checkNumberRange as check, integerRange } from '../config/index.js';
 import { DEFAULT_MAX_TOTAL_PENDING_BYTES } from './chunk/index.js';
 import type { SessionOptions } from './session/index.js';
 
@@ -126,5 +126,6 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
   resolveAmfLimits(o.amf);
   if (o.maxOutgoingBufferBytes !== undefined) check('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, ranges.maxOutgoingBufferBytes);
   if (o.maxStreamsPerSession !== undefined) check('maxStreamsPerSession', o.maxStreamsPerSession, ranges.maxStreamsPerSession);
+  if (o.sharedReadBuffer !== undefined) checkBooleanOption('sharedReadBuffer', o.sharedReadBuffer);
   return resolved;
 }

@@ -67,3 +67,19 @@ describe('delivery front: stored files answered before fastify', () => {
     expect(http.requestTimeout).toBe(0);
   });
 });
+
+describe('delivery front: a store that throws', () => {
+  it('leaves the request to fastify (a 500), and the server goes on', async () => {
+    const { base } = await start();
+    const store = server!.store;
+    const get = store.get.bind(store);
+    let failing = true;
+    store.get = (path: string) => {
+      if (failing && path === 'live/k/video/7.m4s') throw Object.assign(new Error('EIO: spilled file unreadable'), { code: 'EIO' });
+      return get(path);
+    };
+    expect((await fetch(`${base}/live/k/video/7.m4s`)).status).toBe(500);
+    failing = false;
+    expect((await fetch(`${base}/live/k/video/7.m4s`)).status).toBe(200);
+  });
+});

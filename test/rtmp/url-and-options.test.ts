@@ -44,6 +44,7 @@ describe('RtmpServer options', () => {
     [{ maxOutgoingBufferBytes: 10 }, 'maxOutgoingBufferBytes'],
     [{ chunk: { maxMessageLength: 0 } }, 'chunk.maxMessageLength'],
     [{ amf: { maxDepth: -1 } }, 'maxDepth'],
+    [{ sharedReadBuffer: 'yes' as unknown as boolean }, 'sharedReadBuffer'],
   ])('%j is refused, naming the option', (options, name) => {
     expect(() => new RtmpServer(options)).toThrowError(expect.objectContaining({ code: 'ERR_CONFIG_INVALID', details: expect.objectContaining({ option: name }) }));
   });

@@ -1,4 +1,4 @@
-import { BufferQueue } from '../../bytes/index.js';
+import { BufferQueue, uninitialized } from '../../bytes/index.js';
 import { RtmpError } from '../../errors/index.js';
 import { decodeAbort } from '../message/abort.js';
 import { MessageType, type RtmpMessage } from '../message/rtmp-message.js';
@@ -267,14 +267,6 @@ function grown(body: Uint8Array, used: number, capacity: number): Uint8Array {
   const next = uninitialized(capacity);
   next.set(body.subarray(0, used));
   return next;
-}
-
-/**
- * `length` bytes not zeroed first (a message body is written whole before it is handed out, so no
- * byte of old memory can leave): under 4 KiB a slice of Node's shared pool.
- */
-function uninitialized(length: number): Uint8Array {
-  return length < 4096 ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(length);
 }
 
 function u32(b: Uint8Array, p: number): number {
