@@ -3,6 +3,7 @@ import { MediaError } from '../errors/index.js';
 import { sameTrackSetups, type Sample, type Track } from '../media/index.js';
 import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
+import { declaredDurationSeconds } from './declared-time.js';
 import { ChangeQueue, windowChanges, type StoreChange } from './live-changes.js';
 import { appendLivePart, openPartsOf, partUri } from './live-low-latency.js';
 import { LiveModels } from './live-models.js';
@@ -304,7 +305,7 @@ export class HlsLivePackager {
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `part of unknown track ${p.trackId}`, { trackId: p.trackId });
     const f = fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples: p.samples, baseMediaDecodeTime: p.startDts, styp: p.index === 0 });
     rendition.openParts.push({ msn: p.segmentSequence, fragment: f });
-    const durationSeconds = p.duration / rendition.track.timescale;
+    const durationSeconds = declaredDurationSeconds(p.startDts, p.duration, rendition.track.timescale);
     // A part of no duration (a lone sample settled at flush) goes into its segment but is not listed.
     if (renderedSeconds(durationSeconds) <= 0 || rendition.partTargetSeconds === undefined) return;
     const open = rendition.timeline.open;
@@ -325,7 +326,7 @@ export class HlsLivePackager {
     const rendition = this.#renditions.get(s.trackId);
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
     const samples = segmentSamples(s);
-    const durationSeconds = s.duration / rendition.track.timescale;
+    const durationSeconds = declaredDurationSeconds(s.startDts, s.duration, rendition.track.timescale);
     const partFiles = rendition.openParts.filter((p) => p.msn === s.sequence).map((p) => p.fragment);
     rendition.openParts = rendition.openParts.filter((p) => p.msn > s.sequence);
     const listedParts = openPartsOf(rendition.timeline, s.sequence);

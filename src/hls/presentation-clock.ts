@@ -1,4 +1,5 @@
 import type { Sample } from '../media/index.js';
+import { declaredMilliseconds } from './declared-time.js';
 
 /**
  * The wall clock of a live presentation since its segmenter started (setTracks, resume): the first
@@ -6,13 +7,16 @@ import type { Sample } from '../media/index.js';
  * each rendition's dates advance exactly with its EXTINF durations and all renditions agree on
  * one clock (players align alternate renditions by date, hls.js among them); stamping each
  * segment with its own arrival instead would add the encoder's send jitter to every date.
+ * Dates are whole milliseconds of declared time (declared-time.ts): exact for a time on the
+ * millisecond grid, rounded down otherwise, so a player that aligns renditions by date never
+ * places a segment later than its media.
  */
 export class PresentationClock {
   #anchor: { wallMs: number; mediaMs: number } | undefined;
 
   /** Anchors the clock at the first sample after a reset; later calls do nothing. */
   observe(sample: Sample, timescale: number, nowMs: number): void {
-    this.#anchor ??= { wallMs: nowMs, mediaMs: (sample.dts * 1000) / timescale };
+    this.#anchor ??= { wallMs: nowMs, mediaMs: declaredMilliseconds(sample.dts, timescale) };
   }
 
   /** A new presentation (new segmenter): the next sample anchors the clock again. */
@@ -26,6 +30,6 @@ export class PresentationClock {
     if (anchor === undefined || samples.length === 0) return fallbackMs;
     let earliest = samples[0]!.pts;
     for (const sample of samples) if (sample.pts < earliest) earliest = sample.pts;
-    return Math.round(anchor.wallMs + (earliest * 1000) / timescale - anchor.mediaMs);
+    return Math.round(anchor.wallMs) + declaredMilliseconds(earliest, timescale) - anchor.mediaMs;
   }
 }

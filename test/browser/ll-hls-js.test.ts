@@ -18,7 +18,8 @@ import { delay } from '../helpers/process.js';
  * TARGETDURATION:2, playback never stalled (no BUFFER_STALLED_ERROR, no 'waiting' other than the
  * instant one of a catch-up seek within the buffer, no interval in which the clock froze), the
  * clock kept up with the wall clock, and hls.js reported no error at all (a bufferSeekOverHole is a
- * hole in what the parts promised). The latency figures are logged (and attached to the test as an
+ * hole in what the parts promised; the one exception is hls.js's own jump from currentTime 0 to
+ * its start position before playback starts, counted as startGapSkips). The latency figures are logged (and attached to the test as an
  * annotation); with TIDECAST_LL_BROWSER=1 (a 60 s window per publisher, run alone) the PDT median
  * must also be ≤ 1.2 s. TIDECAST_LL_DEBUG=1 also prints every sample and request.
  *
@@ -92,6 +93,10 @@ interface ProbeEvent {
   t: number;
   details: string;
   fatal: boolean;
+  /** hls.js's reason (or its error's message): what the debug output and a failure show. */
+  reason: string;
+  /** The element's currentTime when it was raised. */
+  currentTime: number;
 }
 
 /** What the init script keeps in the page (globalThis.tidecastProbe). */
@@ -126,7 +131,7 @@ interface LevelDetailsLike {
   targetduration: number;
 }
 interface HlsLike {
-  on: (event: string, listener: (event: unknown, data: { fatal: boolean; details: string }) => void) => void;
+  on: (event: string, listener: (event: unknown, data: { fatal: boolean; details: string; reason?: string; error?: { message: string } }) => void) => void;
   latency: number;
   targetLatency: number | null;
   playingDate: Date | null;
@@ -157,8 +162,10 @@ function installProbe(): void {
     get: () => player,
     set: (value: ProbeGlobals['tidecastPlayer']) => {
       player = value;
-      value?.hls?.on(w.Hls.Events.ERROR, (_e, d) => probe.errors.push({ t: w.performance.now(), details: d.details, fatal: d.fatal }));
       const video = w.document.getElementById('video') as MediaLike | null;
+      value?.hls?.on(w.Hls.Events.ERROR, (_e, d) =>
+        probe.errors.push({ t: w.performance.now(), details: d.details, fatal: d.fatal, reason: d.reason ?? d.error?.message ?? '', currentTime: video?.currentTime ?? Number.NaN }),
+      );
       if (video === null) return;
       video.addEventListener('waiting', () => {
         probe.waiting.push({ t: w.performance.now(), seeking: video.seeking, currentTime: video.currentTime });
@@ -333,6 +340,13 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
     const clockLagSeconds = samples.slice(1).reduce((sum, s, i) => sum + Math.max(0, (s.t - samples[i]!.t) / 1000 - (s.currentTime - samples[i]!.currentTime)), 0);
     const inWindow = (t: number): boolean => t >= pageWindowStart && t <= last.t;
     const errorsInWindow = probe.errors.filter((e) => inWindow(e.t));
+    // hls.js seeks from 0 to its start position once the first main fragment is buffered; if its
+    // gap controller ticks first (a busy page), it jumps the same way and says so as a
+    // bufferSeekOverHole "seeking from 0 to …". Before playback has started that is a start-up
+    // race inside the player, not a hole in the stream: counted apart, not an error.
+    const firstPlaying = probe.playing[0] ?? Number.POSITIVE_INFINITY;
+    const startGap = (e: ProbeEvent): boolean => e.details === 'bufferSeekOverHole' && !e.fatal && e.currentTime === 0 && e.t < firstPlaying && /seeking from 0 to /.test(e.reason);
+    const errors = probe.errors.filter((e) => !startGap(e));
     const stalledErrors = errorsInWindow.filter((e) => e.details === 'bufferStalledError').length;
     // A 'waiting' is a stall unless the element was seeking (a catch-up jump within the buffer)
     // and played again at once.
@@ -354,7 +368,7 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
       bufferAhead: { median: round(percentile(samples.map((s) => s.bufferAhead), 0.5)), min: round(Math.min(...samples.map((s) => s.bufferAhead))) },
       maxPlaybackRate: Math.max(...samples.map((s) => s.playbackRate)),
       stalls: { bufferStalledError: stalledErrors, waiting: stallWaits.length, seekWaits: waits.length - stallWaits.length, seeks: probe.seeks.filter((e) => inWindow(e.t)).length },
-      beforeWindow: { waiting: probe.waiting.filter((w) => w.t < pageWindowStart).length, seeks: probe.seeks.filter((e) => e.t < pageWindowStart).length, errors: byDetails(probe.errors.filter((e) => e.t < pageWindowStart)) },
+      beforeWindow: { waiting: probe.waiting.filter((w) => w.t < pageWindowStart).length, seeks: probe.seeks.filter((e) => e.t < pageWindowStart).length, startGapSkips: probe.errors.filter(startGap).length, errors: byDetails(errors.filter((e) => e.t < pageWindowStart)) },
       errors: byDetails(errorsInWindow),
       lowLatency: probe.lowLatency,
       requests: {
@@ -388,7 +402,7 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
     expect(probe.lowLatency!.targetduration).toBe(2);
 
     // It played through: no hls.js error at all (bufferSeekOverHole included), no stall, no wait for data, the clock kept up.
-    expect(byDetails(probe.errors)).toEqual({});
+    expect(errors.map((e) => `${e.details}${e.fatal ? ' (fatal)' : ''} at currentTime ${e.currentTime}: ${e.reason}`)).toEqual([]);
     expect(figures.stalls).toMatchObject({ bufferStalledError: 0, waiting: 0 });
     expect(samples.filter((s) => s.paused || (s.waiting && !s.seeking)).length).toBe(0);
     expect(samples.length).toBeGreaterThanOrEqual(Math.floor((MEASURE_SECONDS * 1000) / SAMPLE_INTERVAL_MS) - 2);

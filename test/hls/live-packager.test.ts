@@ -197,7 +197,7 @@ describe('HlsLivePackager: discontinuities', () => {
     );
     expect(store.list('video/init')).toEqual(['video/init-0.mp4']);
     p.end(T0 + 15_000);
-    expect(text(store, 'video/index.m3u8').endsWith(`#EXT-X-DISCONTINUITY\n${segment(3, 10)}${segment(4, 12)}${segment(5, 14, '0.03333')}#EXT-X-ENDLIST\n`)).toBe(true);
+    expect(text(store, 'video/index.m3u8').endsWith(`#EXT-X-DISCONTINUITY\n${segment(3, 10)}${segment(4, 12)}${segment(5, 14, '0.03328')}#EXT-X-ENDLIST\n`)).toBe(true);
     expect(events.map((e) => e.msn)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(() => p.pushSample(videoFrames(0, 1)[0]!, T0 + 16_000)).toThrow(/after end/);
   });
@@ -208,12 +208,12 @@ describe('HlsLivePackager: discontinuities', () => {
     push(p, 0, 121);
     p.end(arrival(121));
     expect(text(store, 'video/index.m3u8')).toBe(
-      `${HEADER}#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init-0.mp4"\n${segment(0, 0)}${segment(1, 2)}${segment(2, 4, '0.03333')}#EXT-X-ENDLIST\n`,
+      `${HEADER}#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init-0.mp4"\n${segment(0, 0)}${segment(1, 2)}${segment(2, 4, '0.03328')}#EXT-X-ENDLIST\n`,
     );
     p.resume(T0 + 60_000);
     push(p, 0, 61, (i) => arrival(i, T0 + 60_000), 60, 5_000_000);
     expect(text(store, 'video/index.m3u8')).toBe(
-      `${HEADER}#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init-0.mp4"\n${segment(0, 0)}${segment(1, 2)}${segment(2, 4, '0.03333')}#EXT-X-DISCONTINUITY\n${segment(3, 60)}`,
+      `${HEADER}#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-MAP:URI="init-0.mp4"\n${segment(0, 0)}${segment(1, 2)}${segment(2, 4, '0.03328')}#EXT-X-DISCONTINUITY\n${segment(3, 60)}`,
     );
   });
 });
@@ -237,7 +237,7 @@ video/index.m3u8
 `,
     );
     const audio = text(store, 'audio/index.m3u8');
-    expect(audio).toContain('#EXT-X-MAP:URI="init-0.mp4"\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\n#EXTINF:2.00533,\n0.m4s\n');
+    expect(audio).toContain('#EXT-X-MAP:URI="init-0.mp4"\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\n#EXTINF:2.00528,\n0.m4s\n');
     expect(audio.match(/^\d+\.m4s$/gm)).toEqual(['0.m4s', '1.m4s', '2.m4s', '3.m4s']);
     expect(store.get('audio/0.m4s')?.contentType).toBe('audio/mp4');
     expect(store.get('video/init-0.mp4')?.contentType).toBe('video/mp4');
