@@ -134,8 +134,10 @@ export class MemoryStore implements SegmentStore {
    * a playlist of a few kilobytes).
    */
   put(path: string, file: StoredFile): void {
-    checkStorePath(path);
     const previous = this.#files.get(path);
+    // Every path held passed the check when first put (so a path the map has needs none): the
+    // packagers' calls at every part and segment, dozens per stream, skip it.
+    if (previous === undefined) checkStorePath(path);
     const held = this.#bytes - this.#inMemory(previous);
     const unmade = file instanceof DeferredFile && !file.made;
     const fileBytes = unmade ? 0 : file.byteLength;
@@ -148,9 +150,11 @@ export class MemoryStore implements SegmentStore {
   }
 
   get(path: string): StoredFile | undefined {
-    checkStorePath(path);
     const file = this.#files.get(path);
-    if (file === undefined) return undefined;
+    if (file === undefined) {
+      checkStorePath(path);
+      return undefined;
+    }
     if (!isSpilled(file)) {
       this.#make(file);
       return file;
@@ -167,14 +171,17 @@ export class MemoryStore implements SegmentStore {
   }
 
   has(path: string): boolean {
+    if (this.#files.has(path)) return true;
     checkStorePath(path);
-    return this.#files.has(path);
+    return false;
   }
 
   delete(path: string): void {
-    checkStorePath(path);
     const previous = this.#files.get(path);
-    if (previous === undefined) return;
+    if (previous === undefined) {
+      checkStorePath(path);
+      return;
+    }
     this.#files.delete(path);
     this.#readBack.delete(path);
     this.#drop(previous);
@@ -189,8 +196,8 @@ export class MemoryStore implements SegmentStore {
    * kept as its range of the container's spilled file, which stays until neither uses it.
    */
   retire(path: string, container?: string): void {
-    checkStorePath(path);
     const file = this.#files.get(path);
+    if (file === undefined) checkStorePath(path);
     if (this.spillDir === undefined || file === undefined || isSpilled(file) || this.#queuedWrites.get(path)?.file === file) return;
     this.#make(file);
     const holder = container === undefined ? undefined : this.#queuedWrites.get(container);

@@ -383,36 +383,43 @@ describe.skipIf(skipReason !== undefined)(`hls.js in Chromium plays the LL-HLS s
     };
     const line = `LL-HLS hls.js ${STRICT ? 'strict' : 'default'} run, ${publisher} publishing: ${JSON.stringify(figures)}`;
     console.log(line);
-    if (process.env['TIDECAST_LL_DEBUG'] === '1') {
+    // Every sample, request and event: printed with TIDECAST_LL_DEBUG=1, and whenever an assertion fails (a CI log then says what happened).
+    const printDebug = (): void => {
       for (const s of samples) console.log(`S ${((s.t - pageWindowStart) / 1000).toFixed(1)} ct=${s.currentTime.toFixed(3)} lat=${s.latency.toFixed(3)} pdt=${s.pdtLatency?.toFixed(3)} buf=${s.bufferAhead.toFixed(3)} rate=${s.playbackRate} tgt=${s.targetLatency} ranges=${s.ranges}`);
       for (const r of requests) console.log(`R ${((r.at - windowStart) / 1000).toFixed(3)} ${r.method} ${r.path} ${r.status ?? ''} ${r.failed ?? ''}`);
       console.log(JSON.stringify({ errors: probe.errors, waiting: probe.waiting, playing: probe.playing, seeks: probe.seeks, pageWindowStart }));
-    }
+    };
+    if (process.env['TIDECAST_LL_DEBUG'] === '1') printDebug();
     await annotate(line);
 
-    // hls.js ran in low-latency mode: parts announced, blocking reloads and part loads made.
-    expect(probe.lowLatency).toMatchObject({ lowLatencyMode: true, canBlockReload: true });
-    expect(probe.lowLatency!.partTarget).toBeGreaterThan(0);
-    expect(figures.requests.blockingReloads).toBeGreaterThan(0);
-    expect(requests.some((r) => r.at >= windowStart && BLOCKING_RELOAD.test(r.path) && /[?&]_HLS_part=\d+/.test(r.path))).toBe(true);
-    expect(figures.requests.videoParts).toBeGreaterThan(0);
-    expect(requests.filter((r) => r.at >= windowStart && PART.test(r.path)).length).toBeGreaterThan(0);
+    try {
+      // hls.js ran in low-latency mode: parts announced, blocking reloads and part loads made.
+      expect(probe.lowLatency).toMatchObject({ lowLatencyMode: true, canBlockReload: true });
+      expect(probe.lowLatency!.partTarget).toBeGreaterThan(0);
+      expect(figures.requests.blockingReloads).toBeGreaterThan(0);
+      expect(requests.some((r) => r.at >= windowStart && BLOCKING_RELOAD.test(r.path) && /[?&]_HLS_part=\d+/.test(r.path))).toBe(true);
+      expect(figures.requests.videoParts).toBeGreaterThan(0);
+      expect(requests.filter((r) => r.at >= windowStart && PART.test(r.path)).length).toBeGreaterThan(0);
 
-    // The playlists promised 2 s segments, as the publisher's keyframes are 2 s apart.
-    expect(probe.lowLatency!.targetduration).toBe(2);
+      // The playlists promised 2 s segments, as the publisher's keyframes are 2 s apart.
+      expect(probe.lowLatency!.targetduration).toBe(2);
 
-    // It played through: no hls.js error at all (bufferSeekOverHole included), no stall, no wait for data, the clock kept up.
-    expect(errors.map((e) => `${e.details}${e.fatal ? ' (fatal)' : ''} at currentTime ${e.currentTime}: ${e.reason}`)).toEqual([]);
-    expect(figures.stalls).toMatchObject({ bufferStalledError: 0, waiting: 0 });
-    expect(samples.filter((s) => s.paused || (s.waiting && !s.seeking)).length).toBe(0);
-    expect(samples.length).toBeGreaterThanOrEqual(Math.floor((MEASURE_SECONDS * 1000) / SAMPLE_INTERVAL_MS) - 2);
-    expect(advanced).toBeGreaterThanOrEqual(MIN_ADVANCE_RATIO * wallSeconds);
-    expect(figures.minIntervalAdvanceRatio).toBeGreaterThanOrEqual(MIN_INTERVAL_ADVANCE_RATIO);
+      // It played through: no hls.js error at all (bufferSeekOverHole included), no stall, no wait for data, the clock kept up.
+      expect(errors.map((e) => `${e.details}${e.fatal ? ' (fatal)' : ''} at currentTime ${e.currentTime}: ${e.reason}`)).toEqual([]);
+      expect(figures.stalls).toMatchObject({ bufferStalledError: 0, waiting: 0 });
+      expect(samples.filter((s) => s.paused || (s.waiting && !s.seeking)).length).toBe(0);
+      expect(samples.length).toBeGreaterThanOrEqual(Math.floor((MEASURE_SECONDS * 1000) / SAMPLE_INTERVAL_MS) - 2);
+      expect(advanced).toBeGreaterThanOrEqual(MIN_ADVANCE_RATIO * wallSeconds);
+      expect(figures.minIntervalAdvanceRatio).toBeGreaterThanOrEqual(MIN_INTERVAL_ADVANCE_RATIO);
 
-    // Latency was measured both ways.
-    expect(latencies.length).toBeGreaterThan(samples.length / 2);
-    expect(pdtLatencies.length).toBeGreaterThan(samples.length / 2);
-    if (STRICT) expect(figures.pdtLatency.median).toBeLessThanOrEqual(MAX_MEDIAN_PDT_LATENCY_SECONDS);
+      // Latency was measured both ways.
+      expect(latencies.length).toBeGreaterThan(samples.length / 2);
+      expect(pdtLatencies.length).toBeGreaterThan(samples.length / 2);
+      if (STRICT) expect(figures.pdtLatency.median).toBeLessThanOrEqual(MAX_MEDIAN_PDT_LATENCY_SECONDS);
+    } catch (error) {
+      if (process.env['TIDECAST_LL_DEBUG'] !== '1') printDebug();
+      throw error;
+    }
   });
 });
 
