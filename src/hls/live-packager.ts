@@ -325,12 +325,12 @@ export class HlsLivePackager {
   #segment(s: SegmenterSegment, changes: StoreChange[], deletes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>): void {
     const rendition = this.#renditions.get(s.trackId);
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
-    const samples = segmentSamples(s);
+    const empty = s.parts.every((part) => part.samples.length === 0);
     const durationSeconds = declaredDurationSeconds(s.startDts, s.duration, rendition.track.timescale);
     const partFiles = rendition.openParts.filter((p) => p.msn === s.sequence).map((p) => p.fragment);
     rendition.openParts = rendition.openParts.filter((p) => p.msn > s.sequence);
     const listedParts = openPartsOf(rendition.timeline, s.sequence);
-    if (samples.length === 0 || renderedSeconds(durationSeconds) <= 0) {
+    if (empty || renderedSeconds(durationSeconds) <= 0) {
       this.#counters.emptySegments += 1;
       // Its parts were listed: the open segment goes, and their files with it.
       for (const part of listedParts ?? []) deletes.push({ type: 'delete', path: `${rendition.name}/${part.uri}` });
@@ -340,7 +340,9 @@ export class HlsLivePackager {
     }
     // LL-HLS: the segment is its parts' fragments joined (CMAF: a segment of several fragments), sharing their bytes.
     const file = this.#options.lowLatency && partFiles.length === s.parts.length ? joinedFragmentsFile(partFiles, mediaContentType(rendition.track)) : undefined;
-    const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples, baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
+    // Its samples in one list only when they are written as one fragment, or dated here.
+    const samples = file === undefined || rendition.timeline.open?.msn !== s.sequence ? segmentSamples(s) : undefined;
+    const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples: samples!, baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
     const parts = file === undefined ? undefined : listedParts;
     if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += partsOffTarget(parts, rendition.partTargetSeconds);
     const segment: LiveSegment = {
@@ -349,7 +351,7 @@ export class HlsLivePackager {
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
       // The date its parts were listed with, when they were: a segment's date does not move once out.
-      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(samples, rendition.track.timescale, this.#lastNowMs),
+      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(samples!, rendition.track.timescale, this.#lastNowMs),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),

@@ -1,6 +1,7 @@
 import { HlsLivePackager, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
 import type { LiveStream, Reader } from '../hub/index.js';
 import type { SegmentStore } from '../store/index.js';
+import type { ColdStoreOps } from './cold-store-ops.js';
 import { prefixedStore } from './prefixed-store.js';
 import { guarded, lifecycleError } from './stream-guard.js';
 
@@ -31,6 +32,8 @@ export interface HlsEgressOptions {
   /** Files deleted this long after ENDLIST. */
   endedRetentionMs: number;
   events: HlsEgressEvents;
+  /** Where the packager's deletes and retires wait for the end of the turn (cold-store-ops.ts); without it they run in place. */
+  coldOps?: ColdStoreOps;
 }
 
 /** The packager must see every sample: a generous bound, far above a GOP at any sane bit rate. */
@@ -60,7 +63,10 @@ export class HlsEgress {
     const name = { app: stream.app, streamKey: stream.streamKey };
     this.name = name;
     const { events } = options;
-    this.packager = new HlsLivePackager(prefixedStore(options.store, `${stream.app}/${stream.streamKey}`), {
+    const prefix = `${stream.app}/${stream.streamKey}`;
+    const own = prefixedStore(options.store, prefix);
+    const store = options.coldOps?.wrap(own, prefix, (error) => events.error(name, error)) ?? own;
+    this.packager = new HlsLivePackager(store, {
       ...options.hls,
       onSegment: (segment) => events.segment(name, segment),
       onPart: (part) => events.part(name, part),

@@ -8,6 +8,7 @@ import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, typ
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
+import { ColdStoreOps } from './cold-store-ops.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
 import type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
 import { createHttpServer, type HttpFront } from './http-server.js';
@@ -41,6 +42,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** RTMP publishes → hub publishers (and the keyframe watch). */
   private readonly ingest: RtmpIngest;
   private readonly playback: RtmpPlayback;
+  /** Every stream's deletes and retires, run after the turn that listed their segments. */
+  private readonly coldOps = new ColdStoreOps();
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -96,6 +99,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     await this.rtmp.close();
     // One stream's failing end is reported; the others still end and the server still closes.
     for (const egress of this.egress.values()) await egress.close();
+    await this.coldOps.flush();
     // Parked blocking requests hold their connections open: answer them before closing HTTP.
     this.liveDelivery.close();
     await this.http.close();
@@ -121,6 +125,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       now: this.now,
       endGraceMs: this.settings.endGraceMs,
       endedRetentionMs: this.settings.endedRetentionMs,
+      coldOps: this.coldOps,
       events: {
         segment: (name, segment) => this.emit('segment', name, segment),
         part: (name, part) => this.emit('part', name, part),
