@@ -103,8 +103,21 @@ export function decimalSeconds(field: string, seconds: number): string {
 }
 
 
-/** The value a client reads back from decimalSeconds: the one every spec rule must hold for. */
+/** 10^DURATION_DECIMALS. */
+const DURATION_SCALE = 10 ** DURATION_DECIMALS;
+
+/**
+ * The value a client reads back from decimalSeconds: the one every spec rule must hold for.
+ * `Number(seconds.toFixed(5))`, without formatting a string when it need not: away from a half
+ * step, rounding the scaled value picks toFixed's digits, and their quotient by 10^5 (a correctly
+ * rounded division) is the same double as parsing them. Near a half step, toFixed decides.
+ */
 export function renderedSeconds(seconds: number): number {
+  // toFixed writes −0 as "0".
+  if (seconds === 0) return 0;
+  const scaled = seconds * DURATION_SCALE;
+  const units = Math.round(scaled);
+  if (Math.abs(scaled - units) < 0.49 && Math.abs(units) < 2 ** 52) return units / DURATION_SCALE;
   return Number(seconds.toFixed(DURATION_DECIMALS));
 }
 

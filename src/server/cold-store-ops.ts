@@ -1,10 +1,27 @@
 import type { MaybePromise, SegmentStore, StoredFile } from '../store/index.js';
 
-/** A delete or retire waiting for the end of the turn. */
+/** A delete or retire waiting for the end of the turn; `container` for a retire. */
 interface ColdOp {
-  readonly run: () => MaybePromise<void>;
-  readonly onError: (error: unknown) => void;
+  readonly retire: boolean;
+  readonly container: string | undefined;
 }
+
+/** One wrapped store's calls waiting, by path, in the order first asked. */
+interface Waiting {
+  readonly store: SegmentStore;
+  readonly onError: (error: unknown) => void;
+  readonly ops: Map<string, ColdOp>;
+}
+
+/** A call to run: its store, path and kind. */
+interface Queued {
+  readonly waiting: Waiting;
+  readonly path: string;
+  readonly op: ColdOp;
+}
+
+const DELETE: ColdOp = { retire: false, container: undefined };
+const RETIRE: ColdOp = { retire: true, container: undefined };
 
 /**
  * The packagers' deletes and retires, run together after the current turn of the event loop.
@@ -22,25 +39,23 @@ interface ColdOp {
  * stay hot. Failures go to each store's `onError`, as the packager's own writes do.
  */
 export class ColdStoreOps {
-  readonly #pending = new Map<string, ColdOp>();
+  /** Wrapped stores with calls waiting, in the order their first call came. */
+  readonly #dirty = new Set<Waiting>();
   #scheduled: NodeJS.Immediate | undefined;
   #running: Promise<void> | undefined;
 
-  /**
-   * `store` with its delete and retire deferred; put, get and list pass through. `key` tells the
-   * paths of different wrapped stores apart (their prefix in the shared store).
-   */
-  wrap(store: SegmentStore, key: string, onError: (error: unknown) => void): SegmentStore {
-    const at = (path: string): string => `${key}\u0000${path}`;
+  /** `store` with its delete and retire deferred; put, get and list pass through. */
+  wrap(store: SegmentStore, onError: (error: unknown) => void): SegmentStore {
+    const waiting: Waiting = { store, onError, ops: new Map() };
     return {
       put: (path: string, file: StoredFile): MaybePromise<void> => {
-        this.#pending.delete(at(path));
+        waiting.ops.delete(path);
         return store.put(path, file);
       },
       get: (path: string) => store.get(path),
       list: (prefix?: string) => store.list(prefix),
-      delete: (path: string): void => this.#defer(at(path), { run: () => store.delete(path), onError }),
-      retire: (path: string, container?: string): void => this.#defer(at(path), { run: () => store.retire?.(path, container), onError }),
+      delete: (path: string): void => this.#defer(waiting, path, DELETE),
+      retire: (path: string, container?: string): void => this.#defer(waiting, path, container === undefined ? RETIRE : { retire: true, container }),
     };
   }
 
@@ -52,9 +67,10 @@ export class ColdStoreOps {
     while (this.#running !== undefined) await this.#running;
   }
 
-  #defer(id: string, op: ColdOp): void {
+  #defer(waiting: Waiting, path: string, op: ColdOp): void {
     // A second call for the same path (a retire, then its delete) keeps the first one's place and runs as the last one asked.
-    this.#pending.set(id, op);
+    waiting.ops.set(path, op);
+    this.#dirty.add(waiting);
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       this.#run();
@@ -63,33 +79,37 @@ export class ColdStoreOps {
 
   /** Runs what waits, in the order asked: a synchronous store's calls at once, an asynchronous one's one after another. */
   #run(): void {
-    if (this.#pending.size === 0) return;
-    const ops = [...this.#pending.values()];
-    this.#pending.clear();
+    if (this.#dirty.size === 0) return;
+    const queued: Queued[] = [];
+    for (const waiting of this.#dirty) {
+      for (const [path, op] of waiting.ops) queued.push({ waiting, path, op });
+      waiting.ops.clear();
+    }
+    this.#dirty.clear();
     const previous = this.#running;
-    if (previous !== undefined) this.#track(previous.then(() => this.#runFrom(ops, 0)));
+    if (previous !== undefined) this.#track(previous.then(() => this.#runFrom(queued, 0)));
     else {
-      const rest = this.#runFrom(ops, 0);
+      const rest = this.#runFrom(queued, 0);
       if (rest !== undefined) this.#track(rest);
     }
   }
 
-  /** Runs `ops` from `i` until one returns a promise, then the rest once it settles. */
-  #runFrom(ops: readonly ColdOp[], i: number): Promise<void> | undefined {
-    for (; i < ops.length; i++) {
-      const op = ops[i]!;
+  /** Runs `queued` from `i` until a call returns a promise, then the rest once it settles. */
+  #runFrom(queued: readonly Queued[], i: number): Promise<void> | undefined {
+    for (; i < queued.length; i++) {
+      const { waiting, path, op } = queued[i]!;
       let result: MaybePromise<void>;
       try {
-        result = op.run();
+        result = op.retire ? waiting.store.retire?.(path, op.container) : waiting.store.delete(path);
       } catch (error) {
-        op.onError(error);
+        waiting.onError(error);
         continue;
       }
       if (result !== undefined) {
         const next = i + 1;
         return Promise.resolve(result)
-          .then(undefined, (error: unknown) => op.onError(error))
-          .then(() => this.#runFrom(ops, next));
+          .then(undefined, (error: unknown) => waiting.onError(error))
+          .then(() => this.#runFrom(queued, next));
       }
     }
     return undefined;

@@ -65,7 +65,7 @@ export class HlsEgress {
     const { events } = options;
     const prefix = `${stream.app}/${stream.streamKey}`;
     const own = prefixedStore(options.store, prefix);
-    const store = options.coldOps?.wrap(own, prefix, (error) => events.error(name, error)) ?? own;
+    const store = options.coldOps?.wrap(own, (error) => events.error(name, error)) ?? own;
     this.packager = new HlsLivePackager(store, {
       ...options.hls,
       onSegment: (segment) => events.segment(name, segment),

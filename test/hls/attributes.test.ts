@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attributeList,
@@ -31,6 +32,13 @@ describe('decimalSeconds: shortest exact form with at most 5 decimals', () => {
   ])('%s → %s', (seconds, text) => {
     expect(decimalSeconds('d', seconds)).toBe(text);
     expect(renderedSeconds(seconds)).toBe(Number(text));
+  });
+
+  it('renderedSeconds is Number(toFixed(5)) for any double, half steps and huge values included', () => {
+    const same = (x: number): boolean => Object.is(renderedSeconds(x), Number(x.toFixed(5)));
+    fc.assert(fc.property(fc.double({ noNaN: false }), same), { numRuns: 20_000 });
+    fc.assert(fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.constantFrom(0, 0.5, 0.49, 0.51, 0.499999, 0.500001), (n, f) => same((n + f) / 1e5)), { numRuns: 5_000 });
+    for (const x of [0.000005, 0.000015, 1.000005, 2.675e-5, 1e15 + 0.5, 2 ** 53, -0.000005, -0, 0]) expect(same(x)).toBe(true);
   });
 
   it.each([-0.5, Number.NaN, Number.POSITIVE_INFINITY, 1e21])('rejects %s', (seconds) => {

@@ -24,7 +24,7 @@ describe('ColdStoreOps', () => {
     const memory = new MemoryStore();
     const ops = new ColdStoreOps();
     const errors: unknown[] = [];
-    const store = ops.wrap(prefixedStore(memory, 'live/a'), 'live/a', (e) => errors.push(e));
+    const store = ops.wrap(prefixedStore(memory, 'live/a'), (e) => errors.push(e));
     store.put('video/0.m4s', file('zero'));
     store.put('video/1.m4s', file('one'));
     expect(store.delete('video/0.m4s')).toBeUndefined();
@@ -41,7 +41,7 @@ describe('ColdStoreOps', () => {
   it('a put of a path whose delete still waits cancels the delete: the new file stays', async () => {
     const memory = new MemoryStore();
     const ops = new ColdStoreOps();
-    const store = ops.wrap(prefixedStore(memory, 'live/a'), 'live/a', () => undefined);
+    const store = ops.wrap(prefixedStore(memory, 'live/a'), () => undefined);
     store.put('index.m3u8', file('old'));
     store.delete('index.m3u8');
     store.put('index.m3u8', file('new'));
@@ -52,8 +52,8 @@ describe('ColdStoreOps', () => {
   it('keeps the paths of two streams apart', async () => {
     const memory = new MemoryStore();
     const ops = new ColdStoreOps();
-    const a = ops.wrap(prefixedStore(memory, 'live/a'), 'live/a', () => undefined);
-    const b = ops.wrap(prefixedStore(memory, 'live/b'), 'live/b', () => undefined);
+    const a = ops.wrap(prefixedStore(memory, 'live/a'), () => undefined);
+    const b = ops.wrap(prefixedStore(memory, 'live/b'), () => undefined);
     a.put('video/0.m4s', file('a'));
     b.put('video/0.m4s', file('b'));
     a.delete('video/0.m4s');
@@ -68,7 +68,7 @@ describe('ColdStoreOps', () => {
     const memory = new MemoryStore();
     const ops = new ColdStoreOps();
     const errors: unknown[] = [];
-    const store = ops.wrap(memory, 'x', (e) => errors.push(e));
+    const store = ops.wrap(memory, (e) => errors.push(e));
     store.put('ok.m4s', file('ok'));
     store.delete('../outside'); // StorePathError, thrown by MemoryStore.delete
     store.delete('ok.m4s');
@@ -84,7 +84,7 @@ describe('ColdStoreOps', () => {
     const disk = new DiskStore(root);
     const ops = new ColdStoreOps();
     const errors: unknown[] = [];
-    const store = ops.wrap(disk, 'd', (e) => errors.push(e));
+    const store = ops.wrap(disk, (e) => errors.push(e));
     for (let i = 0; i < 5; i++) await store.put(`video/${i}.m4s`, file(String(i)));
     for (let i = 0; i < 5; i++) store.delete(`video/${i}.m4s`);
     expect(await disk.list('video/')).toHaveLength(5);
