@@ -42,8 +42,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** RTMP publishes → hub publishers (and the keyframe watch). */
   private readonly ingest: RtmpIngest;
   private readonly playback: RtmpPlayback;
-  /** Every stream's deletes and retires, run after the turn that listed their segments. */
-  private readonly coldOps = new ColdStoreOps();
+  private readonly coldOps = new ColdStoreOps(); // every stream's deletes and retires, after the turn that listed its segments
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -118,7 +117,6 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private egressOf(stream: LiveStream): HlsEgress {
     let egress = this.egress.get(stream);
     if (egress !== undefined) return egress;
-    const group = (name: StreamName): string => `${name.app}/${name.streamKey}`;
     egress = new HlsEgress(stream, {
       store: this.store,
       hls: this.options.hls,
@@ -129,11 +127,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       events: {
         segment: (name, segment) => this.emit('segment', name, segment),
         part: (name, part) => this.emit('part', name, part),
-        snapshot: (name, snapshot) => this.liveDelivery.publish(group(name), snapshot),
+        snapshot: (name, snapshot) => this.liveDelivery.publish(`${name.app}/${name.streamKey}`, snapshot),
         error: (name, error) => this.streamError(name, error),
         forgotten: (name) => {
           this.egress.delete(stream);
-          this.liveDelivery.forget(group(name));
+          this.liveDelivery.forget(`${name.app}/${name.streamKey}`);
           this.ingest.forget(name.app, name.streamKey);
           this.playback.forget(name.app, name.streamKey);
           // Only streams that ended at least a grace plus a retention ago: this one, not one in its grace.
