@@ -14,6 +14,7 @@ import {
   RtmpError,
   StoreError,
   TidecastError,
+  TranscodeError,
   type CodeOf,
   type ErrorCode,
 } from '../src/errors/index.js';
@@ -49,7 +50,7 @@ describe('error registry', () => {
 });
 
 describe('error classes by module', () => {
-  const classes = { bytes: BytesError, amf: AmfError, rtmp: RtmpError, flv: FlvError, codec: CodecError, media: MediaError, cmaf: CmafError, hls: HlsError, store: StoreError, config: ConfigError } as const;
+  const classes = { bytes: BytesError, amf: AmfError, rtmp: RtmpError, flv: FlvError, codec: CodecError, media: MediaError, cmaf: CmafError, hls: HlsError, store: StoreError, config: ConfigError, transcode: TranscodeError } as const;
 
   it('every module of the registry has its class, which carries each of its codes', () => {
     const modules = new Set(Object.values(ERROR_CODES).map((e) => e.module));

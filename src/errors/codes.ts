@@ -64,6 +64,9 @@ export const ERROR_CODES = {
   ERR_HLS_INVALID: { module: 'hls', summary: 'A playlist model that violates RFC 8216bis (missing duration, segment longer than the target, bad attribute value).' },
 
   ERR_CONFIG_INVALID: { module: 'config', summary: 'An option has a value outside its allowed range or of the wrong type.' },
+
+  ERR_TRANSCODE_LADDER_INVALID: { module: 'transcode', summary: 'A ladder spec with fields missing, unknown, of the wrong type or out of range; `problems` names each field path.' },
+  ERR_TRANSCODE_UNSUPPORTED: { module: 'transcode', summary: 'A ladder the available ffmpeg cannot run (an h265 rung below ffmpeg 6.1, which cannot write HEVC in FLV), or a source it cannot be planned for.' },
 } as const satisfies Record<string, { module: string; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -41,6 +41,8 @@ export class HlsError extends TidecastError<CodeOf<'hls'>> {}
 export class StoreError extends TidecastError<CodeOf<'store'>> {}
 /** Raised when options fail validation at start. */
 export class ConfigError extends TidecastError<CodeOf<'config'>> {}
+/** Raised by the transcode tier (src/transcode): ladder specs, plans, ffmpeg's abilities. */
+export class TranscodeError extends TidecastError<CodeOf<'transcode'>> {}
 
 export function isTidecastError(value: unknown): value is TidecastError {
   return value instanceof TidecastError;

@@ -21,6 +21,7 @@ const EXAMPLES: readonly DocExample[] = [
   { page: 'll-hls.md', section: 'Example' },
   { page: 'hub.md', section: 'Example' },
   { page: 'http.md', section: 'Example', packages: ['fastify'] },
+  { page: 'transcode.md', section: 'Example' },
 ];
 
 describe('docs examples type-check as written', () => {

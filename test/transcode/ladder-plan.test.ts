@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { checkLadderSpec, frameRateDivisor, planLadder, rungSize, type LadderSource } from '../../src/transcode/index.js';
+
+/** Planning a ladder against a source: no upscaling, aspect kept, exact frame-rate divisors, the audio decision. */
+
+const V51 = { major: 5, minor: 1 };
+const V61 = { major: 6, minor: 1 };
+const SOURCE_720: LadderSource = { video: { codec: 'avc', width: 1280, height: 720, frameRate: 30 }, audio: { codec: 'aac' } };
+/** The `default` preset's shape: 1080p, 720p, 480p, 360p. */
+const DEFAULT_LIKE = checkLadderSpec({
+  rungs: [
+    { codec: 'h264', height: 1080, bitrateKbps: 5000 },
+    { codec: 'h264', height: 720, bitrateKbps: 2800 },
+    { codec: 'h264', height: 480, bitrateKbps: 1400 },
+    { codec: 'h264', height: 360, bitrateKbps: 800 },
+  ],
+});
+
+describe('planLadder', () => {
+  it('a 640x360 source gets no rung above 360p: the others are dropped and say why', () => {
+    const plan = planLadder(DEFAULT_LIKE, { video: { codec: 'avc', width: 640, height: 360, frameRate: 30 } }, V51);
+    expect(plan.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual(['360p 640x360']);
+    expect(plan.dropped).toEqual([
+      { name: '1080p', reason: "above the source's 640x360" },
+      { name: '720p', reason: "above the source's 640x360" },
+      { name: '480p', reason: "above the source's 640x360" },
+    ]);
+    expect(plan.audio).toEqual({ kind: 'none' });
+  });
+
+  it('sizes keep the source aspect, rounded to even; defaults fill the rate fields', () => {
+    const plan = planLadder(DEFAULT_LIKE, SOURCE_720, V51);
+    expect(plan.rungs).toEqual([
+      { kind: 'encode', name: '720p', codec: 'h264', width: 1280, height: 720, frameRateDivisor: 1, frameRate: 30, bitrateKbps: 2800, maxRateKbps: 2800, bufferSizeKbits: 2800, preset: 'veryfast', profile: undefined, threads: 0 },
+      { kind: 'encode', name: '480p', codec: 'h264', width: 854, height: 480, frameRateDivisor: 1, frameRate: 30, bitrateKbps: 1400, maxRateKbps: 1400, bufferSizeKbits: 1400, preset: 'veryfast', profile: undefined, threads: 0 },
+      { kind: 'encode', name: '360p', codec: 'h264', width: 640, height: 360, frameRateDivisor: 1, frameRate: 30, bitrateKbps: 800, maxRateKbps: 800, bufferSizeKbits: 800, preset: 'veryfast', profile: undefined, threads: 0 },
+    ]);
+    expect(plan.audio).toEqual({ kind: 'passthrough' });
+  });
+
+  it('a copy rung is the source as it is; audio that is not AAC is encoded once', () => {
+    const spec = checkLadderSpec({ rungs: [{ codec: 'copy' }, { codec: 'h264', height: 240, bitrateKbps: 300, frameRate: 15 }], audio: { bitrateKbps: 96 } });
+    const plan = planLadder(spec, { video: { codec: 'avc', width: 1280, height: 720, frameRate: 30 }, audio: { codec: 'mp3' } }, V51);
+    expect(plan.rungs[0]).toEqual({ kind: 'copy', name: 'source', width: 1280, height: 720, frameRate: 30 });
+    expect(plan.rungs[1]).toMatchObject({ name: '240p', width: 426, height: 240, frameRateDivisor: 2, frameRate: 15 });
+    expect(plan.audio).toEqual({ kind: 'encode', bitrateKbps: 96 });
+  });
+
+  it('an audio-only publish gets no video rung; a video-only one no audio', () => {
+    const audioOnly = planLadder(DEFAULT_LIKE, { audio: { codec: 'aac' } }, V51);
+    expect(audioOnly.rungs).toEqual([]);
+    expect(audioOnly.dropped.map((d) => d.reason)).toEqual(Array(4).fill('the source has no video'));
+    expect(audioOnly.audio).toEqual({ kind: 'passthrough' });
+    expect(planLadder(DEFAULT_LIKE, { video: SOURCE_720.video! }, V51).audio).toEqual({ kind: 'none' });
+  });
+
+  it('h265 rungs need ffmpeg 6.1 (HEVC in FLV): refused below it with ERR_TRANSCODE_UNSUPPORTED', () => {
+    const spec = checkLadderSpec({ rungs: [{ codec: 'h265', height: 480, bitrateKbps: 900 }] });
+    expect(() => planLadder(spec, SOURCE_720, V51)).toThrow(expect.objectContaining({ code: 'ERR_TRANSCODE_UNSUPPORTED', message: 'rung 480p: h265 needs ffmpeg 6.1 or later (HEVC in FLV), this one is 5.1' }));
+    expect(planLadder(spec, SOURCE_720, V61).rungs[0]).toMatchObject({ codec: 'h265', width: 854, height: 480 });
+    expect(planLadder(spec, SOURCE_720, { major: 7, minor: 0 }).rungs).toHaveLength(1);
+  });
+
+  it('a frame rate that does not divide the source\'s drops its rung with the reason', () => {
+    const spec = checkLadderSpec({ rungs: [{ codec: 'h264', height: 480, bitrateKbps: 900, frameRate: 24 }] });
+    expect(planLadder(spec, SOURCE_720, V51).dropped).toEqual([{ name: '480p', reason: "24 fps does not divide the source's 30 exactly" }]);
+  });
+});
+
+describe('rungSize', () => {
+  it.each([
+    [undefined, 720, 1920, 1080, 1280, 720],
+    [undefined, 480, 1920, 1080, 854, 480],
+    [undefined, 360, 1366, 768, 640, 360],
+    [640, undefined, 1920, 1080, 640, 360],
+    [426, 240, 1920, 1080, 426, 240],
+    [undefined, 480, 640, 480, 640, 480],
+    [undefined, 240, 720, 576, 300, 240],
+  ])('width %s height %s of %sx%s → %sx%s', (width, height, sw, sh, w, h) => {
+    expect(rungSize(width, height, sw, sh)).toEqual({ width: w, height: h });
+  });
+});
+
+describe('frameRateDivisor', () => {
+  it.each([
+    ['source', 30, 1],
+    [undefined, undefined, 1],
+    [15, 30, 2],
+    [10, 30, 3],
+    [30, 60, 2],
+    [14.985, 29.97, 2],
+    [29.97, 29.97, 1],
+    [15, 29.97, '15 fps does not divide the source\'s 29.97 exactly'],
+    [20, 30, '20 fps does not divide the source\'s 30 exactly'],
+    [60, 30, "60 fps is above the source's 30"],
+    [15, undefined, "the source's frame rate is unknown, so 15 fps cannot be checked against it"],
+  ] as const)('%s fps from %s → %s', (rate, source, expected) => {
+    expect(frameRateDivisor(rate, source)).toBe(expected);
+  });
+});
