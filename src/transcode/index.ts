@@ -25,3 +25,4 @@ export type { FfmpegVersion, LadderPlan, LadderSource, PlannedAudio, PlannedCopy
 export { ENCODER_GOP_FRAMES, encoderArgs, ffmpegArgs, filterGraph } from './ffmpeg-args.js';
 export type { FfmpegArgsOptions, FfmpegCommand, FfmpegOutput } from './ffmpeg-args.js';
 export { parseFfmpegVersion } from './ffmpeg-version.js';
+export { LADDER_PRESETS, ladderPreset } from './ladder-presets.js';
