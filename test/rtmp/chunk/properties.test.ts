@@ -152,11 +152,19 @@ describe('ChunkWriter → ChunkReader round trip (property)', () => {
         // Take chunks from the streams in an arbitrary order; each stream's own chunks stay in order.
         const chunks: Uint8Array[] = [new ChunkWriter().encode(setChunkSizeMessage(chunkSize))];
         const completed: PlainMessage[] = [plain(setChunkSizeMessage(chunkSize))];
+        // Where each continuation of a message with an extended timestamp, sent without it, ends its header.
+        const bare: { at: number; message: RtmpMessage }[] = [];
+        let written = chunks[0]!.length;
+        const counts = queues.map((q) => q.length);
         let pick = 0;
         for (let left = queues.reduce((n, q) => n + q.length, 0); left > 0; left--) {
           const live = queues.map((q, i) => i).filter((i) => queues[i]!.length > 0);
           const i = live[(order[pick++] ?? pick) % live.length]!;
-          chunks.push(queues[i]!.shift()!);
+          const first = queues[i]!.length === counts[i];
+          const chunk = queues[i]!.shift()!;
+          if (!first && !repeatExtended && messages[i]!.timestamp >= 0xffffff) bare.push({ at: written + basicHeaderLength(messages[i]!.chunkStreamId), message: messages[i]! });
+          chunks.push(chunk);
+          written += chunk.length;
           if (queues[i]!.length === 0) completed.push(plain(messages[i]!));
         }
         // Without repetition a reader needs the 4 bytes after a type 3 header to tell payload from
@@ -167,6 +175,10 @@ describe('ChunkWriter → ChunkReader round trip (property)', () => {
         chunks.push(trailerWriter.encode(trailer));
         completed.push(plain(trailer));
         const bytes = Buffer.concat(chunks);
+        // RTMP's own ambiguity: a continuation sent without the extended timestamp whose next 4 bytes
+        // (payload, or the next chunk's header) happen to equal it reads as one that repeats it, by
+        // any reader that accepts both forms (ours, SRS's). Such streams are left out, not guessed.
+        fc.pre(!bare.some(({ at, message }) => at + 4 <= bytes.length && bytes.readUInt32BE(at) === message.timestamp >>> 0));
         const got = readPieces(new ChunkReader(), cutAt(bytes, cuts.map((c) => c % (bytes.length + 1))));
         expect(got.map(plain)).toEqual(completed);
       }),
@@ -174,6 +186,11 @@ describe('ChunkWriter → ChunkReader round trip (property)', () => {
     );
   });
 });
+
+/** Bytes of the basic header (5.3.1.1) for chunk stream `csid`. */
+function basicHeaderLength(csid: number): number {
+  return csid < 64 ? 1 : csid < 320 ? 2 : 3;
+}
 
 /**
  * The chunks of one message, each a separate array: a type 0 header then type 3 continuations,
