@@ -33,7 +33,7 @@ const RETIRE: ColdOp = { retire: true, container: undefined };
  * new segment, yet done in place it delays every stream behind it in the burst (a fifth of a
  * keyframe burst's time at 32 streams, measured). Here it waits for setImmediate: the listings go
  * first, the cleanup follows in the same millisecond, and a file is deleted one turn later than it
- * would have been (RFC 8216bis 6.2.2 asks for longer anyway).
+ * would have been (these are files past the time RFC 8216bis 6.2.2 keeps them for).
  *
  * A put of a path with a delete or retire still waiting cancels it: the new file must stay, and
  * stay hot. Failures go to each store's `onError`, as the packager's own writes do.
