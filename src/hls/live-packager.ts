@@ -340,9 +340,10 @@ export class HlsLivePackager {
     }
     // LL-HLS: the segment is its parts' fragments joined (CMAF: a segment of several fragments), sharing their bytes.
     const file = this.#options.lowLatency && partFiles.length === s.parts.length ? joinedFragmentsFile(partFiles, mediaContentType(rendition.track)) : undefined;
-    // Its samples in one list only when they are written as one fragment, or dated here.
-    const samples = file === undefined || rendition.timeline.open?.msn !== s.sequence ? segmentSamples(s) : undefined;
-    const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples: samples!, baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
+    // Its samples in one list, made only if a fragment written whole or the date needs them (not with LL-HLS parts).
+    let samples: readonly Sample[] | undefined;
+    const allSamples = (): readonly Sample[] => (samples ??= segmentSamples(s));
+    const f = file === undefined ? fragment({ sequenceNumber: ++rendition.fragments, track: rendition.track, samples: allSamples(), baseMediaDecodeTime: s.startDts, styp: true }) : undefined;
     const parts = file === undefined ? undefined : listedParts;
     if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += partsOffTarget(parts, rendition.partTargetSeconds);
     const segment: LiveSegment = {
@@ -351,7 +352,7 @@ export class HlsLivePackager {
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
       // The date its parts were listed with, when they were: a segment's date does not move once out.
-      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(samples!, rendition.track.timescale, this.#lastNowMs),
+      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(allSamples(), rendition.track.timescale, this.#lastNowMs),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),

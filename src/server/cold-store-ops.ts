@@ -102,13 +102,13 @@ export class ColdStoreOps {
       try {
         result = op.retire ? waiting.store.retire?.(path, op.container) : waiting.store.delete(path);
       } catch (error) {
-        waiting.onError(error);
+        report(waiting, error);
         continue;
       }
       if (result !== undefined) {
         const next = i + 1;
         return Promise.resolve(result)
-          .then(undefined, (error: unknown) => waiting.onError(error))
+          .then(undefined, (error: unknown) => report(waiting, error))
           .then(() => this.#runFrom(queued, next));
       }
     }
@@ -120,5 +120,18 @@ export class ColdStoreOps {
       if (this.#running === running) this.#running = undefined;
     });
     this.#running = running;
+  }
+}
+
+/**
+ * Hands a failed call to its store's `onError`. Runs from setImmediate or a promise, where a throw
+ * would end the process or be an unhandled rejection: an `onError` that throws itself is dropped,
+ * and the calls after it still run.
+ */
+function report(waiting: Waiting, error: unknown): void {
+  try {
+    waiting.onError(error);
+  } catch {
+    // Nothing may leave the cleanup.
   }
 }

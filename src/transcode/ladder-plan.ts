@@ -1,5 +1,5 @@
 import { TranscodeError } from '../errors/index.js';
-import { DEFAULT_AUDIO_BITRATE_KBPS, DEFAULT_ENCODER_PRESET, rungName, type EncoderPreset, type LadderSpec } from './ladder-spec.js';
+import { DEFAULT_AUDIO_BITRATE_KBPS, DEFAULT_ENCODER_PRESET, checkLadderSpec, rungName, type EncoderPreset, type LadderSpec } from './ladder-spec.js';
 
 /**
  * A ladder spec planned against one source: which rungs run, at which exact size and rate, and
@@ -74,8 +74,13 @@ export function versionAtLeast(version: FfmpegVersion, floor: FfmpegVersion): bo
   return version.major > floor.major || (version.major === floor.major && version.minor >= floor.minor);
 }
 
-/** `spec` planned for `source` with the ffmpeg of `version`. Throws ERR_TRANSCODE_UNSUPPORTED for what that ffmpeg cannot do. */
+/**
+ * `spec` planned for `source` with the ffmpeg of `version`. The spec is checked first (a library
+ * caller may build one by hand): ERR_TRANSCODE_LADDER_INVALID. Throws ERR_TRANSCODE_UNSUPPORTED
+ * for what that ffmpeg cannot do.
+ */
 export function planLadder(spec: LadderSpec, source: LadderSource, version: FfmpegVersion): LadderPlan {
+  checkLadderSpec(spec);
   const rungs: PlannedRung[] = [];
   const dropped: { name: string; reason: string }[] = [];
   const video = source.video;
@@ -102,6 +107,7 @@ export function planLadder(spec: LadderSpec, source: LadderSource, version: Ffmp
       dropped.push({ name, reason: divisor });
       continue;
     }
+    // Checked above: an encoded rung has its bit rate.
     const bitrateKbps = rung.bitrateKbps!;
     const maxRateKbps = rung.maxRateKbps ?? bitrateKbps;
     rungs.push({

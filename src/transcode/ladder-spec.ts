@@ -1,3 +1,4 @@
+import { inRange, integerRange, rangeText, type NumberRange } from '../config/index.js';
 import { TranscodeError } from '../errors/index.js';
 
 /**
@@ -24,18 +25,21 @@ export const RUNG_PROFILES = { h264: ['baseline', 'main', 'high'], h265: ['main'
 /** The default preset: x264's fastest that still keeps its rate control honest at low bit rates. */
 export const DEFAULT_ENCODER_PRESET: EncoderPreset = 'veryfast';
 
+/** At most this many problems are reported for one spec. */
+export const MAX_PROBLEMS = 50;
+
 /** At most this many rungs: each is an encode on the same machine. */
 export const MAX_RUNGS = 8;
 
 /** Picture size bounds (ffmpeg's scale and both encoders accept these; sizes are even for 4:2:0). */
-export const RUNG_WIDTH_RANGE = { min: 16, max: 7680 } as const;
-export const RUNG_HEIGHT_RANGE = { min: 16, max: 4320 } as const;
+export const RUNG_WIDTH_RANGE = integerRange(16, 7680);
+export const RUNG_HEIGHT_RANGE = integerRange(16, 4320);
 /** Bit rates in kb/s, buffer sizes in kbit. */
-export const RUNG_BITRATE_KBPS_RANGE = { min: 16, max: 100_000 } as const;
-export const RUNG_BUFFER_KBITS_RANGE = { min: 16, max: 400_000 } as const;
-export const RUNG_FRAME_RATE_RANGE = { min: 1, max: 240 } as const;
-export const RUNG_THREADS_RANGE = { min: 0, max: 64 } as const;
-export const AUDIO_BITRATE_KBPS_RANGE = { min: 16, max: 512 } as const;
+export const RUNG_BITRATE_KBPS_RANGE = integerRange(16, 100_000);
+export const RUNG_BUFFER_KBITS_RANGE = integerRange(16, 400_000);
+export const RUNG_FRAME_RATE_RANGE: NumberRange = { integer: false, min: 1, max: 240 };
+export const RUNG_THREADS_RANGE = integerRange(0, 64);
+export const AUDIO_BITRATE_KBPS_RANGE = integerRange(16, 512);
 export const DEFAULT_AUDIO_BITRATE_KBPS = 128;
 
 /** A rung's name is its folder under the stream (`<app>/<key>/<name>/index.m3u8`): short, path-safe, not the audio folder's. */
@@ -105,7 +109,10 @@ export function rungName(rung: RungSpec): string {
 /** Every problem of `input` as a ladder spec; none means `checkLadderSpec` accepts it. */
 export function ladderProblems(input: unknown): LadderProblem[] {
   const problems: LadderProblem[] = [];
-  const add = (path: string, message: string): void => void problems.push({ path, message });
+  // A body of thousands of unknown fields (the job API takes specs from the network) gets MAX_PROBLEMS, not one each.
+  const add = (path: string, message: string): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ path, message });
+  };
   if (!isRecord(input)) {
     add('', `must be an object with "rungs", got ${describe(input)}`);
     return problems;
@@ -132,7 +139,7 @@ export function ladderProblems(input: unknown): LadderProblem[] {
     if (!isRecord(audio)) add('audio', `must be an object, got ${describe(audio)}`);
     else {
       for (const key of Object.keys(audio)) if (key !== 'bitrateKbps') add(`audio.${key}`, 'is not a field of audio (bitrateKbps)');
-      integerIn(audio['bitrateKbps'], 'audio.bitrateKbps', AUDIO_BITRATE_KBPS_RANGE, add);
+      checkIn(audio['bitrateKbps'], 'audio.bitrateKbps', AUDIO_BITRATE_KBPS_RANGE, add);
     }
   }
   return problems;
@@ -159,7 +166,9 @@ function rungProblems(rung: unknown, at: string, add: (path: string, message: st
     else if (RESERVED_NAMES.has(name)) add(`${at}.name`, `"${name}" is the audio rendition's folder`);
   }
   const frameRate = rung['frameRate'];
-  if (frameRate !== undefined && frameRate !== 'source') numberIn(frameRate, `${at}.frameRate`, RUNG_FRAME_RATE_RANGE, add, "'source' or frames per second");
+  if (frameRate !== undefined && frameRate !== 'source' && !inRange(frameRate, RUNG_FRAME_RATE_RANGE)) {
+    add(`${at}.frameRate`, `must be 'source' or frames per second (${RUNG_FRAME_RATE_RANGE.min} to ${RUNG_FRAME_RATE_RANGE.max}), got ${describe(frameRate)}`);
+  }
   if (codec === 'copy') {
     for (const field of ENCODE_ONLY) if (rung[field] !== undefined) add(`${at}.${field}`, 'does not apply to a copy rung (the source passes through as it is)');
     if (frameRate !== undefined && frameRate !== 'source') add(`${at}.frameRate`, "must be 'source' for a copy rung");
@@ -169,11 +178,11 @@ function rungProblems(rung: unknown, at: string, add: (path: string, message: st
   evenIn(rung['width'], `${at}.width`, RUNG_WIDTH_RANGE, add);
   evenIn(rung['height'], `${at}.height`, RUNG_HEIGHT_RANGE, add);
   if (rung['bitrateKbps'] === undefined) add(`${at}.bitrateKbps`, 'is required for an encoded rung');
-  const bitrate = integerIn(rung['bitrateKbps'], `${at}.bitrateKbps`, RUNG_BITRATE_KBPS_RANGE, add);
-  const maxRate = integerIn(rung['maxRateKbps'], `${at}.maxRateKbps`, RUNG_BITRATE_KBPS_RANGE, add);
+  const bitrate = checkIn(rung['bitrateKbps'], `${at}.bitrateKbps`, RUNG_BITRATE_KBPS_RANGE, add);
+  const maxRate = checkIn(rung['maxRateKbps'], `${at}.maxRateKbps`, RUNG_BITRATE_KBPS_RANGE, add);
   if (bitrate !== undefined && maxRate !== undefined && maxRate < bitrate) add(`${at}.maxRateKbps`, `must be at least bitrateKbps (${bitrate}), got ${maxRate}`);
-  integerIn(rung['bufferSizeKbits'], `${at}.bufferSizeKbits`, RUNG_BUFFER_KBITS_RANGE, add);
-  integerIn(rung['threads'], `${at}.threads`, RUNG_THREADS_RANGE, add);
+  checkIn(rung['bufferSizeKbits'], `${at}.bufferSizeKbits`, RUNG_BUFFER_KBITS_RANGE, add);
+  checkIn(rung['threads'], `${at}.threads`, RUNG_THREADS_RANGE, add);
   const preset = rung['preset'];
   if (preset !== undefined && !ENCODER_PRESETS.includes(preset as EncoderPreset)) add(`${at}.preset`, `must be one of ${ENCODER_PRESETS.join(', ')}, got ${describe(preset)}`);
   const profile = rung['profile'];
@@ -183,29 +192,18 @@ function rungProblems(rung: unknown, at: string, add: (path: string, message: st
   }
 }
 
-interface Range {
-  readonly min: number;
-  readonly max: number;
-}
-
-function integerIn(value: unknown, path: string, range: Range, add: (path: string, message: string) => void): number | undefined {
+/** `value` when it is in `range` (config's check, a problem here instead of a throw), else undefined. */
+function checkIn(value: unknown, path: string, range: NumberRange, add: (path: string, message: string) => void): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-    add(path, `must be an integer from ${range.min} to ${range.max}, got ${describe(value)}`);
-    return undefined;
-  }
-  return value;
+  if (inRange(value, range)) return value;
+  add(path, `must be ${rangeText(range)}, got ${describe(value)}`);
+  return undefined;
 }
 
-function evenIn(value: unknown, path: string, range: Range, add: (path: string, message: string) => void): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max || value % 2 !== 0) {
-    add(path, `must be an even integer from ${range.min} to ${range.max}, got ${describe(value)}`);
-  }
-}
-
-function numberIn(value: unknown, path: string, range: Range, add: (path: string, message: string) => void, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max) add(path, `must be ${what} (${range.min} to ${range.max}), got ${describe(value)}`);
+/** An even integer in `range`: a picture side of 4:2:0 video. */
+function evenIn(value: unknown, path: string, range: NumberRange, add: (path: string, message: string) => void): void {
+  if (value === undefined || (inRange(value, range) && value % 2 === 0)) return;
+  add(path, `must be an even integer from ${range.min} to ${range.max}, got ${describe(value)}`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

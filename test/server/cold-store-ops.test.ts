@@ -78,6 +78,19 @@ describe('ColdStoreOps', () => {
     expect(memory.has('ok.m4s')).toBe(false);
   });
 
+  it('an onError that throws itself reaches neither the process nor the calls after it', async () => {
+    const memory = new MemoryStore();
+    const ops = new ColdStoreOps();
+    const store = ops.wrap(memory, () => {
+      throw new Error('listener bug');
+    });
+    store.put('ok.m4s', file('ok'));
+    store.delete('../outside');
+    store.delete('ok.m4s');
+    await turn();
+    expect(memory.has('ok.m4s')).toBe(false);
+  });
+
   it('an asynchronous store (DiskStore): the calls run one after another and flush() waits for them', async () => {
     const root = await mkdtemp(join(tmpdir(), 'tidecast-cold-'));
     dirs.push(root);

@@ -98,3 +98,10 @@ describe('frameRateDivisor', () => {
     expect(frameRateDivisor(rate, source)).toBe(expected);
   });
 });
+
+describe('planLadder checks its spec', () => {
+  it('a spec built by hand without a bit rate is refused with the field path, not planned', () => {
+    const spec = { rungs: [{ codec: 'h264' as const, height: 360 }] };
+    expect(() => planLadder(spec, SOURCE_720, V51)).toThrow(expect.objectContaining({ code: 'ERR_TRANSCODE_LADDER_INVALID', message: 'invalid ladder spec: rungs[0].bitrateKbps: is required for an encoded rung' }));
+  });
+});

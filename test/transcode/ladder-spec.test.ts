@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TranscodeError } from '../../src/errors/index.js';
-import { LadderSpecError, MAX_RUNGS, checkLadderSpec, ladderProblems, rungName } from '../../src/transcode/index.js';
+import { LadderSpecError, MAX_PROBLEMS, MAX_RUNGS, checkLadderSpec, ladderProblems, rungName } from '../../src/transcode/index.js';
 
 /** The ladder spec's checks: every problem with its field path, all at once. */
 
@@ -73,6 +73,13 @@ describe('checkLadderSpec: each problem names its field', () => {
     expect(e.problems.map((p) => p.path)).toEqual(['rungs[0].height', 'rungs[0].bitrateKbps', 'rungs[1].codec', 'audio']);
     expect(e.message).toBe('invalid ladder spec: rungs[0].height: must be an even integer from 16 to 4320, got 481; rungs[0].bitrateKbps: is required for an encoded rung; rungs[1].codec: must be one of h264, h265, copy, got "av1" (and 1 more)');
     expect(e.details).toEqual({ problems: 4, first: 'rungs[0].height' });
+  });
+
+  it('a spec with thousands of unknown fields gets MAX_PROBLEMS problems, not one each', () => {
+    const spec = Object.fromEntries([['rungs', [RUNG]], ...Array.from({ length: 10_000 }, (_, i) => [`f${i}`, i])]);
+    const problems = ladderProblems(spec);
+    expect(problems).toHaveLength(MAX_PROBLEMS);
+    expect(problems[0]).toEqual({ path: 'f0', message: 'is not a field of a ladder spec (rungs, audio)' });
   });
 
   it('any JSON value is either accepted or refused with LadderSpecError; nothing else is thrown', () => {
