@@ -66,7 +66,9 @@ export class PresentationSegmenter {
     this.#leader = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(leader), trackId: leader.id, timescale: leader.timescale, partAtSyncSamples: partAtSyncSamples(leader) });
     for (const track of options.tracks) {
       if (track === leader) continue;
-      const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external', partAtSyncSamples: partAtSyncSamples(track) });
+      // A second video track shows the same pictures (a ladder rung): it cuts at the same picture.
+      const cutBy = track.kind === 'video' && leader.kind === 'video' ? 'pts' : 'dts';
+      const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external', cutBy, partAtSyncSamples: partAtSyncSamples(track) });
       this.#followers.set(track.id, { segmenter, maxLeadTicks: secondsToTicks(leadSeconds, track.timescale), queue: [], lastDts: undefined });
     }
   }
@@ -120,7 +122,8 @@ export class PresentationSegmenter {
     this.#lastCut = open.sequence;
     for (const follower of this.#followers.values()) {
       // ceil: a follower sample at dts d is at or after the cut exactly when d ≥ cut × ts_f / ts_l.
-      follower.segmenter.cutAt(rescale(open.startDts, this.#leader.timescale, follower.segmenter.timescale, 'ceil'), open.sequence);
+      const { timescale } = follower.segmenter;
+      follower.segmenter.cutAt(rescale(open.startDts, this.#leader.timescale, timescale, 'ceil'), open.sequence, rescale(open.startPts, this.#leader.timescale, timescale, 'ceil'));
     }
   }
 

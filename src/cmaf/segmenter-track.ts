@@ -20,6 +20,14 @@ export interface TrackSegmenterOptions extends SegmenterOptions {
    * are keyframes; not for audio, where every sample is one. Default false.
    */
   partAtSyncSamples?: boolean;
+  /**
+   * `'dts'` (default): an `'external'` track opens a segment at its first sync sample whose decode
+   * time is at or after the cut. `'pts'`: whose presentation time is at or after the cut's — for a
+   * video track following another video track of the same pictures (an ABR ladder's rungs), where
+   * the leader's B-frames decode its keyframe earlier than a rung without B-frames decodes the same
+   * picture: what lines up across rungs is the picture, i.e. its presentation time.
+   */
+  cutBy?: 'dts' | 'pts';
 }
 
 interface OpenPart {
@@ -32,12 +40,16 @@ interface OpenPart {
 interface OpenSegment {
   sequence: number;
   startDts: number;
+  /** The opening sample's presentation time as pushed (before shiftCompositionDelay). */
+  startPts: number;
   duration: number;
   parts: SegmenterPart[];
 }
 
 interface CutPoint {
   dts: number;
+  /** The presentation time of the picture that opens the segment; `cutBy: 'pts'` compares it. */
+  pts: number;
   sequence: number;
 }
 
@@ -64,6 +76,7 @@ export class TrackSegmenter {
   readonly partTargetTicks: number;
   readonly #external: boolean;
   readonly #partAtSync: boolean;
+  readonly #cutByPts: boolean;
   #nextSequence: number;
   #pending: Sample | undefined;
   #lastDts: number | undefined;
@@ -87,6 +100,7 @@ export class TrackSegmenter {
     this.partTargetTicks = Math.max(1, secondsToTicks(resolved.partTargetSeconds, this.timescale, 'floor'));
     this.#external = options.cuts === 'external';
     this.#partAtSync = options.partAtSyncSamples === true;
+    this.#cutByPts = options.cutBy === 'pts';
     this.#nextSequence = resolved.firstSequence;
     this.#shiftDelay = resolved.shiftCompositionDelay;
   }
@@ -107,14 +121,15 @@ export class TrackSegmenter {
   /**
    * Tells an `'external'` segmenter that a segment starts at `dts` (this track's ticks): the first
    * sync sample at or after it opens segment `sequence`. Cut points must come in increasing order.
+   * `pts` (default `dts`) is the opening picture's presentation time, for `cutBy: 'pts'`.
    */
-  cutAt(dts: number, sequence: number): void {
+  cutAt(dts: number, sequence: number, pts = dts): void {
     if (!this.#external) throw new CmafError('ERR_CMAF_INVALID', `track ${this.trackId} decides its own cuts; cutAt needs cuts: 'external'`, { trackId: this.trackId });
     const last = this.#cuts.at(-1);
-    if (!Number.isSafeInteger(dts) || !Number.isSafeInteger(sequence) || (last !== undefined && (dts < last.dts || sequence <= last.sequence))) {
-      throw new CmafError('ERR_CMAF_INVALID', `cut point ${dts}#${sequence} must be integers increasing on ${last?.dts}#${last?.sequence}`, { dts, sequence });
+    if (!Number.isSafeInteger(dts) || !Number.isSafeInteger(pts) || !Number.isSafeInteger(sequence) || (last !== undefined && (dts < last.dts || pts < last.pts || sequence <= last.sequence))) {
+      throw new CmafError('ERR_CMAF_INVALID', `cut point ${dts}/${pts}#${sequence} must be integers increasing on ${last?.dts}/${last?.pts}#${last?.sequence}`, { dts, pts, sequence });
     }
-    this.#cuts.push({ dts, sequence });
+    this.#cuts.push({ dts, pts, sequence });
   }
 
   /**
@@ -138,9 +153,9 @@ export class TrackSegmenter {
   }
 
   /** The segment being filled: where the last cut happened. Undefined before the first. */
-  get openSegment(): { readonly sequence: number; readonly startDts: number } | undefined {
+  get openSegment(): { readonly sequence: number; readonly startDts: number; readonly startPts: number } | undefined {
     const segment = this.#segment;
-    return segment === undefined ? undefined : { sequence: segment.sequence, startDts: segment.startDts };
+    return segment === undefined ? undefined : { sequence: segment.sequence, startDts: segment.startDts, startPts: segment.startPts };
   }
 
   get counters(): Readonly<SegmenterCounters> {
@@ -182,14 +197,15 @@ export class TrackSegmenter {
     if (!sample.keyframe) return false;
     let sequence: number | undefined;
     if (this.#external) {
-      while (this.#cuts.length > 0 && this.#cuts[0]!.dts <= sample.dts) sequence = this.#cuts.shift()!.sequence;
+      const at = this.#cutByPts ? (cut: CutPoint): boolean => cut.pts <= sample.pts : (cut: CutPoint): boolean => cut.dts <= sample.dts;
+      while (this.#cuts.length > 0 && at(this.#cuts[0]!)) sequence = this.#cuts.shift()!.sequence;
       sequence ??= this.#earlyStart(sample);
     } else if (this.#segment === undefined || this.#reachedTarget(sample.dts - this.#segment.startDts)) {
       sequence = this.#nextSequence;
     }
     if (sequence === undefined) return false;
     this.#closeSegment(events);
-    this.#segment = { sequence, startDts: sample.dts, duration: 0, parts: [] };
+    this.#segment = { sequence, startDts: sample.dts, startPts: sample.pts, duration: 0, parts: [] };
     this.#nextSequence = sequence + 1;
     return true;
   }

@@ -1,5 +1,6 @@
 import { DEFAULT_PART_TARGET_SECONDS, DEFAULT_SEGMENT_TARGET_SECONDS, resolveSegmenterOptions } from '../cmaf/index.js';
 import { checkBooleanOption, checkIntegerOption as integer, invalidOption } from '../config/index.js';
+import type { Track } from '../media/index.js';
 
 /** What the packager tells an embedder about each segment it publishes: data only. */
 export interface LiveSegmentEvent {
@@ -69,6 +70,13 @@ export interface LivePackagerOptions {
    * segment's rounded duration before any playlist is written (live-timeline.ts says why).
    */
   targetDurationSeconds?: number;
+  /**
+   * A rendition's folder name, asked once when the track id first appears; undefined keeps the
+   * default ('video', 'audio', or 'video<id>' when a kind repeats). A ladder names its rungs
+   * ('720p', '480p') so their URLs say what they are and stay put when the ladder is re-planned.
+   * A name is 1–64 of [A-Za-z0-9_-], starting with a letter or digit, one per rendition.
+   */
+  renditionName?: (track: Track, tracks: readonly Track[]) => string | undefined;
   /** Called once per published segment, after its files were handed to the store. */
   onSegment?: (event: LiveSegmentEvent) => void;
   /** LL-HLS: called once per published part, after its file was handed to the store. */
@@ -154,7 +162,7 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalidOption('playlistType', "'sliding' or 'EVENT'", String(playlistType));
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);
   const targetDurationSeconds = integer('targetDurationSeconds', options.targetDurationSeconds ?? minimumTarget, minimumTarget, 3600);
-  for (const name of ['onSegment', 'onPart', 'onWriteError'] as const) {
+  for (const name of ['onSegment', 'onPart', 'onWriteError', 'renditionName'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
   return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds };

@@ -10,7 +10,7 @@ import { LiveModels } from './live-models.js';
 import { liveSnapshot, type LiveSnapshot, type LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
-import { liveRenditionPlaylists, plainMultivariant, renderLiveMultivariant } from './live-playlists.js';
+import { listedAverage, liveRenditionPlaylists, plainMultivariant, renderLiveMultivariant } from './live-playlists.js';
 import { deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
@@ -50,6 +50,7 @@ export class HlsLivePackager {
   readonly #options: ResolvedLiveOptions;
   readonly #onSegment: ((event: LiveSegmentEvent) => void) | undefined;
   readonly #onPart: ((event: LivePartEvent) => void) | undefined;
+  readonly #nameOf: LivePackagerOptions['renditionName'];
   readonly #listeners = new Set<LiveSnapshotListener>();
   readonly #renditions = new Map<number, LiveRendition>();
   /** PROGRAM-DATE-TIME: one anchor per presentation plus media time (presentation-clock.ts). */
@@ -67,6 +68,7 @@ export class HlsLivePackager {
     this.#options = resolveLiveOptions(options);
     this.#onSegment = options.onSegment;
     this.#onPart = options.onPart;
+    this.#nameOf = options.renditionName;
     this.#queue = new ChangeQueue(store, options.onWriteError);
   }
 
@@ -255,7 +257,7 @@ export class HlsLivePackager {
     const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds);
     const rendition: LiveRendition = {
       track,
-      name: renditionName(track, tracks),
+      name: this.#renditionName(track, tracks),
       timeline,
       fragments: 0,
       discontinuityNext: this.#generation > 0,
@@ -268,6 +270,15 @@ export class HlsLivePackager {
     };
     this.#renditions.set(track.id, rendition);
     return rendition;
+  }
+
+  /** The folder of a new rendition: the embedder's name (checked) or the default. */
+  #renditionName(track: Track, tracks: readonly Track[]): string {
+    const name = this.#nameOf?.(track, tracks) ?? renditionName(track, tracks);
+    if (typeof name !== 'string' || !RENDITION_NAME.test(name) || [...this.#renditions.values()].some((r) => r.name === name)) {
+      throw new MediaError('ERR_MEDIA_INVALID', `rendition name ${JSON.stringify(name)} of track ${track.id} must be 1–64 of [A-Za-z0-9_-], start with a letter or digit, and be unused`, { trackId: track.id });
+    }
+    return name;
   }
 
   /** Closes the open segments (the last held video frame lasts as long as the frame before it). */
@@ -385,7 +396,7 @@ export class HlsLivePackager {
   /** index.m3u8 (and plain.m3u8 with LL-HLS) when its text changes: a peak, the track set, the end. */
   #multivariantChange(changes: StoreChange[], final = false): void {
     // What the text depends on beyond the tracks (fixed within a generation): most segments raise no peak.
-    const inputs = `${this.#generation} ${final} ${[...this.#renditions.values()].map((r) => `${r.removed} ${r.timeline.peakBitsPerSecond}`).join(' ')}`;
+    const inputs = `${this.#generation} ${final} ${[...this.#renditions.values()].map((r) => `${r.removed} ${r.timeline.peakBitsPerSecond} ${listedAverage(r.timeline.averageBitsPerSecond, r.timeline.peakBitsPerSecond)}`).join(' ')}`;
     if (inputs === this.#multivariantInputs) return;
     this.#multivariantInputs = inputs;
     const text = renderLiveMultivariant(this.#renditions.values(), final);
@@ -395,6 +406,9 @@ export class HlsLivePackager {
     if (this.#options.lowLatency) changes.push({ type: 'put', path: 'plain.m3u8', file: textFile(plainMultivariant(text)) });
   }
 }
+
+/** A rendition folder: one safe path segment, never '.' or '..' (it starts with a letter or digit). */
+const RENDITION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function checkNow(nowMs: number): void {
   if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new MediaError('ERR_MEDIA_INVALID', `nowMs must be a non-negative integer of epoch milliseconds, got ${nowMs}`, { nowMs });

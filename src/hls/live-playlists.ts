@@ -1,5 +1,5 @@
 import type { AudioTrack, VideoTrack } from '../media/index.js';
-import { buildMultivariantPlaylist } from './build-multivariant.js';
+import { buildMultivariantPlaylist, type MeasuredBitrate } from './build-multivariant.js';
 import { deltaUpdateDue, liveLowLatencyPlaylist, renditionReport, type LiveViewOptions } from './live-low-latency.js';
 import type { LiveRendition, RenderedPlaylists } from './live-rendition.js';
 import type { LiveTimeline } from './live-timeline.js';
@@ -77,13 +77,29 @@ export function renderLiveMultivariant(all: Iterable<LiveRendition>, final: bool
   const live = [...all].filter((r) => !r.removed);
   const measured = live.filter((r) => r.timeline.peakBitsPerSecond > 0);
   if (measured.length === 0 || (!final && measured.length < live.length)) return undefined;
-  const source = (r: LiveRendition): { uri: string; bitrate: { peakBitsPerSecond: number } } => ({ uri: `${r.name}/index.m3u8`, bitrate: { peakBitsPerSecond: r.timeline.peakBitsPerSecond } });
+  const source = (r: LiveRendition): { uri: string; bitrate: MeasuredBitrate } => ({
+    uri: `${r.name}/index.m3u8`,
+    bitrate: { peakBitsPerSecond: r.timeline.peakBitsPerSecond, ...(r.timeline.averageBitsPerSecond > 0 ? { averageBitsPerSecond: listedAverage(r.timeline.averageBitsPerSecond, r.timeline.peakBitsPerSecond) } : {}) },
+  });
   return renderMultivariantPlaylist(
     buildMultivariantPlaylist({
       video: measured.filter((r) => r.track.kind === 'video').map((r) => ({ ...source(r), track: r.track as VideoTrack })),
       audio: measured.filter((r) => r.track.kind === 'audio').map((r, i) => ({ ...source(r), track: r.track as AudioTrack, name: i === 0 ? 'default' : `audio ${i + 1}` })),
     }),
   );
+}
+
+/**
+ * AVERAGE-BANDWIDTH as listed: the window's average segment bit rate rounded up to two significant
+ * digits (1 234 567 → 1 300 000). The exact average moves with every segment; rounded, it changes
+ * the multivariant playlist (which players read once) only when the rate really moves, and rounding
+ * up keeps it a budget a client can rely on, as BANDWIDTH is — never above the peak, which
+ * bounds it (an average of segments is at most their largest rate).
+ */
+export function listedAverage(bitsPerSecond: number, peakBitsPerSecond: number): number {
+  if (!(bitsPerSecond > 0)) return 0;
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(bitsPerSecond)) - 1);
+  return Math.min(Math.ceil(bitsPerSecond / step) * step, Math.max(peakBitsPerSecond, bitsPerSecond));
 }
 
 /** The multivariant playlist of the plain view: every media playlist URI `…/plain.m3u8`. */

@@ -1,4 +1,4 @@
-import { peakBitrate } from './bitrate.js';
+import { averageBitrate, peakBitrate } from './bitrate.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
 import type { MediaPlaylist, MediaSegment } from './media-playlist.js';
@@ -64,6 +64,8 @@ export interface LiveTimeline {
   readonly targetDurationRaises: number;
   /** Largest peak segment bit rate (4.1) measured over any window so far, bit/s. */
   readonly peakBitsPerSecond: number;
+  /** Average segment bit rate (4.1) of the segments listed now, bit/s; 0 before the first. */
+  readonly averageBitsPerSecond: number;
   /** Number the next segment must exceed the last one by; EXT-X-MEDIA-SEQUENCE of an empty playlist. */
   readonly nextMsn: number;
   readonly ended: boolean;
@@ -105,6 +107,7 @@ export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, 
     targetDurationSeconds,
     targetDurationRaises: 0,
     peakBitsPerSecond: 0,
+    averageBitsPerSecond: 0,
     nextMsn: firstMsn,
     ended: false,
     partTargetSeconds,
@@ -165,6 +168,7 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
     targetDurationSeconds,
     targetDurationRaises: timeline.targetDurationRaises + (raise ? 1 : 0),
     peakBitsPerSecond: Math.max(timeline.peakBitsPerSecond, peakBitrate(segments, targetDurationSeconds)),
+    averageBitsPerSecond: averageBitrate(segments),
     nextMsn: segment.msn + 1,
     ended: timeline.ended,
     partTargetSeconds: timeline.partTargetSeconds,
