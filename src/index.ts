@@ -14,5 +14,5 @@ export * as hls from './hls/index.js';
 export * as hub from './hub/index.js';
 export * as store from './store/index.js';
 export { createMediaServer, MediaServer, packageFlv } from './server/index.js';
-export type { MediaServerEvents, MediaServerOptions, PackageFlvOptions, PackageFlvProgress } from './server/index.js';
+export type { LadderChoice, MediaServerEvents, MediaServerOptions, PackageFlvOptions, PackageFlvProgress, TranscodeOptions } from './server/index.js';
 export * from './errors/index.js';

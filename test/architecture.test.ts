@@ -121,9 +121,9 @@ describe('architecture', () => {
     expect(code('/* the packager pushes snapshots */ const x = 1;')).not.toMatch(packagerUse);
   });
 
-  it('the composition root stays wiring: src/server/media-server.ts is at most 150 lines (issue 9), each adapter in its own file', () => {
+  it('the composition root stays wiring: src/server/media-server.ts is at most 160 lines (150 in issue 9, + the wiring of the transcode tier in issue 10), each adapter in its own file', () => {
     const lines = readFileSync(join(src, 'server', 'media-server.ts'), 'utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
-    expect(lines.length).toBeLessThanOrEqual(150);
+    expect(lines.length).toBeLessThanOrEqual(160);
   });
 });

@@ -43,6 +43,7 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
       `${r.kind} ${JSON.stringify(`${r.app}/${r.streamKey}`.slice(0, 200))} refused: ${r.reason}`,
     ),
   );
+  server.on('transcodeWarning', (s, message, details) => log.warn({ app: s.app, streamKey: s.streamKey, ...details }, `ladder ${s.app}/${s.streamKey}: ${message}`));
   server.on('streamError', (s, err) => {
     const e = err as { code?: string; message?: string; details?: unknown };
     log.error({ app: s.app, streamKey: s.streamKey, code: e.code, details: e.details }, `stream ${s.app}/${s.streamKey}: ${e.code ?? 'error'} ${e.message ?? String(err)}`);

@@ -16,6 +16,8 @@ import {
 import { ConfigError } from '../errors/index.js';
 import { createMediaServer, tuneHeapGrowing, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
+import { readLadderChoice } from './ladder-config.js';
+import type { LadderChoice } from '../server/index.js';
 
 export { HELP };
 
@@ -83,8 +85,9 @@ async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<
  * Settings → server options; `tls`, read by `readTlsFiles`, makes HTTP delivery HTTPS. The part
  * target is passed only with LL-HLS on: without it the packager keeps its own fragment default.
  */
-export function mediaServerOptions(config: ServerConfig, tls?: TlsPem): MediaServerOptions {
+export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: LadderChoice): MediaServerOptions {
   return {
+    ...(ladder === undefined ? {} : { transcode: { ladder } }),
     rtmp: {
       port: config.rtmpPort,
       host: config.host,
@@ -125,12 +128,17 @@ export async function serve(args: string[]): Promise<void> {
     return;
   }
   const tls = await readTlsFiles(config);
+  const ladder = await readLadderChoice(config.ladder);
   const log = createLogger(process.env, process.stdout.isTTY === true);
   tuneHeapGrowing(config.heapGrowingPercent);
-  const server = createMediaServer(mediaServerOptions(config, tls));
+  const server = createMediaServer(mediaServerOptions(config, tls, ladder));
   logServerEvents(server, log);
   logStreamCounters(server, log);
   const { rtmp, http } = await server.listen();
+  if (ladder !== undefined) {
+    if (server.ladders.off !== undefined) log.warn({ ladder: config.ladder }, server.ladders.off);
+    else log.info({ ladder: config.ladder, ffmpeg: server.ladders.ffmpeg?.path }, `ABR ladder ${config.ladder}: transcoding with ${server.ladders.ffmpeg?.path}`);
+  }
   const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration };
   process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host), features) + '\n');
   log.info(

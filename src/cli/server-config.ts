@@ -92,6 +92,8 @@ export interface ServerConfig {
   rtmpPlayAbsoluteTimestamps: boolean;
   /** V8's heap growing factor, 1 + p/100, set for the process at start; 0 leaves V8's own. Default 300 (src/server/heap-tuning.ts). */
   heapGrowingPercent: number;
+  /** ABR ladder: off, a preset name, or a ladder file (src/cli/ladder-config.ts). Default off. */
+  ladder: string;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -121,6 +123,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   maxBytesWithoutKeyframe: DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME,
   rtmpPlayAbsoluteTimestamps: DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS,
   heapGrowingPercent: DEFAULT_HEAP_GROWING_PERCENT,
+  ladder: 'off',
 };
 
 /** How one setting is given and checked, and what `tidecast --help` says of it. */
@@ -196,6 +199,7 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, ServerConfig
   maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'number', range: SERVER.maxBytesWithoutKeyframe, value: '<bytes>', help: '… or for this many bytes of media', limit: true },
   rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', value: '<on|off>', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
   heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
+  ladder: { flag: '--ladder', env: 'TIDECAST_LADDER', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
 };
 
 export const SERVER_CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];

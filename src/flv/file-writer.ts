@@ -62,12 +62,22 @@ export class FlvFileWriter {
    * allocation. Throws FlvError for a body over 16 MiB − 1 or a timestamp outside SI32.
    */
   tag(type: 8 | 9 | 18, timestampMs: number, body: Uint8Array, filtered = false): Uint8Array[] {
-    const tag = { type, timestamp: timestampMs, body, filtered };
+    return this.tagPieces(type, timestampMs, [body], filtered);
+  }
+
+  /**
+   * One tag whose body is the concatenation of `pieces` (a tag body's own header and its payload,
+   * as buildVideoTagParts gives them): [tag header, ...pieces, PreviousTagSize], nothing copied.
+   */
+  tagPieces(type: 8 | 9 | 18, timestampMs: number, pieces: readonly Uint8Array[], filtered = false): Uint8Array[] {
+    let size = 0;
+    for (const piece of pieces) size += piece.length;
+    const tag = { type, timestamp: timestampMs, body: { length: size }, filtered };
     checkTag(tag);
     const framing = new Uint8Array(TAG_HEADER_BYTES + PREVIOUS_TAG_SIZE_BYTES);
     writeTagHeader(framing, 0, tag);
-    writeU32(framing, TAG_HEADER_BYTES, TAG_HEADER_BYTES + body.length);
-    return [framing.subarray(0, TAG_HEADER_BYTES), body, framing.subarray(TAG_HEADER_BYTES)];
+    writeU32(framing, TAG_HEADER_BYTES, TAG_HEADER_BYTES + size);
+    return [framing.subarray(0, TAG_HEADER_BYTES), ...pieces, framing.subarray(TAG_HEADER_BYTES)];
   }
 }
 
@@ -99,8 +109,11 @@ function writeHeader(out: Uint8Array, hasAudio: boolean, hasVideo: boolean): voi
   // PreviousTagSize0 is already 0 in the fresh buffer.
 }
 
+/** What the tag header is written from: the body's length, not the body. */
+type SizedTag = Omit<FlvTagInput, 'body'> & { readonly body: { readonly length: number } };
+
 /** Throws FlvError for what the tag header cannot express; run before anything is allocated. */
-function checkTag(tag: FlvTagInput): void {
+function checkTag(tag: SizedTag): void {
   const { type, timestamp, body } = tag;
   if (type !== 8 && type !== 9 && type !== 18) {
     throw new FlvError('ERR_FLV_UNKNOWN_TAG_TYPE', `FLV TagType ${String(type)} is not 8, 9 or 18 (E.4.1)`, { tagType: String(type) });
@@ -120,7 +133,7 @@ function checkTag(tag: FlvTagInput): void {
   }
 }
 
-function writeTagHeader(out: Uint8Array, pos: number, tag: FlvTagInput): void {
+function writeTagHeader(out: Uint8Array, pos: number, tag: SizedTag): void {
   const { type, timestamp, body } = tag;
   out[pos] = tag.filtered === true ? FILTER_BIT | type : type;
   out[pos + 1] = body.length >> 16;

@@ -13,6 +13,11 @@ export interface StreamSummary {
   playlist: string;
   /** What was lost or bent on the way, since the key was first published (when the server counts it). */
   counters?: StreamCounters;
+  /**
+   * The stream's ABR ladder, when it has one (transcode/ LadderStats): its state, each rung with
+   * size and frame rate, the rungs left out and why, ffmpeg's restarts and the last error.
+   */
+  ladder?: object;
 }
 
 /** Per stream, since its key was first published: each a count that should stay 0 (docs/http.md). */
@@ -33,12 +38,15 @@ export interface StreamCounters {
   parkedRefused: number;
 }
 
-/** The live streams, as of `nowMs`, with each one's counters when `counters` is given. */
-export function summarizeStreams(hub: Hub, nowMs: number, counters?: (stream: LiveStream) => StreamCounters): StreamSummary[] {
+/** The live streams, as of `nowMs`, with each one's counters when `counters` is given and its ladder when `ladder` has one. */
+export function summarizeStreams(hub: Hub, nowMs: number, counters?: (stream: LiveStream) => StreamCounters, ladder?: (stream: LiveStream) => object | undefined): StreamSummary[] {
   return hub
     .streams()
     .filter((s) => s.state === 'live')
-    .map((s) => ({ ...summarize(s, nowMs), ...(counters === undefined ? {} : { counters: counters(s) }) }));
+    .map((s) => {
+      const stats = ladder?.(s);
+      return { ...summarize(s, nowMs), ...(counters === undefined ? {} : { counters: counters(s) }), ...(stats === undefined ? {} : { ladder: stats }) };
+    });
 }
 
 function summarize(s: LiveStream, nowMs: number): StreamSummary {

@@ -1,8 +1,10 @@
 import { HlsLivePackager, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
 import type { LiveStream, Reader } from '../hub/index.js';
+import type { Track } from '../media/index.js';
 import type { SegmentStore } from '../store/index.js';
 import type { ColdStoreOps } from './cold-store-ops.js';
 import { prefixedStore } from './prefixed-store.js';
+import type { LadderTier } from './ladder-tier.js';
 import { guarded, lifecycleError } from './stream-guard.js';
 
 export interface StreamName {
@@ -34,6 +36,8 @@ export interface HlsEgressOptions {
   events: HlsEgressEvents;
   /** Where the packager's deletes and retires wait for the end of the turn (cold-store-ops.ts); without it they run in place. */
   coldOps?: ColdStoreOps;
+  /** Ladders (ladder-tier.ts): what is packaged is the stream's ladder output when it has one, its rungs named by the ladder. */
+  ladders?: Pick<LadderTier, 'packaged' | 'renditionName'>;
 }
 
 /** The packager must see every sample: a generous bound, far above a GOP at any sane bit rate. */
@@ -71,6 +75,7 @@ export class HlsEgress {
       onSegment: (segment) => events.segment(name, segment),
       onPart: (part) => events.part(name, part),
       onWriteError: (error) => events.error(name, error),
+      ...(options.ladders === undefined ? {} : { renditionName: (track: Track) => options.ladders!.renditionName(stream, track) }),
     });
     this.packager.subscribe((snapshot) => events.snapshot(name, snapshot));
   }
@@ -82,7 +87,7 @@ export class HlsEgress {
     this.#ended = false;
     // A takeover keeps the reader: the stream never ended.
     if (this.#reader !== undefined && !this.#reader.closed) return;
-    const reader = this.#stream.subscribe({ startWith: 'live', maxQueuedBytes: PACKAGER_QUEUE_BYTES });
+    const reader = (this.#options.ladders?.packaged(this.#stream) ?? this.#stream).subscribe({ startWith: 'live', maxQueuedBytes: PACKAGER_QUEUE_BYTES });
     this.#reader = reader;
     const drain = (): void => void this.#guard('package', () => this.#package(reader));
     reader.onReadable(drain);
@@ -115,6 +120,8 @@ export class HlsEgress {
         reader.close();
         void this.#guard('pause', () => this.packager.pause(nowMs));
         this.#scheduleEnd();
+        // A ladder's output ends after ffmpeg's last frames: the publisher may be back already.
+        if (this.#options.ladders !== undefined && this.#stream.state === 'live') this.start();
       }
     }
   }

@@ -13,3 +13,5 @@ export type { PackageFlvOptions, PackageFlvProgress } from './package-flv.js';
 export { gatherStreamCounters, movedCounters } from './stream-counters.js';
 export type { StreamCounterSources } from './stream-counters.js';
 export { tuneHeapGrowing, DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_RANGE } from './heap-tuning.js';
+export { LadderTier, MIN_FFMPEG_VERSION } from './ladder-tier.js';
+export type { LadderChoice, LadderTierEvents, TranscodeOptions } from './ladder-tier.js';

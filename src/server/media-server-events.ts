@@ -15,6 +15,8 @@ export interface MediaServerEvents {
    * the server goes on.
    */
   streamError: [stream: StreamName, error: unknown];
+  /** A stream's ladder had trouble it works around: an ffmpeg crash and respawn, a timestamp mismatch, a backlog skip. */
+  transcodeWarning: [stream: StreamName, message: string, details: Record<string, unknown>];
 }
 
 /** What the server's limits did since it started (docs/limits.md). */

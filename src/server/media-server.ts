@@ -10,6 +10,7 @@ import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
 import { ColdStoreOps } from './cold-store-ops.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
+import { LadderTier } from './ladder-tier.js';
 import type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
 import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
@@ -43,6 +44,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly ingest: RtmpIngest;
   private readonly playback: RtmpPlayback;
   private readonly coldOps = new ColdStoreOps(); // every stream's deletes and retires, after the turn that listed its segments
+  readonly ladders: LadderTier; // which streams get an ABR ladder, and their ffmpeg sessions
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -58,7 +60,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.http = createHttpServer(options, front);
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s)), liveDelivery: this.liveDelivery });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s)), liveDelivery: this.liveDelivery });
+    this.ladders = new LadderTier(options.transcode ?? {}, this.hub.options, this.now, { warning: (name, message, details) => this.emit('transcodeWarning', name, message, details) });
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
@@ -88,6 +91,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   /** Starts RTMP and HTTP; resolves with the bound ports. */
   async listen(): Promise<{ rtmp: AddressInfo; http: AddressInfo }> {
+    await this.ladders.init();
     const rtmp = await this.rtmp.listen();
     await this.http.listen({ port: this.settings.httpPort, host: this.settings.httpHost });
     return { rtmp, http: this.http.server.address() as AddressInfo };
@@ -96,6 +100,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** Closes sessions, ends every playlist at once, stops listening. */
   async close(): Promise<void> {
     await this.rtmp.close();
+    await this.ladders.close();
     // One stream's failing end is reported; the others still end and the server still closes.
     for (const egress of this.egress.values()) await egress.close();
     await this.coldOps.flush();
@@ -124,6 +129,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       endGraceMs: this.settings.endGraceMs,
       endedRetentionMs: this.settings.endedRetentionMs,
       coldOps: this.coldOps,
+      ladders: this.ladders,
       events: {
         segment: (name, segment) => this.emit('segment', name, segment),
         part: (name, part) => this.emit('part', name, part),
@@ -131,6 +137,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
         error: (name, error) => this.streamError(name, error),
         forgotten: (name) => {
           this.egress.delete(stream);
+          void this.ladders.forget(stream);
           this.liveDelivery.forget(`${name.app}/${name.streamKey}`);
           this.ingest.forget(name.app, name.streamKey);
           this.playback.forget(name.app, name.streamKey);

@@ -29,6 +29,11 @@ export interface FfmpegArgsOptions {
   readonly version: FfmpegVersion;
   /** -loglevel; default 'warning' (the supervisor logs what ffmpeg says). */
   readonly logLevel?: string;
+  /**
+   * Ask for `-progress` key=value blocks on the pipe after the outputs (`progressFd`), which the
+   * supervisor turns into speed and per-rung quantizer figures. Default false.
+   */
+  readonly progress?: boolean;
 }
 
 /** An output pipe of the command: which fd carries what. */
@@ -42,6 +47,8 @@ export interface FfmpegCommand {
   readonly args: readonly string[];
   /** The pipes ffmpeg writes, in fd order (3 first); empty when nothing needs ffmpeg. */
   readonly outputs: readonly FfmpegOutput[];
+  /** The pipe of the -progress blocks, when asked for. */
+  readonly progressFd?: number;
 }
 
 /** The argv of `plan` (without the executable), and the pipe each output goes to. */
@@ -62,6 +69,11 @@ export function ffmpegArgs(plan: LadderPlan, options: FfmpegArgsOptions): Ffmpeg
   if (audioEncode !== undefined) {
     args.push('-map', '0:a:0', '-c:a', 'aac', '-b:a', `${audioEncode.bitrateKbps}k`, '-vn', '-flvflags', 'no_duration_filesize', '-f', 'flv', `pipe:${fd}`);
     outputs.push({ fd, name: 'audio' });
+    fd += 1;
+  }
+  if (options.progress === true) {
+    args.push('-progress', `pipe:${fd}`, '-nostats');
+    return { args, outputs, progressFd: fd };
   }
   return { args, outputs };
 }

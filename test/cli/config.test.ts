@@ -132,6 +132,7 @@ describe('precedence: flag > environment > config file > default', () => {
       maxKeyframeIntervalMs: 30_000,
       maxBytesWithoutKeyframe: 64 * 1024 * 1024,
       heapGrowingPercent: 300,
+      ladder: 'off',
     });
   });
 

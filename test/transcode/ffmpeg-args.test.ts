@@ -48,6 +48,16 @@ describe('ffmpegArgs: the whole command', () => {
     expect(command.args.slice(-12)).toEqual(['-map', '0:a:0', '-c:a', 'aac', '-b:a', '96k', '-vn', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:4']);
   });
 
+  it.each([
+    ['two rungs', [{ codec: 'h264', height: 480, bitrateKbps: 1200 }, { codec: 'h264', height: 240, bitrateKbps: 300 }] as RungSpec[], 5],
+    ['one rung', [{ codec: 'h264', height: 240, bitrateKbps: 300 }] as RungSpec[], 4],
+  ])('progress: %s → -progress on the pipe after the outputs, stats off', (_name, rungs, fd) => {
+    const command = ffmpegArgs(plan(rungs), { version: V51, progress: true });
+    expect(command.progressFd).toBe(fd);
+    expect(command.args.slice(-3)).toEqual(['-progress', `pipe:${fd}`, '-nostats']);
+    expect(ffmpegArgs(plan(rungs), { version: V51 }).progressFd).toBeUndefined();
+  });
+
   it('audio only and not AAC: the audio encode alone, on pipe 3', () => {
     const p = plan([{ codec: 'h264', height: 360, bitrateKbps: 800 }], { audio: { codec: 'speex' } });
     const command = ffmpegArgs(p, { version: V51 });

@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { LiveStream, type ResolvedHubOptions } from '../hub/index.js';
+import type { Track } from '../media/index.js';
+import { checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderStats } from '../transcode/index.js';
+import { avcTrack } from './tracks-from-configs.js';
+
+/**
+ * The transcode tier in the server (issue 10): which streams get a ladder, the ffmpeg that runs
+ * them, and one LadderSession per laddered stream, whose output stream the HLS egress packages
+ * instead of the source. Without a usable ffmpeg the server runs on and says transcoding is off.
+ */
+
+/** Where a stream's ladder comes from: a spec or preset name for all, or a choice per stream. */
+export type LadderChoice = LadderSpec | string | ((app: string, streamKey: string) => LadderSpec | string | undefined);
+
+export interface TranscodeOptions {
+  /** Default none: no stream is transcoded. */
+  ladder?: LadderChoice;
+  /** The ffmpeg to run; default: FFMPEG_PATH, then ffmpeg on PATH, then the optional static binary. */
+  ffmpegPath?: string;
+  /** Seconds of media allowed between the hub and ffmpeg's output before the feed skips (default 2). */
+  maxBacklogSeconds?: number;
+}
+
+export interface LadderTierEvents {
+  warning(stream: { app: string; streamKey: string }, message: string, details: Record<string, unknown>): void;
+}
+
+/** ffmpeg 5.1 is the floor: -fps_mode (research/transcode.md §2). */
+export const MIN_FFMPEG_VERSION: FfmpegVersion = { major: 5, minor: 1 };
+
+export class LadderTier {
+  readonly sessions = new Map<LiveStream, LadderSession>();
+  /** Why transcoding is off, when it is (no ffmpeg, too old); undefined when it is available or not asked for. */
+  off: string | undefined;
+  #ffmpeg: { path: string; version: FfmpegVersion } | undefined;
+  readonly #options: TranscodeOptions;
+  readonly #hub: ResolvedHubOptions;
+  readonly #now: () => number;
+  readonly #events: LadderTierEvents;
+
+  constructor(options: TranscodeOptions, hub: ResolvedHubOptions, now: () => number, events: LadderTierEvents) {
+    this.#options = options;
+    this.#hub = hub;
+    this.#now = now;
+    this.#events = events;
+    // A fixed ladder is checked at start, not at the first publish.
+    if (typeof options.ladder === 'string') ladderPreset(options.ladder);
+    else if (typeof options.ladder === 'object') checkLadderSpec(options.ladder);
+  }
+
+  get ffmpeg(): { readonly path: string; readonly version: FfmpegVersion } | undefined {
+    return this.#ffmpeg;
+  }
+
+  /** Finds ffmpeg and checks its version, when any ladder is configured. */
+  async init(): Promise<void> {
+    if (this.#options.ladder === undefined || this.#ffmpeg !== undefined) return;
+    const path = this.#options.ffmpegPath ?? (await locateFfmpeg())?.path;
+    if (path === undefined) {
+      this.off = 'no ffmpeg found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg): transcoding is off';
+      return;
+    }
+    const version = parseFfmpegVersion((await promisify(execFile)(path, ['-hide_banner', '-version'])).stdout);
+    if (version === undefined || !versionAtLeast(version, MIN_FFMPEG_VERSION)) {
+      this.off = `${path} is ffmpeg ${version === undefined ? '(version unknown)' : `${version.major}.${version.minor}`}; the ladder needs ${MIN_FFMPEG_VERSION.major}.${MIN_FFMPEG_VERSION.minor} or later: transcoding is off`;
+      return;
+    }
+    this.#ffmpeg = { path, version };
+  }
+
+  /** The stream the egress packages: the ladder's output when the stream has a ladder, else the stream itself. */
+  packaged(stream: LiveStream): LiveStream {
+    const existing = this.sessions.get(stream);
+    if (existing !== undefined) {
+      existing.start();
+      return existing.output;
+    }
+    const spec = this.#ladderOf(stream);
+    if (spec === undefined || this.#ffmpeg === undefined) return stream;
+    const output = new LiveStream(stream.app, stream.streamKey, this.#now(), this.#hub);
+    const session = new LadderSession(stream, output, {
+      ffmpegPath: this.#ffmpeg.path,
+      ffmpegVersion: this.#ffmpeg.version,
+      spec,
+      videoTrack: avcTrack,
+      now: this.#now,
+      ...(this.#options.maxBacklogSeconds === undefined ? {} : { maxBacklogSeconds: this.#options.maxBacklogSeconds }),
+    });
+    session.on('warning', (message, details) => this.#events.warning({ app: stream.app, streamKey: stream.streamKey }, message, details));
+    this.sessions.set(stream, session);
+    session.start();
+    return output;
+  }
+
+  /** The rendition folder of a packaged track: its rung's name. */
+  renditionName(stream: LiveStream, track: Track): string | undefined {
+    return this.sessions.get(stream)?.renditionName(track);
+  }
+
+  stats(stream: LiveStream): LadderStats | undefined {
+    return this.sessions.get(stream)?.stats();
+  }
+
+  /** The stream is forgotten: its session stops. */
+  async forget(stream: LiveStream): Promise<void> {
+    const session = this.sessions.get(stream);
+    this.sessions.delete(stream);
+    await session?.stop();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.stop()));
+    this.sessions.clear();
+  }
+
+  #ladderOf(stream: LiveStream): LadderSpec | undefined {
+    const choice = this.#options.ladder;
+    const chosen = typeof choice === 'function' ? choice(stream.app, stream.streamKey) : choice;
+    if (chosen === undefined) return undefined;
+    return typeof chosen === 'string' ? ladderPreset(chosen) : chosen;
+  }
+}

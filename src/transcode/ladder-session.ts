@@ -1,0 +1,490 @@
+import { EventEmitter } from 'eventemitter3';
+import { TranscodeError } from '../errors/index.js';
+import type { HubItem, LiveStream, Reader } from '../hub/index.js';
+import type { AudioTrack, Sample, Track, VideoTrack } from '../media/index.js';
+import { ffmpegArgs } from './ffmpeg-args.js';
+import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
+import type { FfmpegProgress } from './ffmpeg-progress.js';
+import { FlvFeed } from './flv-feed.js';
+import { LadderOutput, type OutputRung } from './ladder-output.js';
+import { planLadder, type FfmpegVersion, type LadderPlan } from './ladder-plan.js';
+import type { LadderSpec } from './ladder-spec.js';
+import { RestartBackoff } from './restart-backoff.js';
+import { RungReader } from './rung-reader.js';
+
+/**
+ * One stream's ladder (issue 10): the supervisor of its ffmpeg process. It reads the source from
+ * the hub, plans the ladder when the sequence headers say which tracks exist, feeds the source's
+ * video to ffmpeg as FLV, reads each rung back from its pipe and hands the ladder presentation
+ * (copy rung, encoded rungs, the source's audio) to `output`, a hub stream the HLS egress reads
+ * instead of the source.
+ *
+ * - Timestamps are the contract: a rung frame must carry the presentation time of a frame fed to
+ *   ffmpeg, and a rung keyframe that of a source keyframe; anything else is counted and reported
+ *   as an error, and the frame is not carried.
+ * - A new source generation (republish) or new sequence headers (a resolution or codec change)
+ *   re-plans: ffmpeg restarts with the new plan, and the output's new tracks are a new generation,
+ *   so every playlist gets one EXT-X-DISCONTINUITY.
+ * - A crash respawns ffmpeg (at once the first time, then with RestartBackoff's delays), replays
+ *   the source from the last keyframe, and drops the rung frames already carried.
+ * - The backlog between the hub and ffmpeg is bounded in seconds of media: past it the feed skips
+ *   to the next source keyframe and reports it.
+ */
+
+export interface LadderSessionOptions {
+  readonly ffmpegPath: string;
+  readonly ffmpegVersion: FfmpegVersion;
+  readonly spec: LadderSpec;
+  /** A video track from an AVC decoder configuration record (tidecast's `avcTrack`). */
+  readonly videoTrack: (id: number, avcC: Uint8Array) => VideoTrack;
+  readonly now: () => number;
+  /** Seconds of source media allowed between the hub and ffmpeg's output. Default 2. */
+  readonly maxBacklogSeconds?: number;
+  /** After stdin is closed, time for ffmpeg to finish before SIGKILL. Default 2000. */
+  readonly stopTimeoutMs?: number;
+  /** The first crash respawns at once; then these delays (RestartBackoff). */
+  readonly backoff?: RestartBackoff;
+}
+
+export type LadderState = 'waiting' | 'starting' | 'running' | 'backoff' | 'passthrough' | 'stopped';
+
+export interface RungStats {
+  readonly name: string;
+  readonly kind: 'copy' | 'encode';
+  readonly width: number | undefined;
+  readonly height: number | undefined;
+  /** Frames carried per second over the last second. */
+  readonly fps: number;
+  readonly frames: number;
+  readonly keyframes: number;
+  /** ffmpeg's last quantizer for this rung (-progress). */
+  readonly q: number | undefined;
+}
+
+export interface LadderStats {
+  readonly state: LadderState;
+  readonly plan: { readonly rungs: readonly string[]; readonly dropped: LadderPlan['dropped'] } | undefined;
+  readonly rungs: readonly RungStats[];
+  readonly pid: number | undefined;
+  /** Frames per second ffmpeg decodes, from -progress (its speed and out_time say 0 with -copyts on pipes). */
+  readonly ffmpegFps: number | undefined;
+  readonly restarts: number;
+  /** Crashes in the current streak and the delay before the next spawn (0 when none is waiting). */
+  readonly crashes: number;
+  readonly backoffMs: number;
+  /** Rung frames whose time no source frame had (each an error). */
+  readonly ptsMismatches: number;
+  /** Times the feed skipped to the next keyframe because ffmpeg fell behind. */
+  readonly backlogSkips: number;
+  /** Median milliseconds from a source frame's arrival to its rung frame's, over the last 300 frames. */
+  readonly latencyMs: number | undefined;
+  readonly lastError: { readonly message: string; readonly atMs: number } | undefined;
+}
+
+export interface LadderSessionEvents {
+  /** A problem worth a log line and the stream's health: a crash, a mismatch, a skip. */
+  warning: [message: string, details: Record<string, unknown>];
+  state: [state: LadderState];
+}
+
+/** A fed frame, kept until every rung has passed it: its arrival time and whether it was a keyframe. */
+interface FedFrame {
+  readonly arrivedMs: number;
+  readonly keyframe: boolean;
+}
+
+interface RungRun {
+  readonly rung: OutputRung;
+  readonly reader: RungReader;
+  readonly fd: number;
+  /** Presentation time (source ticks) of the last frame carried, across processes. */
+  lastPts: number | undefined;
+  frames: number;
+  keyframes: number;
+  q: number | undefined;
+  recent: number[];
+}
+
+/** Ids of the output's video tracks: after the source's own (1 video, 2 audio in tidecast's ingest). */
+const FIRST_RUNG_TRACK_ID = 10;
+const LATENCY_SAMPLES = 300;
+
+export class LadderSession extends EventEmitter<LadderSessionEvents> {
+  /** The ladder presentation: what the packager reads. */
+  readonly output: LiveStream;
+  readonly #source: LiveStream;
+  readonly #options: LadderSessionOptions;
+  readonly #backoff: RestartBackoff;
+  readonly #ids = new Map<string, number>();
+  #reader: Reader | undefined;
+  #state: LadderState = 'waiting';
+  #plan: LadderPlan | undefined;
+  #ladder: LadderOutput | undefined;
+  #video: VideoTrack | undefined;
+  #audio: AudioTrack | undefined;
+  #runs: RungRun[] = [];
+  #process: FfmpegProcess | undefined;
+  #feed: FlvFeed | undefined;
+  /** Video samples since the last source keyframe: what a respawned ffmpeg is fed first. */
+  #gop: Sample[] = [];
+  #fed = new Map<number, FedFrame>();
+  /** Feeding is suspended until the next keyframe (after a backlog skip, or before the first). */
+  #skipToKeyframe = true;
+  #respawnTimer: NodeJS.Timeout | undefined;
+  #latencies: number[] = [];
+  #ffmpegFps: number | undefined;
+  #restarts = 0;
+  #ptsMismatches = 0;
+  #backlogSkips = 0;
+  #lastError: { message: string; atMs: number } | undefined;
+  #stopped = false;
+  #outputStarted = false;
+  /** Counts 'tracks' items: a finish that outlived its generation does nothing. */
+  #epoch = 0;
+
+  constructor(source: LiveStream, output: LiveStream, options: LadderSessionOptions) {
+    super();
+    this.#source = source;
+    this.output = output;
+    this.#options = options;
+    this.#backoff = options.backoff ?? new RestartBackoff();
+  }
+
+  get state(): LadderState {
+    return this.#state;
+  }
+
+  /** The rendition folder of an output track: its rung's name (audio keeps the default). */
+  renditionName(track: Track): string | undefined {
+    for (const [name, id] of this.#ids) if (id === track.id) return name;
+    return undefined;
+  }
+
+  /** Reads the source from its live edge (a stream that is already live joins at its GOP cache). */
+  start(): void {
+    if (this.#reader !== undefined && !this.#reader.closed) return;
+    this.#stopped = false;
+    const reader = this.#source.subscribe({ startWith: 'gop', maxQueuedBytes: 256 * 1024 * 1024 });
+    this.#reader = reader;
+    const drain = (): void => {
+      for (const item of reader.drain()) this.#item(item);
+    };
+    reader.onReadable(drain);
+    drain();
+  }
+
+  /** Stops ffmpeg (stdin closed, SIGKILL after the bound) and ends the output; the session can start() again. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#reader?.close();
+    this.#reader = undefined;
+    clearTimeout(this.#respawnTimer);
+    await this.#stopProcess();
+    this.#endOutput();
+    this.#setState('stopped');
+  }
+
+  stats(): LadderStats {
+    const sorted = [...this.#latencies].sort((a, b) => a - b);
+    const nowMs = this.#options.now();
+    const copyRung = this.#ladder?.rungs.find((r) => r.plan.kind === 'copy');
+    const rungs: RungStats[] = (this.#ladder?.rungs ?? []).map((r) => {
+      const run = this.#runs.find((x) => x.rung === r);
+      const copy = r === copyRung;
+      return {
+        name: r.plan.name,
+        kind: r.plan.kind,
+        width: copy ? this.#video?.width : (r.track?.width ?? r.plan.width),
+        height: copy ? this.#video?.height : (r.track?.height ?? r.plan.height),
+        fps: copy ? (this.#source.rates(nowMs).frameRate ?? 0) : (run?.recent.filter((t) => nowMs - t <= 1000).length ?? 0),
+        frames: run?.frames ?? 0,
+        keyframes: run?.keyframes ?? 0,
+        q: run?.q,
+      };
+    });
+    return {
+      state: this.#state,
+      plan: this.#plan === undefined ? undefined : { rungs: this.#plan.rungs.map((r) => r.name), dropped: this.#plan.dropped },
+      rungs,
+      pid: this.#process?.pid,
+      ffmpegFps: this.#ffmpegFps,
+      restarts: this.#restarts,
+      crashes: this.#backoff.crashes,
+      backoffMs: this.#respawnTimer === undefined ? 0 : this.#backoff.nextDelayMs,
+      ptsMismatches: this.#ptsMismatches,
+      backlogSkips: this.#backlogSkips,
+      latencyMs: sorted.length === 0 ? undefined : sorted[Math.floor(sorted.length / 2)],
+      lastError: this.#lastError,
+    };
+  }
+
+  /** SIGKILLs ffmpeg now, as a crash would (tests and the bench use it to measure the respawn). */
+  killProcess(): void {
+    this.#process?.kill();
+  }
+
+  #item(item: HubItem): void {
+    if (item.type === 'tracks') this.#tracks(item.tracks);
+    else if (item.type === 'sample') this.#sample(item.sample);
+    else void this.#finish();
+  }
+
+  /**
+   * The publisher left: ffmpeg gets EOF and writes out the frames it still holds, which are
+   * carried, then the output ends (bounded by stopTimeoutMs). Unless new tracks came meanwhile.
+   */
+  async #finish(): Promise<void> {
+    const epoch = this.#epoch;
+    const process = this.#process;
+    if (process !== undefined) await process.stop();
+    if (epoch !== this.#epoch) return;
+    this.#process = undefined;
+    this.#feed = undefined;
+    this.#endOutput();
+    this.#setState('waiting');
+  }
+
+  /** New tracks (a publish, a republish, new sequence headers): plan the ladder again. */
+  #tracks(tracks: readonly Track[]): void {
+    this.#epoch += 1;
+    void this.#stopProcess();
+    clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
+    this.#video = tracks.find((t): t is VideoTrack => t.kind === 'video');
+    this.#audio = tracks.find((t): t is AudioTrack => t.kind === 'audio');
+    this.#gop = [];
+    this.#fed.clear();
+    this.#skipToKeyframe = true;
+    const video = this.#video;
+    let plan: LadderPlan;
+    try {
+      plan = planLadder(this.#options.spec, {
+        ...(video === undefined ? {} : { video: { codec: video.codec === 'hevc' ? 'hevc' : 'avc', width: video.width, height: video.height, ...(video.frameRate === undefined ? {} : { frameRate: video.frameRate }) } }),
+        ...(this.#audio === undefined ? {} : { audio: { codec: this.#audio.codec } }),
+      }, this.#options.ffmpegVersion);
+      if (video !== undefined && video.codec !== 'avc' && plan.rungs.some((r) => r.kind === 'encode')) {
+        throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `the ladder reads ${video.codec} sources from ffmpeg 6.1 on (FLV input); this source passes through`, { codec: video.codec });
+      }
+    } catch (error) {
+      this.#error(error instanceof Error ? error.message : String(error));
+      plan = { rungs: video === undefined ? [] : [{ kind: 'copy', name: 'source', width: video.width, height: video.height, frameRate: video.frameRate }], audio: this.#audio === undefined ? { kind: 'none' } : { kind: 'passthrough' }, dropped: [] };
+    }
+    if (video !== undefined && plan.rungs.length === 0) {
+      // Every rung was above the source: the source itself is the ladder, never an upscale.
+      plan = { ...plan, rungs: [{ kind: 'copy', name: 'source', width: video.width, height: video.height, frameRate: video.frameRate }] };
+      this.emit('warning', 'every rung is above the source; the source passes through alone', { dropped: plan.dropped });
+    }
+    this.#plan = plan;
+    const rungs: OutputRung[] = plan.rungs.map((p) => ({ plan: p, id: this.#idOf(p.name), track: undefined }));
+    if (this.#outputStarted) this.output.beginPublish(this.#options.now(), false);
+    this.#outputStarted = true;
+    this.#ladder = new LadderOutput(this.output, { video, audio: this.#audio }, rungs);
+    const encodes = rungs.filter((r) => r.plan.kind === 'encode');
+    this.#setState(encodes.length === 0 ? 'passthrough' : 'starting');
+    if (encodes.length > 0) this.#spawn();
+  }
+
+  #sample(sample: Sample): void {
+    const ladder = this.#ladder;
+    if (ladder === undefined) return;
+    const nowMs = this.#options.now();
+    ladder.source(sample, nowMs);
+    if (this.#video === undefined || sample.trackId !== this.#video.id || this.#plan?.rungs.every((r) => r.kind === 'copy') === true) return;
+    if (sample.keyframe) this.#gop = [sample];
+    else if (this.#gop.length > 0) this.#gop.push(sample);
+    this.#feedFrame(sample, nowMs);
+  }
+
+  /** `replaying`: the GOP a respawned ffmpeg starts from, fed at once (no backlog check). */
+  #feedFrame(sample: Sample, nowMs: number, replaying = false): void {
+    const process = this.#process;
+    const feed = this.#feed;
+    if (process === undefined || feed === undefined) return;
+    if (this.#skipToKeyframe) {
+      if (!sample.keyframe) return;
+      this.#skipToKeyframe = false;
+    }
+    if (!feed.exact(sample.pts) || !feed.exact(sample.dts)) {
+      this.#error(`a source frame at ${sample.pts} ticks is not on the millisecond grid the FLV feed carries`);
+      return;
+    }
+    if (!replaying && this.#backlogSeconds(sample) > (this.#options.maxBacklogSeconds ?? 2)) {
+      this.#backlogSkips += 1;
+      this.#skipToKeyframe = true;
+      this.emit('warning', 'ffmpeg fell behind the source: skipping to the next keyframe', { backlogSeconds: this.#backlogSeconds(sample) });
+      return;
+    }
+    this.#fed.set(sample.pts, { arrivedMs: nowMs, keyframe: sample.keyframe });
+    process.write(feed.frame(sample));
+  }
+
+  /** Source media time between this frame and the oldest frame not yet out of every rung. */
+  #backlogSeconds(sample: Sample): number {
+    const video = this.#video!;
+    const oldest = this.#fed.keys().next();
+    return oldest.done === true ? 0 : (sample.pts - oldest.value) / video.timescale;
+  }
+
+  #spawn(): void {
+    const plan = this.#plan!;
+    const video = this.#video!;
+    this.#respawnTimer = undefined;
+    const command = ffmpegArgs(plan, { version: this.#options.ffmpegVersion, progress: true });
+    const replay = this.#gop;
+    const feed = new FlvFeed(video);
+    const process = new FfmpegProcess({
+      path: this.#options.ffmpegPath,
+      args: command.args,
+      outputFds: command.outputs.map((o) => o.fd),
+      ...(command.progressFd === undefined ? {} : { progressFd: command.progressFd }),
+      ...(this.#options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: this.#options.stopTimeoutMs }),
+    });
+    const previous = new Map(this.#runs.map((r) => [r.rung.plan.name, r]));
+    this.#runs = command.outputs.map((o) => {
+      const rung = this.#ladder!.rungs.find((r) => r.plan.name === o.name)!;
+      const before = previous.get(o.name);
+      return { rung, reader: new RungReader(o.name), fd: o.fd, lastPts: before?.lastPts, frames: before?.frames ?? 0, keyframes: before?.keyframes ?? 0, q: undefined, recent: [] };
+    });
+    this.#process = process;
+    this.#feed = feed;
+    // What a handler throws (a hub refusing a sample) ends this process, never the server.
+    const guard = (run: () => void): void => {
+      try {
+        run();
+      } catch (error) {
+        this.#error(error instanceof Error ? error.message : String(error));
+        process.kill();
+      }
+    };
+    process.on('output', (fd, chunk) => guard(() => this.#output(process, fd, chunk)));
+    process.on('progress', (p) => guard(() => this.#progress(process, p)));
+    process.on('exit', (exit) => this.#exit(process, exit));
+    process.write(feed.start());
+    this.#fed.clear();
+    this.#skipToKeyframe = replay.length === 0;
+    const nowMs = this.#options.now();
+    for (const sample of replay) this.#feedFrame(sample, nowMs, true);
+  }
+
+  #output(process: FfmpegProcess, fd: number, chunk: Buffer): void {
+    if (process !== this.#process) return;
+    const run = this.#runs.find((r) => r.fd === fd);
+    if (run === undefined) return;
+    let events;
+    try {
+      events = run.reader.push(chunk);
+    } catch (error) {
+      this.#error(`rung ${run.rung.plan.name}: ${error instanceof Error ? error.message : String(error)}`);
+      process.kill();
+      return;
+    }
+    const nowMs = this.#options.now();
+    for (const event of events) {
+      if (event.kind === 'config') {
+        if (run.rung.track === undefined || !sameBytes(run.rung.track.decoderConfig, event.config)) this.#ladder!.rungTrack(run.rung, this.#options.videoTrack(run.rung.id, event.config), nowMs);
+        if (this.#state === 'starting') this.#setState('running');
+        continue;
+      }
+      this.#rungFrame(run, this.#feed!.sourcePts(event.ptsMs), event.keyframe, event.data, nowMs);
+    }
+  }
+
+  #rungFrame(run: RungRun, pts: number, keyframe: boolean, data: Uint8Array, nowMs: number): void {
+    // A respawned ffmpeg re-encodes the GOP it was replayed: what was carried already stays.
+    if (run.lastPts !== undefined && pts <= run.lastPts) return;
+    const fed = this.#fed.get(pts);
+    if (fed === undefined || (keyframe && !fed.keyframe)) {
+      this.#ptsMismatches += 1;
+      this.#error(`rung ${run.rung.plan.name}: a ${keyframe ? 'keyframe' : 'frame'} at ${pts} ticks matches no ${keyframe ? 'source keyframe' : 'source frame'}`);
+      return;
+    }
+    run.lastPts = pts;
+    run.frames += 1;
+    if (keyframe) run.keyframes += 1;
+    run.recent.push(nowMs);
+    while (run.recent.length > 0 && nowMs - run.recent[0]! > 1000) run.recent.shift();
+    this.#latencies.push(nowMs - fed.arrivedMs);
+    if (this.#latencies.length > LATENCY_SAMPLES) this.#latencies.shift();
+    if (this.#ladder?.anchored === true) this.#ladder.rungFrame(run.rung, pts, keyframe, data, nowMs);
+    this.#forget();
+  }
+
+  /** Fed frames every rung has passed are no longer needed for the checks. */
+  #forget(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const run of this.#runs) oldest = Math.min(oldest, run.lastPts ?? Number.NEGATIVE_INFINITY);
+    for (const pts of this.#fed.keys()) {
+      if (pts >= oldest) break;
+      this.#fed.delete(pts);
+    }
+  }
+
+  #progress(process: FfmpegProcess, progress: FfmpegProgress): void {
+    if (process !== this.#process) return;
+    // With -copyts on pipes ffmpeg 5.1 reports speed 0x and out_time 0: frames are the signal.
+    this.#ffmpegFps = progress.fps;
+    for (const s of progress.streams) {
+      const run = this.#runs[s.file];
+      if (run !== undefined) run.q = s.q;
+    }
+    if (progress.frame !== undefined && progress.frame > 0) this.#backoff.healthy(this.#options.now());
+  }
+
+  #exit(process: FfmpegProcess, exit: FfmpegExit): void {
+    if (process !== this.#process) return;
+    this.#process = undefined;
+    this.#feed = undefined;
+    if (exit.stopped || this.#stopped) return;
+    const why = exit.spawnError?.message ?? `ffmpeg exited (${exit.signal ?? `code ${exit.code}`}): ${exit.stderrTail.slice(-3).join(' | ')}`;
+    this.#error(why);
+    this.#restarts += 1;
+    const delay = this.#backoff.crashed(this.#options.now());
+    this.emit('warning', 'ffmpeg crashed; respawning', { delayMs: delay, crashes: this.#backoff.crashes, reason: why });
+    if (delay === 0) {
+      this.#spawn();
+      return;
+    }
+    this.#setState('backoff');
+    this.#respawnTimer = setTimeout(() => {
+      this.#setState('starting');
+      this.#spawn();
+    }, delay);
+    this.#respawnTimer.unref();
+  }
+
+  async #stopProcess(): Promise<void> {
+    const process = this.#process;
+    this.#process = undefined;
+    this.#feed = undefined;
+    if (process === undefined) return;
+    await process.stop();
+  }
+
+  #endOutput(): void {
+    if (this.output.state === 'live' && this.#outputStarted) this.output.applyEnd(this.#options.now());
+  }
+
+  #idOf(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = FIRST_RUNG_TRACK_ID + this.#ids.size;
+      this.#ids.set(name, id);
+    }
+    return id;
+  }
+
+  #error(message: string): void {
+    this.#lastError = { message, atMs: this.#options.now() };
+    this.emit('warning', message, {});
+  }
+
+  #setState(state: LadderState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { delay, findOnPath } from './process.js';
+
+/**
+ * A real redis-server for tests: on a free port, nothing saved (`--save '' --appendonly no`), its
+ * files in a temporary directory, ended by its PID. Tests skip with `REDIS_SKIP_REASON` when
+ * redis-server is not installed (.ci/run installs Debian's).
+ */
+
+export const redisServerPath = findOnPath('redis-server');
+export const REDIS_SKIP_REASON = redisServerPath === undefined ? ' (skipped: no redis-server on PATH; .ci/run installs it)' : '';
+
+/** How long redis-server has to answer PING: it starts in milliseconds, a loaded CI machine in seconds. */
+const START_TIMEOUT_MS = 10_000;
+/** SIGTERM, then SIGKILL after this long. */
+const STOP_GRACE_MS = 2000;
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** SIGTERM (SIGKILL after 2 s) to this redis-server, then its directory removed. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port: bound on port 0 and closed. Redis does not take port 0, so it gets this one. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port from a listening server');
+  return address.port;
+}
+
+/** Whether a PING on `port` gets +PONG. */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
+  });
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Attempts at a start: another process can take the free port between its close and redis's bind. */
+const START_ATTEMPTS = 3;
+
+/** Starts redis-server (which must be installed: check redisServerPath first) and waits until it answers PING. */
+export async function startRedis(): Promise<RedisServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce();
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startRedisOnce(): Promise<RedisServer> {
+  if (redisServerPath === undefined) throw new Error('redis-server is not installed');
+  const dir = await mkdtemp(join(tmpdir(), 'tidecast-redis-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')];
+  const child = spawn(redisServerPath, args, { stdio: 'ignore' });
+  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.once('error', () => undefined);
+  const pid = child.pid;
+  if (pid === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`redis-server at ${redisServerPath} did not start`);
+  }
+  const stop = async (): Promise<void> => {
+    if (!exited(child)) {
+      process.kill(pid, 'SIGTERM');
+      const ended = await Promise.race([gone.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
+      if (!ended && !exited(child)) {
+        process.kill(pid, 'SIGKILL');
+        await gone;
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await pings(port))) {
+    if (exited(child) || Date.now() > deadline) {
+      await stop();
+      throw new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms (exit ${child.exitCode ?? child.signalCode ?? 'none'})`);
+    }
+    await delay(50);
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, pid, stop };
+}
