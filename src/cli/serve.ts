@@ -17,6 +17,7 @@ import { ConfigError } from '../errors/index.js';
 import { createMediaServer, tuneHeapGrowing, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 import { readLadderChoice } from './ladder-config.js';
+import { JsonFileJobStore, RedisJobStore } from '../transcode/index.js';
 import type { LadderChoice } from '../server/index.js';
 
 export { HELP };
@@ -87,6 +88,7 @@ async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<
  */
 export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: LadderChoice): MediaServerOptions {
   return {
+    jobs: { store: config.redis === 'off' ? new JsonFileJobStore(config.jobsFile) : new RedisJobStore({ url: config.redis }) },
     ...(ladder === undefined ? {} : { transcode: { ladder } }),
     rtmp: {
       port: config.rtmpPort,

@@ -94,6 +94,10 @@ export interface ServerConfig {
   heapGrowingPercent: number;
   /** ABR ladder: off, a preset name, or a ladder file (src/cli/ladder-config.ts). Default off. */
   ladder: string;
+  /** Live jobs' state file (the job API's default store). */
+  jobsFile: string;
+  /** Keep live jobs in this Redis (a redis:// URL) instead of jobsFile; 'off' for none (the default). */
+  redis: string;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -124,6 +128,8 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   rtmpPlayAbsoluteTimestamps: DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS,
   heapGrowingPercent: DEFAULT_HEAP_GROWING_PERCENT,
   ladder: 'off',
+  jobsFile: 'tidecast-jobs.json',
+  redis: 'off',
 };
 
 /** How one setting is given and checked, and what `tidecast --help` says of it. */
@@ -200,6 +206,8 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, ServerConfig
   rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', value: '<on|off>', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
   heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
   ladder: { flag: '--ladder', env: 'TIDECAST_LADDER', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
+  jobsFile: { flag: '--jobs-file', env: 'TIDECAST_JOBS_FILE', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },
+  redis: { flag: '--redis', env: 'TIDECAST_REDIS', kind: 'string', value: '<url>', help: 'keep live jobs in Redis (redis://host:port) instead of --jobs-file; off: the file' },
 };
 
 export const SERVER_CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { LiveStream, type ResolvedHubOptions } from '../hub/index.js';
 import type { Track } from '../media/index.js';
-import { checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderStats } from '../transcode/index.js';
+import { checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderState, type LadderStats } from '../transcode/index.js';
 import { avcTrack } from './tracks-from-configs.js';
 
 /**
@@ -25,6 +25,8 @@ export interface TranscodeOptions {
 
 export interface LadderTierEvents {
   warning(stream: { app: string; streamKey: string }, message: string, details: Record<string, unknown>): void;
+  /** A session's state changed (the job runtime follows it). */
+  state?(stream: { app: string; streamKey: string }, state: LadderState, stats: LadderStats): void;
 }
 
 /** ffmpeg 5.1 is the floor: -fps_mode (research/transcode.md §2). */
@@ -39,6 +41,8 @@ export class LadderTier {
   readonly #hub: ResolvedHubOptions;
   readonly #now: () => number;
   readonly #events: LadderTierEvents;
+  /** Live jobs' ladders, which come before the configured one (job-runtime.ts). */
+  jobLadder: ((app: string, streamKey: string) => LadderSpec | undefined) | undefined;
 
   constructor(options: TranscodeOptions, hub: ResolvedHubOptions, now: () => number, events: LadderTierEvents) {
     this.#options = options;
@@ -54,9 +58,9 @@ export class LadderTier {
     return this.#ffmpeg;
   }
 
-  /** Finds ffmpeg and checks its version, when any ladder is configured. */
-  async init(): Promise<void> {
-    if (this.#options.ladder === undefined || this.#ffmpeg !== undefined) return;
+  /** Finds ffmpeg and checks its version, when a ladder is configured or `needed` (live jobs may bring one). */
+  async init(needed = false): Promise<void> {
+    if ((this.#options.ladder === undefined && !needed) || this.#ffmpeg !== undefined) return;
     const path = this.#options.ffmpegPath ?? (await locateFfmpeg())?.path;
     if (path === undefined) {
       this.off = 'no ffmpeg found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg): transcoding is off';
@@ -88,7 +92,9 @@ export class LadderTier {
       now: this.#now,
       ...(this.#options.maxBacklogSeconds === undefined ? {} : { maxBacklogSeconds: this.#options.maxBacklogSeconds }),
     });
-    session.on('warning', (message, details) => this.#events.warning({ app: stream.app, streamKey: stream.streamKey }, message, details));
+    const name = { app: stream.app, streamKey: stream.streamKey };
+    session.on('warning', (message, details) => this.#events.warning(name, message, details));
+    session.on('state', (state) => this.#events.state?.(name, state, session.stats()));
     this.sessions.set(stream, session);
     session.start();
     return output;
@@ -101,6 +107,11 @@ export class LadderTier {
 
   stats(stream: LiveStream): LadderStats | undefined {
     return this.sessions.get(stream)?.stats();
+  }
+
+  /** Stops the ladder of app/key, if it has one (a stopped job): ffmpeg ends, the output ends. */
+  async stop(app: string, streamKey: string): Promise<void> {
+    for (const [stream, session] of this.sessions) if (stream.app === app && stream.streamKey === streamKey) await session.stop();
   }
 
   /** The stream is forgotten: its session stops. */
@@ -116,6 +127,8 @@ export class LadderTier {
   }
 
   #ladderOf(stream: LiveStream): LadderSpec | undefined {
+    const job = this.jobLadder?.(stream.app, stream.streamKey);
+    if (job !== undefined) return job;
     const choice = this.#options.ladder;
     const chosen = typeof choice === 'function' ? choice(stream.app, stream.streamKey) : choice;
     if (chosen === undefined) return undefined;

@@ -6,6 +6,7 @@ import { DEFAULT_RTMP_HOST } from '../rtmp/server-options.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
 import type { TranscodeOptions } from './ladder-tier.js';
+import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
@@ -88,6 +89,8 @@ export interface MediaServerOptions {
   /** Wall clock in epoch ms, for PROGRAM-DATE-TIME and rates. Default Date.now (tests inject one). */
   /** The ABR ladder (transcode/): which streams get one and the ffmpeg that runs them. Default: none. */
   transcode?: TranscodeOptions;
+  /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
+  jobs?: JobsOptions;
   now?: () => number;
 }
 

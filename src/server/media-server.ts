@@ -10,7 +10,8 @@ import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
 import { ColdStoreOps } from './cold-store-ops.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
-import { LadderTier } from './ladder-tier.js';
+import type { LadderTier } from './ladder-tier.js';
+import { Transcoding } from './transcoding.js';
 import type { MediaServerCounters, MediaServerEvents } from './media-server-events.js';
 import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
@@ -44,7 +45,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly ingest: RtmpIngest;
   private readonly playback: RtmpPlayback;
   private readonly coldOps = new ColdStoreOps(); // every stream's deletes and retires, after the turn that listed its segments
-  readonly ladders: LadderTier; // which streams get an ABR ladder, and their ffmpeg sessions
+  /** ABR ladders and live jobs (transcoding.ts); `ladders` is its LadderTier. */
+  readonly transcoding: Transcoding;
+  readonly ladders: LadderTier;
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -61,7 +64,13 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s)), liveDelivery: this.liveDelivery });
-    this.ladders = new LadderTier(options.transcode ?? {}, this.hub.options, this.now, { warning: (name, message, details) => this.emit('transcodeWarning', name, message, details) });
+    this.transcoding = new Transcoding(options, {
+      hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
+      warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
+      kick: (app, key, error) => this.ingest.kick(app, key, error),
+      endPlaylists: async (stream) => this.egress.get(stream)?.close(),
+    });
+    this.ladders = this.transcoding.ladders;
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
@@ -73,6 +82,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
           this.counters.keyframeOverdue += 1;
           this.streamError(stream, error);
         },
+        refuse: (stream) => this.transcoding.refusal(stream.app, stream.streamKey),
       },
     });
     this.rtmp.on('refusedStream', () => void (this.counters.refusedStreams += 1));
@@ -91,7 +101,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   /** Starts RTMP and HTTP; resolves with the bound ports. */
   async listen(): Promise<{ rtmp: AddressInfo; http: AddressInfo }> {
-    await this.ladders.init();
+    await this.transcoding.open();
     const rtmp = await this.rtmp.listen();
     await this.http.listen({ port: this.settings.httpPort, host: this.settings.httpHost });
     return { rtmp, http: this.http.server.address() as AddressInfo };
@@ -100,7 +110,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** Closes sessions, ends every playlist at once, stops listening. */
   async close(): Promise<void> {
     await this.rtmp.close();
-    await this.ladders.close();
+    await this.transcoding.close();
     // One stream's failing end is reported; the others still end and the server still closes.
     for (const egress of this.egress.values()) await egress.close();
     await this.coldOps.flush();
@@ -124,7 +134,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     if (egress !== undefined) return egress;
     egress = new HlsEgress(stream, {
       store: this.store,
-      hls: this.options.hls,
+      hls: { ...this.options.hls, ...this.transcoding.packagerOptions(stream) },
       now: this.now,
       endGraceMs: this.settings.endGraceMs,
       endedRetentionMs: this.settings.endedRetentionMs,

@@ -1,5 +1,5 @@
 import type { Hub, Publisher } from '../hub/index.js';
-import { MediaError } from '../errors/index.js';
+import { MediaError, type TidecastError } from '../errors/index.js';
 import type { Track } from '../media/index.js';
 import type { PublishRequest, RtmpServer, ServerSession } from '../rtmp/index.js';
 import { FlvToMedia, type FlvToMediaCounters } from './flv-to-media.js';
@@ -16,6 +16,8 @@ export interface RtmpIngestEvents {
   unpublish(stream: StreamName): void;
   /** A publish was ended by a media limit (ERR_MEDIA_KEYFRAME_OVERDUE). */
   limit(stream: StreamName, error: MediaError): void;
+  /** Why a publish of this name is refused (a stopped job's key); undefined lets it in. */
+  refuse?(stream: StreamName): string | undefined;
 }
 
 /** One publishing RTMP stream: its hub handle, its FLV → media adapter and its keyframe watch. */
@@ -64,6 +66,8 @@ export class RtmpIngest {
   #onPublish(request: PublishRequest): void {
     const sinks = this.#sinks.get(request.session);
     if (sinks === undefined) return request.reject('session is not wired for publishing');
+    const refused = this.#events.refuse?.({ app: request.app, streamKey: request.streamKey });
+    if (refused !== undefined) return request.reject(refused);
     const publisherId = `rtmp-${request.session.id}-${request.messageStreamId}`;
     const result = this.#hub.publish({ app: request.app, streamKey: request.streamKey, publisherId, nowMs: this.#now() });
     if (!result.ok) {
@@ -81,6 +85,17 @@ export class RtmpIngest {
     sinks[request.messageStreamId] = ingest;
     this.#byPublisher.set(result.publisher, ingest);
     this.#events.publish({ app: request.app, streamKey: request.streamKey });
+  }
+
+  /** Ends the RTMP publish of `app/streamKey`, if one is live: the publisher hears `error` (NetStream.Failed) and its session closes. */
+  kick(app: string, streamKey: string, error: TidecastError): boolean {
+    for (const ingest of this.#byPublisher.values()) {
+      const { stream } = ingest.publisher;
+      if (stream.app !== app || stream.streamKey !== streamKey || !ingest.publisher.active) continue;
+      ingest.session.abortPublish(ingest.messageStreamId, error);
+      return true;
+    }
+    return false;
   }
 
   /** The tags of a stream key's publishes that were dropped: before their sequence header, of a codec not carried. */

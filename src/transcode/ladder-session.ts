@@ -76,8 +76,11 @@ export interface LadderStats {
   readonly ptsMismatches: number;
   /** Times the feed skipped to the next keyframe because ffmpeg fell behind. */
   readonly backlogSkips: number;
-  /** Median milliseconds from a source frame's arrival to its rung frame's, over the last 300 frames. */
+  /** Milliseconds from a source frame's arrival to its rung frame's, over the last 300 rung frames: median and 95th percentile. */
   readonly latencyMs: number | undefined;
+  readonly latencyP95Ms: number | undefined;
+  /** After the last crash: milliseconds from ffmpeg's exit to the respawned process's first rung frame. */
+  readonly respawnToFirstFrameMs: number | undefined;
   readonly lastError: { readonly message: string; readonly atMs: number } | undefined;
 }
 
@@ -134,6 +137,9 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   #latencies: number[] = [];
   #ffmpegFps: number | undefined;
   #restarts = 0;
+  /** When the last crash was seen, until the respawned process's first rung frame. */
+  #crashedAtMs: number | undefined;
+  #respawnToFirstFrameMs: number | undefined;
   #ptsMismatches = 0;
   #backlogSkips = 0;
   #lastError: { message: string; atMs: number } | undefined;
@@ -214,6 +220,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       ptsMismatches: this.#ptsMismatches,
       backlogSkips: this.#backlogSkips,
       latencyMs: sorted.length === 0 ? undefined : sorted[Math.floor(sorted.length / 2)],
+      latencyP95Ms: sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))],
+      respawnToFirstFrameMs: this.#respawnToFirstFrameMs,
       lastError: this.#lastError,
     };
   }
@@ -400,6 +408,10 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     }
     run.lastPts = pts;
     run.frames += 1;
+    if (this.#crashedAtMs !== undefined) {
+      this.#respawnToFirstFrameMs = nowMs - this.#crashedAtMs;
+      this.#crashedAtMs = undefined;
+    }
     if (keyframe) run.keyframes += 1;
     run.recent.push(nowMs);
     while (run.recent.length > 0 && nowMs - run.recent[0]! > 1000) run.recent.shift();
@@ -438,6 +450,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     const why = exit.spawnError?.message ?? `ffmpeg exited (${exit.signal ?? `code ${exit.code}`}): ${exit.stderrTail.slice(-3).join(' | ')}`;
     this.#error(why);
     this.#restarts += 1;
+    this.#crashedAtMs = this.#options.now();
     const delay = this.#backoff.crashed(this.#options.now());
     this.emit('warning', 'ffmpeg crashed; respawning', { delayMs: delay, crashes: this.#backoff.crashes, reason: why });
     if (delay === 0) {

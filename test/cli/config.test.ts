@@ -7,6 +7,7 @@ import { settingsBlock } from '../../src/cli/serve-output.js';
 import { loadConfigFile, parseConfigText } from '../../src/cli/config-file.js';
 import { HELP } from '../../src/cli/help.js';
 import { mediaServerOptions, readTlsFiles, serveConfig } from '../../src/cli/serve.js';
+import { JsonFileJobStore } from '../../src/transcode/index.js';
 import {
   DEFAULT_SERVER_CONFIG,
   SERVER_CONFIG_FIELDS,
@@ -133,6 +134,8 @@ describe('precedence: flag > environment > config file > default', () => {
       maxBytesWithoutKeyframe: 64 * 1024 * 1024,
       heapGrowingPercent: 300,
       ladder: 'off',
+      jobsFile: 'tidecast-jobs.json',
+      redis: 'off',
     });
   });
 
@@ -168,6 +171,7 @@ describe('precedence: flag > environment > config file > default', () => {
       const { config } = await serveConfig(['--config', join(dir, 'c.json'), '--rtmp-port', '1'], { TIDECAST_RTMP_PORT: '2', TIDECAST_HTTP_PORT: '2' });
       expect(config).toStrictEqual({ ...DEFAULT_SERVER_CONFIG, rtmpPort: 1, httpPort: 2, host: 'json-host', segmentDuration: 3, windowSegments: 9, endGraceMs: 500, lowLatency: true, partDuration: 0.2 });
       expect(mediaServerOptions(config)).toStrictEqual({
+        jobs: { store: expect.any(JsonFileJobStore) },
         rtmp: {
           port: 1,
           host: 'json-host',
