@@ -62,7 +62,7 @@ export function ffmpegArgs(plan: LadderPlan, options: FfmpegArgsOptions): Ffmpeg
   if (encodes.length > 0) args.push('-filter_complex', filterGraph(encodes));
   const timeBase = versionAtLeast(options.version, { major: 6, minor: 1 }) ? 'demux' : '-1';
   encodes.forEach((rung, i) => {
-    args.push('-map', `[v${i}]`, ...encoderArgs(rung), '-fps_mode', 'passthrough', '-enc_time_base', timeBase, '-an', '-flvflags', 'no_duration_filesize', '-f', 'flv', `pipe:${fd}`);
+    args.push('-map', `[v${i}]`, ...encoderArgs(rung, plan.addedKeyframes), '-fps_mode', 'passthrough', '-enc_time_base', timeBase, '-an', '-flvflags', 'no_duration_filesize', '-f', 'flv', `pipe:${fd}`);
     outputs.push({ fd, name: rung.name });
     fd += 1;
   });
@@ -90,12 +90,16 @@ export function filterGraph(encodes: readonly PlannedEncode[]): string {
   return [`[0:v:0]split=${encodes.length}${encodes.map((_, i) => `[s${i}]`).join('')}`, ...chains].join(';');
 }
 
-/** The encoder options of one rung. */
-export function encoderArgs(rung: PlannedEncode): string[] {
+/**
+ * The encoder options of one rung. IDRs: at the source's keyframes, or with `added`, at the first
+ * frame of each `everySeconds` from the first frame fed (FEED_OFFSET_MS on ffmpeg's timeline,
+ * -copyts): the same frames in every rung of the process.
+ */
+export function encoderArgs(rung: PlannedEncode, added?: { readonly everySeconds: number }): string[] {
   const rate = ['-b:v', `${rung.bitrateKbps}k`, '-maxrate', `${rung.maxRateKbps}k`, '-bufsize', `${rung.bufferSizeKbits}k`];
   const profile = rung.profile === undefined ? [] : ['-profile:v', rung.profile];
   const threads = rung.threads === 0 ? [] : ['-threads', String(rung.threads)];
-  const forced = ['-force_key_frames', 'source', '-forced-idr', '1'];
+  const forced = ['-force_key_frames', added === undefined ? 'source' : `expr:gte(t,n_forced*${added.everySeconds})`, '-forced-idr', '1'];
   if (rung.codec === 'h264') {
     return ['-c:v', 'libx264', '-preset', rung.preset, '-tune', 'zerolatency', ...profile, ...rate, '-g', String(ENCODER_GOP_FRAMES), '-keyint_min', String(ENCODER_GOP_FRAMES), '-sc_threshold', '0', ...forced, ...threads];
   }

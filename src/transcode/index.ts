@@ -21,8 +21,8 @@ export {
   rungName,
 } from './ladder-spec.js';
 export type { AudioSpec, EncoderPreset, LadderProblem, LadderSpec, RungCodec, RungSpec } from './ladder-spec.js';
-export { HEVC_FLV_OUTPUT_VERSION, frameRateDivisor, planLadder, rungSize, versionAtLeast } from './ladder-plan.js';
-export type { FfmpegVersion, LadderPlan, LadderSource, PlannedAudio, PlannedCopy, PlannedEncode, PlannedRung } from './ladder-plan.js';
+export { HEVC_FLV_OUTPUT_VERSION, frameRateDivisor, ladderPixelRate, planLadder, rungSize, versionAtLeast } from './ladder-plan.js';
+export type { FfmpegVersion, LadderPlan, LadderSource, PlanOptions, PlannedAudio, PlannedCopy, PlannedEncode, PlannedRung } from './ladder-plan.js';
 export { ENCODER_GOP_FRAMES, encoderArgs, ffmpegArgs, filterGraph } from './ffmpeg-args.js';
 export type { FfmpegArgsOptions, FfmpegCommand, FfmpegOutput } from './ffmpeg-args.js';
 export { parseFfmpegVersion } from './ffmpeg-version.js';

@@ -64,6 +64,12 @@ export type PlannedAudio = { readonly kind: 'none' } | { readonly kind: 'passthr
 export interface LadderPlan {
   /** Rungs that run, in the spec's order. */
   readonly rungs: readonly PlannedRung[];
+  /**
+   * Where the encoded rungs' IDRs go: undefined, at the source's keyframes (the rule); or, when
+   * the source's keyframes are too far apart for the segment target, every `everySeconds`, the
+   * same frames in every rung (the copy rung and divided frame rates cannot follow: dropped).
+   */
+  readonly addedKeyframes?: { readonly everySeconds: number };
   readonly audio: PlannedAudio;
   /** Rungs of the spec left out, with why ("above the source's 360p"). */
   readonly dropped: readonly { readonly name: string; readonly reason: string }[];
@@ -78,8 +84,22 @@ export function versionAtLeast(version: FfmpegVersion, floor: FfmpegVersion): bo
  * `spec` planned for `source` with the ffmpeg of `version`. The spec is checked first (a library
  * caller may build one by hand): ERR_TRANSCODE_LADDER_INVALID. Throws ERR_TRANSCODE_UNSUPPORTED
  * for what that ffmpeg cannot do.
+ *
+ * `maxPixelsPerSecond` is what the server's transcode budget has left for this ladder
+ * (ladderPixelRate counts it): encoded rungs are dropped from the largest down until the ladder
+ * fits, each with the reason, so one 4K publisher cannot take every core from the others.
  */
-export function planLadder(spec: LadderSpec, source: LadderSource, version: FfmpegVersion): LadderPlan {
+export interface PlanOptions {
+  /** What the server's transcode budget has left for this ladder, in pixels per second (ladderPixelRate). */
+  readonly maxPixelsPerSecond?: number;
+  /**
+   * The source's keyframes are `sourceGopSeconds` apart, longer than the segment target: the
+   * encoded rungs get an IDR every `everySeconds` instead (LadderPlan.addedKeyframes).
+   */
+  readonly addKeyframes?: { readonly everySeconds: number; readonly sourceGopSeconds: number };
+}
+
+export function planLadder(spec: LadderSpec, source: LadderSource, version: FfmpegVersion, options: PlanOptions = {}): LadderPlan {
   checkLadderSpec(spec);
   const rungs: PlannedRung[] = [];
   const dropped: { name: string; reason: string }[] = [];
@@ -126,8 +146,43 @@ export function planLadder(spec: LadderSpec, source: LadderSource, version: Ffmp
       threads: rung.threads ?? 0,
     });
   }
+  const budget = options.maxPixelsPerSecond;
+  if (budget !== undefined && video !== undefined) {
+    while (ladderPixelRate(rungs, video) > budget) {
+      const largest = rungs.filter((r): r is PlannedEncode => r.kind === 'encode').sort((a, b) => b.width * b.height - a.width * a.height)[0];
+      if (largest === undefined) break;
+      rungs.splice(rungs.indexOf(largest), 1);
+      dropped.push({ name: largest.name, reason: `over the server's transcode budget (${(Math.max(0, budget) / 1e6).toFixed(1)} Mpx/s left)` });
+    }
+  }
+  const added = options.addKeyframes;
+  let addedKeyframes: LadderPlan['addedKeyframes'];
+  if (added !== undefined && rungs.some((r) => r.kind === 'encode' && r.frameRateDivisor === 1)) {
+    addedKeyframes = { everySeconds: added.everySeconds };
+    const gop = `the source's keyframes are ${added.sourceGopSeconds.toFixed(1)} s apart, over the ${added.everySeconds} s segment target`;
+    for (const rung of [...rungs]) {
+      if (rung.kind === 'copy') dropped.push({ name: rung.name, reason: `${gop}: the encoded rungs get a keyframe every ${added.everySeconds} s, which the source cannot follow` });
+      else if (rung.frameRateDivisor > 1) dropped.push({ name: rung.name, reason: `${gop}: keyframes are added, and a divided frame rate may not have the frames they fall on` });
+      else continue;
+      rungs.splice(rungs.indexOf(rung), 1);
+    }
+  }
   const audio: PlannedAudio = source.audio === undefined ? { kind: 'none' } : source.audio.codec === 'aac' ? { kind: 'passthrough' } : { kind: 'encode', bitrateKbps: spec.audio?.bitrateKbps ?? DEFAULT_AUDIO_BITRATE_KBPS };
-  return { rungs, audio, dropped };
+  return { rungs, audio, dropped, ...(addedKeyframes === undefined ? {} : { addedKeyframes }) };
+}
+
+/** Frames per second assumed for a source that does not say (the common encoder default). */
+const ASSUMED_FRAME_RATE = 30;
+
+/**
+ * Pixels per second a ladder costs ffmpeg: the source decoded once, plus each encoded rung's
+ * size times its frame rate (copy rungs cost nothing). 0 when nothing is encoded.
+ */
+export function ladderPixelRate(rungs: readonly PlannedRung[], source: { readonly width: number; readonly height: number; readonly frameRate?: number | undefined }): number {
+  const encodes = rungs.filter((r): r is PlannedEncode => r.kind === 'encode');
+  if (encodes.length === 0) return 0;
+  const sourceRate = source.frameRate ?? ASSUMED_FRAME_RATE;
+  return source.width * source.height * sourceRate + encodes.reduce((sum, r) => sum + r.width * r.height * (r.frameRate ?? sourceRate / r.frameRateDivisor), 0);
 }
 
 /** The even size of a rung given its width and/or height, the other side from the source's aspect. */

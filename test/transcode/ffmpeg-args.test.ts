@@ -145,3 +145,15 @@ describe('one table per option', () => {
     expect(args[args.indexOf('-loglevel') + 1]).toBe(expected);
   });
 });
+
+describe('added keyframes (a source GOP longer than the segment target)', () => {
+  it('every encoded rung forces an IDR every N seconds from its first frame, instead of at the source keyframes', () => {
+    const p = planLadder(checkLadderSpec({ rungs: [{ codec: 'copy' }, { codec: 'h264', height: 480, bitrateKbps: 1200 }, { codec: 'h264', height: 240, bitrateKbps: 300 }] }), SOURCE, V51, {
+      addKeyframes: { everySeconds: 2, sourceGopSeconds: 8.3 },
+    });
+    const { args } = ffmpegArgs(p, { version: V51 });
+    const forced = args.flatMap((a, i) => (a === '-force_key_frames' ? [args[i + 1]] : []));
+    expect(forced).toEqual(['expr:gte(t,n_forced*2)', 'expr:gte(t,n_forced*2)']);
+    expect(encoderArgs(encode({ codec: 'h264', height: 360, bitrateKbps: 800 }), { everySeconds: 1.5 })).toContain('expr:gte(t,n_forced*1.5)');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLadderSpec, frameRateDivisor, planLadder, rungSize, type LadderSource } from '../../src/transcode/index.js';
+import { checkLadderSpec, frameRateDivisor, ladderPixelRate, planLadder, rungSize, type LadderSource } from '../../src/transcode/index.js';
 
 /** Planning a ladder against a source: no upscaling, aspect kept, exact frame-rate divisors, the audio decision. */
 
@@ -103,5 +103,56 @@ describe('planLadder checks its spec', () => {
   it('a spec built by hand without a bit rate is refused with the field path, not planned', () => {
     const spec = { rungs: [{ codec: 'h264' as const, height: 360 }] };
     expect(() => planLadder(spec, SOURCE_720, V51)).toThrow(expect.objectContaining({ code: 'ERR_TRANSCODE_LADDER_INVALID', message: 'invalid ladder spec: rungs[0].bitrateKbps: is required for an encoded rung' }));
+  });
+});
+
+describe('the server transcode budget (maxPixelsPerSecond)', () => {
+  const spec = checkLadderSpec({ rungs: [{ codec: 'copy' }, { codec: 'h264', height: 720, bitrateKbps: 2800 }, { codec: 'h264', height: 360, bitrateKbps: 800 }] });
+  const source = { video: { codec: 'avc' as const, width: 1920, height: 1080, frameRate: 30 } };
+  const decode = 1920 * 1080 * 30;
+  const r720 = 1280 * 720 * 30;
+  const r360 = 640 * 360 * 30;
+
+  it.each([
+    ['unlimited', undefined, ['source', '720p', '360p'], []],
+    ['room for both', decode + r720 + r360, ['source', '720p', '360p'], []],
+    ['one pixel short: the largest goes', decode + r720 + r360 - 1, ['source', '360p'], ['720p']],
+    ['room for the decode only: every encode goes, the copy stays', decode, ['source'], ['720p', '360p']],
+    ['nothing left', 0, ['source'], ['720p', '360p']],
+  ])('%s', (_name, budget, kept, droppedNames) => {
+    const plan = planLadder(spec, source, V51, budget === undefined ? {} : { maxPixelsPerSecond: budget });
+    expect(plan.rungs.map((r) => r.name)).toEqual(kept);
+    expect(plan.dropped.map((d) => d.name)).toEqual(droppedNames);
+    for (const d of plan.dropped) expect(d.reason).toMatch(/^over the server's transcode budget \(\d+\.\d Mpx\/s left\)$/);
+    expect(ladderPixelRate(plan.rungs, source.video)).toBeLessThanOrEqual(budget ?? Infinity);
+  });
+
+  it('counts a divided frame rate at its own rate, and copies as nothing', () => {
+    const half = planLadder(checkLadderSpec({ rungs: [{ codec: 'copy' }, { codec: 'h264', height: 360, bitrateKbps: 800, frameRate: 15 }] }), source, V51);
+    expect(ladderPixelRate(half.rungs, source.video)).toBe(decode + 640 * 360 * 15);
+    expect(ladderPixelRate([half.rungs[0]!], source.video)).toBe(0);
+  });
+});
+
+describe('added keyframes: the source GOP is longer than the segment target', () => {
+  const source = { video: { codec: 'avc' as const, width: 1280, height: 720, frameRate: 30 } };
+  const rungs = checkLadderSpec({ rungs: [{ codec: 'copy' }, { codec: 'h264', height: 480, bitrateKbps: 1200 }, { codec: 'h264', height: 240, bitrateKbps: 300, frameRate: 15 }] });
+  const add = { everySeconds: 2, sourceGopSeconds: 8.3 };
+
+  it('drops the copy rung and the divided frame rate, saying why, and plans keyframes every N s', () => {
+    const plan = planLadder(rungs, source, V51, { addKeyframes: add });
+    expect(plan.rungs.map((r) => r.name)).toEqual(['480p']);
+    expect(plan.addedKeyframes).toEqual({ everySeconds: 2 });
+    expect(plan.dropped).toEqual([
+      { name: 'source', reason: "the source's keyframes are 8.3 s apart, over the 2 s segment target: the encoded rungs get a keyframe every 2 s, which the source cannot follow" },
+      { name: '240p', reason: "the source's keyframes are 8.3 s apart, over the 2 s segment target: keyframes are added, and a divided frame rate may not have the frames they fall on" },
+    ]);
+  });
+
+  it('nothing full-rate to encode: the ladder stays as it is (long segments), keyframes untouched', () => {
+    const copyOnly = planLadder(checkLadderSpec({ rungs: [{ codec: 'copy' }] }), source, V51, { addKeyframes: add });
+    expect(copyOnly.rungs.map((r) => r.name)).toEqual(['source']);
+    expect(copyOnly.addedKeyframes).toBeUndefined();
+    expect(planLadder(rungs, source, V51).addedKeyframes).toBeUndefined();
   });
 });
