@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { LiveStream, type ResolvedHubOptions } from '../hub/index.js';
 import type { Track } from '../media/index.js';
-import { checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderState, type LadderStats } from '../transcode/index.js';
+import { ConfigError } from '../errors/index.js';
+import { LADDER_PRESETS, checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderState, type LadderStats } from '../transcode/index.js';
 import { avcTrack } from './tracks-from-configs.js';
 
 /**
@@ -29,6 +30,9 @@ export interface LadderTierEvents {
   state?(stream: { app: string; streamKey: string }, state: LadderState, stats: LadderStats): void;
 }
 
+/** What a git build of ffmpeg (no release number) is taken for: newer than every release. */
+const UNRELEASED_FFMPEG: FfmpegVersion = { major: 99, minor: 0 };
+
 /** ffmpeg 5.1 is the floor: -fps_mode (research/transcode.md §2). */
 export const MIN_FFMPEG_VERSION: FfmpegVersion = { major: 5, minor: 1 };
 
@@ -50,8 +54,9 @@ export class LadderTier {
     this.#now = now;
     this.#events = events;
     // A fixed ladder is checked at start, not at the first publish.
-    if (typeof options.ladder === 'string') ladderPreset(options.ladder);
-    else if (typeof options.ladder === 'object') checkLadderSpec(options.ladder);
+    if (typeof options.ladder === 'string' && ladderPreset(options.ladder) === undefined) {
+      throw new ConfigError('ERR_CONFIG_INVALID', `option transcode.ladder: no preset is named ${JSON.stringify(options.ladder)} (known: ${Object.keys(LADDER_PRESETS).join(', ')})`, { option: 'transcode.ladder', value: options.ladder });
+    } else if (typeof options.ladder === 'object') checkLadderSpec(options.ladder);
   }
 
   get ffmpeg(): { readonly path: string; readonly version: FfmpegVersion } | undefined {
@@ -66,9 +71,17 @@ export class LadderTier {
       this.off = 'no ffmpeg found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg): transcoding is off';
       return;
     }
-    const version = parseFfmpegVersion((await promisify(execFile)(path, ['-hide_banner', '-version'])).stdout);
-    if (version === undefined || !versionAtLeast(version, MIN_FFMPEG_VERSION)) {
-      this.off = `${path} is ffmpeg ${version === undefined ? '(version unknown)' : `${version.major}.${version.minor}`}; the ladder needs ${MIN_FFMPEG_VERSION.major}.${MIN_FFMPEG_VERSION.minor} or later: transcoding is off`;
+    let output: string;
+    try {
+      output = (await promisify(execFile)(path, ['-hide_banner', '-version'])).stdout;
+    } catch (error) {
+      this.off = `${path} does not run (${error instanceof Error ? error.message : String(error)}): transcoding is off`;
+      return;
+    }
+    // A build from git names no release: it is newer than any release it would be compared with.
+    const version = parseFfmpegVersion(output) ?? UNRELEASED_FFMPEG;
+    if (!versionAtLeast(version, MIN_FFMPEG_VERSION)) {
+      this.off = `${path} is ffmpeg ${version.major}.${version.minor}; the ladder needs ${MIN_FFMPEG_VERSION.major}.${MIN_FFMPEG_VERSION.minor} or later: transcoding is off`;
       return;
     }
     this.#ffmpeg = { path, version };

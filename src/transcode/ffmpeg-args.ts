@@ -22,8 +22,13 @@ import { versionAtLeast, type FfmpegVersion, type LadderPlan, type PlannedEncode
  * - a frame-rate divisor n selects every n-th frame and every keyframe, so no source keyframe is lost.
  */
 
-/** -g and -keyint_min: far beyond any GOP, so only the forced keyframes are IDRs (600 in the lab). */
-export const ENCODER_GOP_FRAMES = 600;
+/**
+ * -g and -keyint_min: far beyond any GOP a source may have, so only the forced keyframes are IDRs.
+ * The lab's 600 was not: a source whose keyframes were 700 frames apart (the server allows 30 s)
+ * got an encoder IDR at frame 600, a keyframe no source keyframe matched. 1 000 000 frames is over
+ * nine hours at 30 fps.
+ */
+export const ENCODER_GOP_FRAMES = 1_000_000;
 
 export interface FfmpegArgsOptions {
   readonly version: FfmpegVersion;

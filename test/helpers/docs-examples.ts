@@ -165,3 +165,113 @@ export function typecheckExamples(examples: readonly string[]): Promise<string[]
     });
   });
 }
+
+/**
+ * The rows of the first table in `markdown` whose header row starts with the cell `firstHeader`,
+ * each as header → cell text (trimmed, `\|` unescaped). Throws when there is no such table.
+ */
+export function markdownTable(markdown: string, firstHeader: string): Array<Record<string, string>> {
+  const cells = (line: string): string[] =>
+    line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((cell) => cell.trim().replaceAll('\\|', '|'));
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line, i) => line.trimStart().startsWith('|') && cells(line)[0] === firstHeader && /^\s*\|[\s|:-]+\|?\s*$/.test(lines[i + 1] ?? ''));
+  if (start < 0) throw new Error(`no table whose first header is "${firstHeader}"`);
+  const headers = cells(lines[start]!);
+  const rows: Array<Record<string, string>> = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.trimStart().startsWith('|')) break;
+    const row = cells(line);
+    rows.push(Object.fromEntries(headers.map((header, i) => [header, row[i] ?? ''])));
+  }
+  return rows;
+}
+
+/** A request of a docs page's ```http block: `METHOD /path`, header lines, a blank line, a body. */
+export interface HttpRequestExample {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as written; '' when there is none. */
+  readonly body: string;
+}
+
+/** A response of a docs page's ```http block: `HTTP/1.1 <status> <reason>`, header lines, a blank line, a body. */
+export interface HttpResponseExample {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * The ```http blocks of `markdown` in order, each request paired with the response block that
+ * follows it (undefined when the next block is another request). Header names are lower case.
+ */
+export function httpExchanges(markdown: string): Array<{ request: HttpRequestExample; response: HttpResponseExample | undefined }> {
+  const parse = (block: string): { first: string; headers: Record<string, string>; body: string } => {
+    const [head = '', ...rest] = block.split(/\n\s*\n/);
+    const [first = '', ...headerLines] = head.split('\n');
+    const headers = Object.fromEntries(headerLines.filter((line) => line.trim() !== '').map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    return { first: first.trim(), headers, body: rest.join('\n\n').trim() };
+  };
+  const blocks = codeBlocks(markdown, 'http').map(parse);
+  const exchanges: Array<{ request: HttpRequestExample; response: HttpResponseExample | undefined }> = [];
+  blocks.forEach((block, i) => {
+    const request = /^([A-Z]+) (\S+)$/.exec(block.first);
+    if (request === null) {
+      if (!/^HTTP\/1\.1 \d{3} /.test(block.first)) throw new Error(`an http block that is neither a request nor a response: ${block.first}`);
+      return;
+    }
+    const next = blocks[i + 1];
+    const status = next === undefined ? null : /^HTTP\/1\.1 (\d{3}) (.+)$/.exec(next.first);
+    exchanges.push({
+      request: { method: request[1]!, path: request[2]!, headers: block.headers, body: block.body },
+      response: next === undefined || status === null ? undefined : { status: Number(status[1]), reason: status[2]!, headers: next.headers, body: next.body },
+    });
+  });
+  return exchanges;
+}
+
+/** How matchExample reads a page's example values. */
+export interface ExampleMatchOptions {
+  /** Placeholders already known (`<id>` → the id the server gave); others match any run of [A-Za-z0-9_-]. */
+  readonly bound?: Readonly<Record<string, string>>;
+  /** Text replaced in every example string before matching, e.g. the page's `http://localhost:8080` → the test server's. */
+  readonly replace?: ReadonlyArray<readonly [string, string]>;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Where `actual` (a real answer) differs from `example` (a page's): objects must have the same keys,
+ * arrays the same length, numbers, booleans and null the same values, strings the same text, except
+ * that `<name>` placeholders stand for a bound value or any token, and an ISO 8601 time for any
+ * such time. Returns one line per difference, with its path; none means they match.
+ */
+export function exampleDifferences(actual: unknown, example: unknown, options: ExampleMatchOptions = {}, path = '$'): string[] {
+  const shown = (value: unknown): string => JSON.stringify(value)?.slice(0, 120) ?? String(value);
+  if (typeof example === 'string') {
+    if (typeof actual !== 'string') return [`${path}: a string in the example, ${shown(actual)} in the answer`];
+    const text = (options.replace ?? []).reduce((t, [from, to]) => t.replaceAll(from, to), example);
+    if (ISO_TIME.test(text)) return ISO_TIME.test(actual) ? [] : [`${path}: a time in the example, ${shown(actual)} in the answer`];
+    const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = text
+      .split(/(<[a-z]+>)/)
+      .map((part) => (/^<[a-z]+>$/.test(part) ? (options.bound?.[part] === undefined ? '[A-Za-z0-9_-]+' : escape(options.bound[part]!)) : escape(part)))
+      .join('');
+    return new RegExp(`^${pattern}$`).test(actual) ? [] : [`${path}: ${shown(text)} in the example, ${shown(actual)} in the answer`];
+  }
+  if (Array.isArray(example)) {
+    if (!Array.isArray(actual)) return [`${path}: an array in the example, ${shown(actual)} in the answer`];
+    if (actual.length !== example.length) return [`${path}: ${example.length} items in the example, ${actual.length} in the answer`];
+    return example.flatMap((item, i) => exampleDifferences(actual[i], item, options, `${path}[${i}]`));
+  }
+  if (typeof example === 'object' && example !== null) {
+    if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return [`${path}: an object in the example, ${shown(actual)} in the answer`];
+    const keys = Object.keys(example).sort();
+    const actualKeys = Object.keys(actual).sort();
+    if (keys.join() !== actualKeys.join()) return [`${path}: keys ${keys.join(', ')} in the example, ${actualKeys.join(', ')} in the answer`];
+    return keys.flatMap((key) => exampleDifferences((actual as Record<string, unknown>)[key], (example as Record<string, unknown>)[key], options, `${path}.${key}`));
+  }
+  return Object.is(actual, example) ? [] : [`${path}: ${shown(example)} in the example, ${shown(actual)} in the answer`];
+}

@@ -26,10 +26,10 @@ describe('ffmpegArgs: the whole command', () => {
       '-hide_banner', '-nostdin', '-loglevel', 'warning', '-probesize', '32768', '-analyzeduration', '0', '-f', 'flv', '-i', 'pipe:0', '-copyts',
       '-filter_complex', '[0:v:0]split=2[s0][s1];[s0]scale=854:480[v0];[s1]scale=426:240[v1]',
       '-map', '[v0]', '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '1200k', '-maxrate', '1200k', '-bufsize', '1200k',
-      '-g', '600', '-keyint_min', '600', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1',
+      '-g', '1000000', '-keyint_min', '1000000', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1',
       '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-an', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:3',
       '-map', '[v1]', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-b:v', '300k', '-maxrate', '300k', '-bufsize', '300k',
-      '-g', '600', '-keyint_min', '600', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1',
+      '-g', '1000000', '-keyint_min', '1000000', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1',
       '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-an', '-flvflags', 'no_duration_filesize', '-f', 'flv', 'pipe:4',
     ]); // prettier-ignore
   });
@@ -114,8 +114,8 @@ describe('one table per option', () => {
   });
 
   it.each([
-    ['h264', ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-maxrate', '800k', '-bufsize', '800k', '-g', '600', '-keyint_min', '600', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1']],
-    ['h265', ['-c:v', 'libx265', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-maxrate', '800k', '-bufsize', '800k', '-x265-params', 'keyint=600:min-keyint=600:scenecut=0:open-gop=0', '-force_key_frames', 'source', '-forced-idr', '1']],
+    ['h264', ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-maxrate', '800k', '-bufsize', '800k', '-g', '1000000', '-keyint_min', '1000000', '-sc_threshold', '0', '-force_key_frames', 'source', '-forced-idr', '1']],
+    ['h265', ['-c:v', 'libx265', '-preset', 'veryfast', '-tune', 'zerolatency', '-b:v', '800k', '-maxrate', '800k', '-bufsize', '800k', '-x265-params', 'keyint=1000000:min-keyint=1000000:scenecut=0:open-gop=0', '-force_key_frames', 'source', '-forced-idr', '1']],
   ] as const)('codec %s: IDRs at the source keyframes only', (codec, expected) => {
     expect(encoderArgs(encode({ codec, height: 360, bitrateKbps: 800 }))).toEqual(expected);
   });
