@@ -83,7 +83,7 @@ function spec(raw: unknown, at: string, source: string): LadderSpec {
     return checkLadderSpec(raw);
   } catch (err) {
     if (!(err instanceof LadderSpecError)) throw err;
-    const problems = err.problems.map((p) => `${at === '' ? '' : `${at}.`}${p.path}: ${p.message}`).join('; ');
+    const problems = err.problems.map((p) => `${[at, p.path].filter((x) => x !== '').join('.')}: ${p.message}`).join('; ');
     throw invalid(source, `${source}: ${problems}`, err);
   }
 }

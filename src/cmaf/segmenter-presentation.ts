@@ -24,6 +24,8 @@ export const DEFAULT_MAX_FOLLOWER_LEAD_SECONDS = 1;
 
 interface Follower {
   readonly segmenter: TrackSegmenter;
+  /** Cuts at the leader's pictures (a ladder rung): decided by presentation time (#release). */
+  readonly byPts: boolean;
   readonly maxLeadTicks: number;
   readonly queue: Sample[];
   lastDts: number | undefined;
@@ -69,7 +71,7 @@ export class PresentationSegmenter {
       // A second video track shows the same pictures (a ladder rung): it cuts at the same picture.
       const cutBy = track.kind === 'video' && leader.kind === 'video' ? 'pts' : 'dts';
       const segmenter = new TrackSegmenter({ ...resolved, partTargetSeconds: partTarget(track), trackId: track.id, timescale: track.timescale, cuts: 'external', cutBy, partAtSyncSamples: partAtSyncSamples(track) });
-      this.#followers.set(track.id, { segmenter, maxLeadTicks: secondsToTicks(leadSeconds, track.timescale), queue: [], lastDts: undefined });
+      this.#followers.set(track.id, { segmenter, byPts: cutBy === 'pts', maxLeadTicks: secondsToTicks(leadSeconds, track.timescale), queue: [], lastDts: undefined });
     }
   }
 
@@ -135,7 +137,10 @@ export class PresentationSegmenter {
       this.#leaderDts === undefined || this.#lastCut === undefined ? -Infinity : rescale(this.#leaderDts, this.#leader.timescale, segmenter.timescale, 'floor');
     while (queue.length > 0) {
       const head = queue[0]!;
-      if (!all && head.dts > decided && queue.at(-1)!.dts - head.dts <= follower.maxLeadTicks) return;
+      // A pts follower's sample is decided once its picture presents at or before the leader's
+      // latest dts: any leader keyframe still to come presents at or after its own dts, later.
+      const at = follower.byPts ? head.pts : head.dts;
+      if (!all && at > decided && queue.at(-1)!.dts - head.dts <= follower.maxLeadTicks) return;
       queue.shift();
       events.push(...segmenter.push(head));
     }

@@ -93,13 +93,16 @@ export function renderLiveMultivariant(all: Iterable<LiveRendition>, final: bool
  * AVERAGE-BANDWIDTH as listed: the window's average segment bit rate rounded up to two significant
  * digits (1 234 567 → 1 300 000). The exact average moves with every segment; rounded, it changes
  * the multivariant playlist (which players read once) only when the rate really moves, and rounding
- * up keeps it a budget a client can rely on, as BANDWIDTH is — never above the peak, which
- * bounds it (an average of segments is at most their largest rate).
+ * up keeps it a budget a client can rely on, as BANDWIDTH is — and never above BANDWIDTH's peak:
+ * that peak counts runs of segments lasting 0.5–1.5 target durations (4.1), so a short, dense
+ * last segment can lift the window's average over it, and a variant whose average exceeds its
+ * peak says nothing a player can use.
  */
 export function listedAverage(bitsPerSecond: number, peakBitsPerSecond: number): number {
   if (!(bitsPerSecond > 0)) return 0;
   const step = 10 ** Math.max(0, Math.floor(Math.log10(bitsPerSecond)) - 1);
-  return Math.min(Math.ceil(bitsPerSecond / step) * step, Math.max(peakBitsPerSecond, bitsPerSecond));
+  const rounded = Math.ceil(bitsPerSecond / step) * step;
+  return peakBitsPerSecond > 0 ? Math.min(rounded, peakBitsPerSecond) : rounded;
 }
 
 /** The multivariant playlist of the plain view: every media playlist URI `…/plain.m3u8`. */

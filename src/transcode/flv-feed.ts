@@ -41,7 +41,11 @@ export class FlvFeed {
     this.#ticksPerMs = track.timescale / 1000;
   }
 
-  /** The FLV header, onMetaData and the sequence header: the first bytes ffmpeg reads. */
+  /**
+   * The FLV header, onMetaData and the sequence header: the first bytes ffmpeg reads. onMetaData
+   * is stamped 0, as FLV writers put it: at FEED_OFFSET_MS ffmpeg 5.1 took it for a data stream
+   * of its own (an extra input stream, and a frame-rate guess of 30.30).
+   */
   start(): Uint8Array[] {
     const { track } = this;
     const metadata = buildScriptTag('onMetaData', {
@@ -51,7 +55,7 @@ export class FlvFeed {
       videocodecid: AVC_CODEC_ID,
     });
     const config = buildVideoTagParts({ codec: 'avc', frameType: 'key', packetType: 'sequence-start', data: track.decoderConfig });
-    return [this.#writer.header(), ...this.#writer.tag(18, FEED_OFFSET_MS, metadata), ...this.#tag(FEED_OFFSET_MS, config.header, config.payload)];
+    return [this.#writer.header(), ...this.#writer.tag(18, 0, metadata), ...this.#tag(FEED_OFFSET_MS, config.header, config.payload)];
   }
 
   /** One frame: tag header, the body's header, the payload (not copied), the trailer. */

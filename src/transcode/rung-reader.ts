@@ -13,8 +13,11 @@ export type RungEvent =
   | { readonly kind: 'config'; readonly config: Uint8Array }
   | { readonly kind: 'frame'; readonly ptsMs: number; readonly dtsMs: number; readonly keyframe: boolean; readonly data: Uint8Array };
 
-/** A rung frame is one encoded picture: far below this even at 4K and a high bit rate. */
-const MAX_RUNG_TAG_BYTES = 16 * 1024 * 1024;
+/**
+ * A rung frame is one encoded picture: far below this even at 4K and a high bit rate (and below
+ * what FLV's 24-bit size can state, so a broken pipe claiming a huge tag fails at its header).
+ */
+const MAX_RUNG_TAG_BYTES = 8 * 1024 * 1024;
 
 export class RungReader {
   readonly name: string;
