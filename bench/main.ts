@@ -6,6 +6,7 @@ import { packageCliBench } from './package-cli.bench.js';
 import { packagingRatios, packagingSuite } from './packaging.bench.js';
 import { servingBench } from './serving.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
+import { transcodeBench } from './transcode.bench.js';
 
 /**
  * Runs every benchmark suite and prints one table of medians.
@@ -17,7 +18,8 @@ import type { BenchRow, BenchSuite } from './suite.js';
  * server under concurrent publishers and the serving of a live stream's files, both side by side
  * with nginx-rtmp (live-server.bench.ts, serving.bench.ts; nginx and wrk from Debian, skipped with a
  * note by --quick when missing), and LL-HLS parked blocking playlist requests (ll-hls.bench.ts),
- * each server in a process of its own.
+ * each server in a process of its own. Last, the transcode tier (transcode.bench.ts): its server
+ * runs in this process, so it comes after every other suite has closed its own.
  */
 
 const SUITES: BenchSuite[] = [chunkStreamSuite, packagingSuite];
@@ -53,6 +55,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: LL-HLS parked blocking playlist requests${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nLL-HLS: N blocking playlist requests parked on one stream, released by one part (server in its own process, ffmpeg -re publisher, loopback):`);
   console.log(await llHlsBench({ quick }));
+  process.stderr.write(`bench: transcode tier, a 3-rung ladder${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\ntranscode tier: a 720p30 publish through a 3-rung ladder (server in this process, ffmpeg -re publisher):`);
+  console.log(await transcodeBench({ quick }));
 }
 
 await main();

@@ -111,6 +111,11 @@ interface RungRun {
 /** Ids of the output's video tracks: after the source's own (1 video, 2 audio in tidecast's ingest). */
 const FIRST_RUNG_TRACK_ID = 10;
 const LATENCY_SAMPLES = 300;
+/**
+ * The backlog allowed before a process's first frame: its probe of 32 KiB lasts 10 s of a 26 kb/s
+ * source, far below any video worth a ladder; past it a process stuck at startup is no longer fed.
+ */
+const MAX_STARTUP_BACKLOG_SECONDS = 10;
 
 export class LadderSession extends EventEmitter<LadderSessionEvents> {
   /** The ladder presentation: what the packager reads. */
@@ -133,7 +138,11 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   #fed = new Map<number, FedFrame>();
   /** Feeding is suspended until the next keyframe (after a backlog skip, or before the first). */
   #skipToKeyframe = true;
+  /** The current process has written a rung frame: its probe is done (see #backlogLimitSeconds). */
+  #producing = false;
   #respawnTimer: NodeJS.Timeout | undefined;
+  /** The delay #respawnTimer was set with. */
+  #respawnDelayMs = 0;
   #latencies: number[] = [];
   #ffmpegFps: number | undefined;
   #restarts = 0;
@@ -184,7 +193,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     this.#stopped = true;
     this.#reader?.close();
     this.#reader = undefined;
-    clearTimeout(this.#respawnTimer);
+    this.#cancelRespawn();
     await this.#stopProcess();
     this.#endOutput();
     this.#setState('stopped');
@@ -216,7 +225,9 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       ffmpegFps: this.#ffmpegFps,
       restarts: this.#restarts,
       crashes: this.#backoff.crashes,
-      backoffMs: this.#respawnTimer === undefined ? 0 : this.#backoff.nextDelayMs,
+      // The wait that runs, not RestartBackoff's nextDelayMs: after crashed() that is already the
+      // delay of the streak's next crash (twice the one pending).
+      backoffMs: this.#respawnTimer === undefined ? 0 : this.#respawnDelayMs,
       ptsMismatches: this.#ptsMismatches,
       backlogSkips: this.#backlogSkips,
       latencyMs: sorted.length === 0 ? undefined : sorted[Math.floor(sorted.length / 2)],
@@ -243,6 +254,9 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
    */
   async #finish(): Promise<void> {
     const epoch = this.#epoch;
+    // A respawn pending in backoff was for the source that left: left to fire, it started an
+    // ffmpeg nobody fed or stopped until the stream was forgotten (a minute by default).
+    this.#cancelRespawn();
     const process = this.#process;
     if (process !== undefined) await process.stop();
     if (epoch !== this.#epoch) return;
@@ -256,12 +270,15 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   #tracks(tracks: readonly Track[]): void {
     this.#epoch += 1;
     void this.#stopProcess();
-    clearTimeout(this.#respawnTimer);
-    this.#respawnTimer = undefined;
+    this.#cancelRespawn();
     this.#video = tracks.find((t): t is VideoTrack => t.kind === 'video');
     this.#audio = tracks.find((t): t is AudioTrack => t.kind === 'audio');
     this.#gop = [];
     this.#fed.clear();
+    // lastPts guards a respawn of the same source against frames already carried; a new source
+    // generation's clock may start again (a republish starts from 0), and a guard kept across it
+    // dropped every rung frame until the new clock passed the old one.
+    for (const run of this.#runs) run.lastPts = undefined;
     this.#skipToKeyframe = true;
     const video = this.#video;
     let plan: LadderPlan;
@@ -316,7 +333,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       this.#error(`a source frame at ${sample.pts} ticks is not on the millisecond grid the FLV feed carries`);
       return;
     }
-    if (!replaying && this.#backlogSeconds(sample) > (this.#options.maxBacklogSeconds ?? 2)) {
+    if (!replaying && this.#backlogSeconds(sample) > this.#backlogLimitSeconds()) {
       this.#backlogSkips += 1;
       this.#skipToKeyframe = true;
       this.emit('warning', 'ffmpeg fell behind the source: skipping to the next keyframe', { backlogSeconds: this.#backlogSeconds(sample) });
@@ -324,6 +341,16 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     }
     this.#fed.set(sample.pts, { arrivedMs: nowMs, keyframe: sample.keyframe });
     process.write(feed.frame(sample));
+  }
+
+  /**
+   * maxBacklogSeconds once the process has written a frame. Before, ffmpeg is still reading its
+   * probe (-probesize 32768: 1.7 s of a 150 kb/s source), and a skip then starved the very read
+   * it waited on: nothing came out until the next keyframe, or the publisher's end.
+   */
+  #backlogLimitSeconds(): number {
+    const limit = this.#options.maxBacklogSeconds ?? 2;
+    return this.#producing ? limit : Math.max(limit, MAX_STARTUP_BACKLOG_SECONDS);
   }
 
   /** Source media time between this frame and the oldest frame not yet out of every rung. */
@@ -370,6 +397,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     process.write(feed.start());
     this.#fed.clear();
     this.#skipToKeyframe = replay.length === 0;
+    this.#producing = false;
     const nowMs = this.#options.now();
     for (const sample of replay) this.#feedFrame(sample, nowMs, true);
   }
@@ -389,10 +417,20 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     const nowMs = this.#options.now();
     for (const event of events) {
       if (event.kind === 'config') {
-        if (run.rung.track === undefined || !sameBytes(run.rung.track.decoderConfig, event.config)) this.#ladder!.rungTrack(run.rung, this.#options.videoTrack(run.rung.id, event.config), nowMs);
+        const current = run.rung.track;
+        if (current === undefined || !sameBytes(current.decoderConfig, event.config)) {
+          const track = this.#options.videoTrack(run.rung.id, event.config);
+          // A respawned ffmpeg of the same plan writes the same SPS but for its VUI timing, which
+          // comes from its guess of the input's frame rate (30/1 from the first process, 30000/1001
+          // from one fed the replayed GOP at once): keeping the first configuration carries its
+          // frames on in the same generation, where a new one cost every playlist a DISCONTINUITY
+          // and each rung its frames up to the next keyframe (the new segmenter starts at one).
+          if (current === undefined || !sameDecoding(current, track)) this.#ladder!.rungTrack(run.rung, track, nowMs);
+        }
         if (this.#state === 'starting') this.#setState('running');
         continue;
       }
+      this.#producing = true;
       this.#rungFrame(run, this.#feed!.sourcePts(event.ptsMs), event.keyframe, event.data, nowMs);
     }
   }
@@ -458,11 +496,18 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       return;
     }
     this.#setState('backoff');
+    this.#respawnDelayMs = delay;
     this.#respawnTimer = setTimeout(() => {
       this.#setState('starting');
       this.#spawn();
     }, delay);
     this.#respawnTimer.unref();
+  }
+
+  /** Calls off a respawn pending in backoff; stats then say no wait (backoffMs 0). */
+  #cancelRespawn(): void {
+    clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
   }
 
   async #stopProcess(): Promise<void> {
@@ -496,6 +541,15 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     this.#state = state;
     this.emit('state', state);
   }
+}
+
+/**
+ * Whether frames coded for `b` decode with `a`'s configuration: the same codec, profile and level,
+ * size and aspect, as the same ffmpeg arguments give for the same source. What is left to differ
+ * (the VUI's timing and frame rate) does not take part in decoding (ISO/IEC 14496-10 Annex E).
+ */
+function sameDecoding(a: VideoTrack, b: VideoTrack): boolean {
+  return a.codec === b.codec && a.codecString === b.codecString && a.width === b.width && a.height === b.height && a.sarWidth === b.sarWidth && a.sarHeight === b.sarHeight;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

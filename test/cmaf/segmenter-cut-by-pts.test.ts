@@ -241,12 +241,14 @@ describe('cutBy pts: random GOP patterns (fast-check)', () => {
     );
   });
 
-  it('a delay that shrinks from GOP to GOP (leader keyframes decoding later than S before they present), the rung behind by an encoder’s latency', () => {
+  it('a delay that shrinks from GOP to GOP (leader keyframes decoding later than S before they present), the rung behind or ahead', () => {
+    // Ahead too: a pts follower is released by presentation time, so a rung keyframe cannot pass
+    // the leader keyframe that makes its cut (a dts release let it, and the cut was missed).
     fc.assert(
       fc.property(
         fc.array(gop, { minLength: 1, maxLength: 8 }),
         fc.constantFrom(1, 2, 3),
-        fc.double({ min: 0.1, max: 0.6, noNaN: true }),
+        fc.double({ min: -0.3, max: 0.6, noNaN: true }),
         fc.constantFrom(1, 2, 4),
         fc.boolean(),
         (drawn, divisor, skew, targetSeconds, shiftDelay) => {

@@ -47,6 +47,8 @@ describe('listedAverage', () => {
     ['is 0 for no average', 0, 1_000_000, 0],
     ['is 0 for a negative average', -5, 1_000_000, 0],
     ['is 0 for NaN', Number.NaN, 1_000_000, 0],
+    ['never above the peak, even when the window average is (a short dense last segment)', 1_234_567, 1_000_000, 1_000_000],
+    ['rounded alone when no peak is measured yet', 1_234_567, 0, 1_300_000],
   ])('%s: (%d, peak %d) → %d', (_, average, peak, listed) => {
     expect(listedAverage(average, peak)).toBe(listed);
   });
