@@ -112,7 +112,7 @@ interface RungRun {
 const FIRST_RUNG_TRACK_ID = 10;
 const LATENCY_SAMPLES = 300;
 /**
- * The backlog allowed before a process's first frame: its probe of 32 KiB lasts 10 s of a 26 kb/s
+ * The backlog allowed until a process has caught up: its probe of 32 KiB lasts 10 s of a 26 kb/s
  * source, far below any video worth a ladder; past it a process stuck at startup is no longer fed.
  */
 const MAX_STARTUP_BACKLOG_SECONDS = 10;
@@ -140,6 +140,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   #skipToKeyframe = true;
   /** The current process has written a rung frame: its probe is done (see #backlogLimitSeconds). */
   #producing = false;
+  /** ... and has since been within maxBacklogSeconds once. */
+  #caughtUp = false;
   #respawnTimer: NodeJS.Timeout | undefined;
   /** The delay #respawnTimer was set with. */
   #respawnDelayMs = 0;
@@ -333,10 +335,11 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       this.#error(`a source frame at ${sample.pts} ticks is not on the millisecond grid the FLV feed carries`);
       return;
     }
-    if (!replaying && this.#backlogSeconds(sample) > this.#backlogLimitSeconds()) {
+    const backlogSeconds = replaying ? 0 : this.#backlogSeconds(sample);
+    if (backlogSeconds > this.#backlogLimitSeconds(backlogSeconds)) {
       this.#backlogSkips += 1;
       this.#skipToKeyframe = true;
-      this.emit('warning', 'ffmpeg fell behind the source: skipping to the next keyframe', { backlogSeconds: this.#backlogSeconds(sample) });
+      this.emit('warning', 'ffmpeg fell behind the source: skipping to the next keyframe', { backlogSeconds });
       return;
     }
     this.#fed.set(sample.pts, { arrivedMs: nowMs, keyframe: sample.keyframe });
@@ -344,13 +347,15 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   }
 
   /**
-   * maxBacklogSeconds once the process has written a frame. Before, ffmpeg is still reading its
-   * probe (-probesize 32768: 1.7 s of a 150 kb/s source), and a skip then starved the very read
-   * it waited on: nothing came out until the next keyframe, or the publisher's end.
+   * maxBacklogSeconds once the process has caught up: written a frame, and been within the bound
+   * since. Before, ffmpeg reads its probe (-probesize 32768: 1.7 s of a 150 kb/s source) and then
+   * encodes what it held; a skip then starved the very read it waited on, and the rungs lost a GOP
+   * or, in a short publish, everything up to its end.
    */
-  #backlogLimitSeconds(): number {
+  #backlogLimitSeconds(backlogSeconds: number): number {
     const limit = this.#options.maxBacklogSeconds ?? 2;
-    return this.#producing ? limit : Math.max(limit, MAX_STARTUP_BACKLOG_SECONDS);
+    if (!this.#caughtUp && this.#producing && backlogSeconds <= limit) this.#caughtUp = true;
+    return this.#caughtUp ? limit : Math.max(limit, MAX_STARTUP_BACKLOG_SECONDS);
   }
 
   /** Source media time between this frame and the oldest frame not yet out of every rung. */
@@ -398,6 +403,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     this.#fed.clear();
     this.#skipToKeyframe = replay.length === 0;
     this.#producing = false;
+    this.#caughtUp = false;
     const nowMs = this.#options.now();
     for (const sample of replay) this.#feedFrame(sample, nowMs, true);
   }
@@ -421,10 +427,10 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
         if (current === undefined || !sameBytes(current.decoderConfig, event.config)) {
           const track = this.#options.videoTrack(run.rung.id, event.config);
           // A respawned ffmpeg of the same plan writes the same SPS but for its VUI timing, which
-          // comes from its guess of the input's frame rate (30/1 from the first process, 30000/1001
-          // from one fed the replayed GOP at once): keeping the first configuration carries its
-          // frames on in the same generation, where a new one cost every playlist a DISCONTINUITY
-          // and each rung its frames up to the next keyframe (the new segmenter starts at one).
+          // comes from ffmpeg's guess of the input's frame rate from what it probed (a 30 fps
+          // source: 1/60 from the first process, 1001/60000 from a respawn): keeping the first
+          // configuration carries its frames on in the same generation, where a new one cost every
+          // playlist a DISCONTINUITY and each rung its frames up to the next keyframe.
           if (current === undefined || !sameDecoding(current, track)) this.#ladder!.rungTrack(run.rung, track, nowMs);
         }
         if (this.#state === 'starting') this.#setState('running');
