@@ -71,23 +71,29 @@ export class JobRuntime {
     return `the live job of this stream key is ${job.state}; resume it first`;
   }
 
-  /** A laddered stream's state changed; its job follows. */
-  ladderState(app: string, streamKey: string, state: LadderState, detail: { message?: string; retryAtMs?: number }): void {
+  /** A laddered stream's state changed; its job follows (`message`: the ladder's last error). */
+  ladderState(app: string, streamKey: string, state: LadderState, message: string | undefined): void {
     const job = this.activeJob(app, streamKey);
     if (job === undefined) return;
     this.#enqueue(async () => {
       const current = this.service.get(job.id);
       if (state === 'running' && current.state === 'waiting') await this.service.transition(job.id, 'running', 'ffmpeg is encoding the ladder');
       else if (state === 'waiting' && current.state === 'running') await this.service.transition(job.id, 'waiting', 'the publisher left');
-      else if (state === 'backoff') await this.service.recordCrash(job.id, detail.message ?? 'ffmpeg crashed', detail.retryAtMs);
-      else if (state === 'passthrough' && detail.message !== undefined) await this.service.recordError(job.id, detail.message);
+      // The source passes through: the ladder could not be planned for it (e.g. an HEVC source on ffmpeg 5.1).
+      else if (state === 'passthrough' && message !== undefined) await this.service.recordError(job.id, message);
     });
   }
 
-  /** A crash respawned at once (no back-off): counted on the job. */
-  crashed(app: string, streamKey: string, message: string): void {
+  /** The job's ffmpeg crashed: counted, with when it respawns (undefined: at once). */
+  crashed(app: string, streamKey: string, message: string, retryAtMs: number | undefined): void {
     const job = this.activeJob(app, streamKey);
-    if (job !== undefined) this.#enqueue(() => this.service.recordCrash(job.id, message));
+    if (job !== undefined) this.#enqueue(() => this.service.recordCrash(job.id, message, retryAtMs));
+  }
+
+  /** The job's ladder cannot run at all (transcoding is off): the job fails with why. */
+  fail(app: string, streamKey: string, reason: string): void {
+    const job = this.activeJob(app, streamKey);
+    if (job !== undefined) this.#enqueue(() => this.service.transition(job.id, 'failed', reason));
   }
 
   async stop(id: string): Promise<Job> {

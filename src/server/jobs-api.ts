@@ -42,6 +42,8 @@ export interface JobView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly crashes: number;
+  /** While ffmpeg waits out a back-off after repeated crashes: when it respawns. */
+  readonly retryAt?: string;
   readonly lastError?: { readonly message: string; readonly at: string };
   readonly history: ReadonlyArray<{ readonly state: Job['state']; readonly at: string; readonly reason?: string }>;
   /** The ladder's live figures (per-rung fps, restarts, back-off), while its stream is published. */
@@ -65,6 +67,7 @@ export function registerJobRoutes(http: FastifyInstance, options: JobsApiOptions
       createdAt: iso(job.createdAtMs),
       updatedAt: iso(job.updatedAtMs),
       crashes: job.crashes,
+      ...(job.retryAtMs === undefined ? {} : { retryAt: iso(job.retryAtMs) }),
       ...(job.lastError === undefined ? {} : { lastError: { message: job.lastError.message, at: iso(job.lastError.atMs) } }),
       history: job.history.map((h) => ({ state: h.state, at: iso(h.atMs), ...(h.reason === undefined ? {} : { reason: h.reason }) })),
       ...(ladder === undefined ? {} : { ladder }),

@@ -4,7 +4,7 @@ import { LiveStream, type ResolvedHubOptions } from '../hub/index.js';
 import type { Track } from '../media/index.js';
 import { ConfigError } from '../errors/index.js';
 import { LADDER_PRESETS, checkLadderSpec, ladderPreset, LadderSession, locateFfmpeg, parseFfmpegVersion, versionAtLeast, type FfmpegVersion, type LadderSpec, type LadderState, type LadderStats } from '../transcode/index.js';
-import { avcTrack } from './tracks-from-configs.js';
+import { avcTrack, hevcTrack } from './tracks-from-configs.js';
 
 /**
  * The transcode tier in the server (issue 10): which streams get a ladder, the ffmpeg that runs
@@ -22,12 +22,29 @@ export interface TranscodeOptions {
   ffmpegPath?: string;
   /** Seconds of media allowed between the hub and ffmpeg's output before the feed skips (default 2). */
   maxBacklogSeconds?: number;
+  /**
+   * The server's transcode budget: pixels per second all ladders together may decode and encode
+   * (ladderPixelRate). A ladder that would pass it loses rungs from the largest down, said in its
+   * stats and the log; one 4K publisher cannot take every core. Default DEFAULT_MAX_PIXELS_PER_SECOND.
+   */
+  maxPixelsPerSecond?: number;
 }
+
+/**
+ * Default transcode budget: 2 × (1080p30 decoded + the default preset's four rungs encoded), about
+ * 340 Mpx/s — two 1080p30 publishers with full ladders. A 4K60 source's ladder alone (500 Mpx/s
+ * with the same rungs) is cut down to fit.
+ */
+export const DEFAULT_MAX_PIXELS_PER_SECOND = 2 * (1920 * 1080 + 1920 * 1080 + 1280 * 720 + 854 * 480 + 640 * 360) * 30;
 
 export interface LadderTierEvents {
   warning(stream: { app: string; streamKey: string }, message: string, details: Record<string, unknown>): void;
   /** A session's state changed (the job runtime follows it). */
   state?(stream: { app: string; streamKey: string }, state: LadderState, stats: LadderStats): void;
+  /** A session's ffmpeg crashed; respawned after delayMs. */
+  crash?(stream: { app: string; streamKey: string }, message: string, delayMs: number): void;
+  /** A stream has a ladder to run but transcoding is off (no usable ffmpeg): it passes through. */
+  unavailable?(stream: { app: string; streamKey: string }, reason: string): void;
 }
 
 /** What a git build of ffmpeg (no release number) is taken for: newer than every release. */
@@ -45,6 +62,8 @@ export class LadderTier {
   readonly #hub: ResolvedHubOptions;
   readonly #now: () => number;
   readonly #events: LadderTierEvents;
+  /** The packager's segment target of a stream, for the ladder's keyframe-interval watch. */
+  segmentTarget: ((stream: LiveStream) => number) | undefined;
   /** Live jobs' ladders, which come before the configured one (job-runtime.ts). */
   jobLadder: ((app: string, streamKey: string) => LadderSpec | undefined) | undefined;
 
@@ -95,19 +114,26 @@ export class LadderTier {
       return existing.output;
     }
     const spec = this.#ladderOf(stream);
-    if (spec === undefined || this.#ffmpeg === undefined) return stream;
+    if (spec === undefined) return stream;
+    if (this.#ffmpeg === undefined) {
+      this.#events.unavailable?.({ app: stream.app, streamKey: stream.streamKey }, this.off ?? 'transcoding is off');
+      return stream;
+    }
     const output = new LiveStream(stream.app, stream.streamKey, this.#now(), this.#hub);
     const session = new LadderSession(stream, output, {
       ffmpegPath: this.#ffmpeg.path,
       ffmpegVersion: this.#ffmpeg.version,
       spec,
-      videoTrack: avcTrack,
+      videoTrack: (id, config, codec) => (codec === 'hevc' ? hevcTrack(id, config) : avcTrack(id, config)),
       now: this.#now,
+      pixelBudget: () => this.#pixelBudgetFor(stream),
+      ...(this.segmentTarget === undefined ? {} : { segmentTargetSeconds: this.segmentTarget(stream) }),
       ...(this.#options.maxBacklogSeconds === undefined ? {} : { maxBacklogSeconds: this.#options.maxBacklogSeconds }),
     });
     const name = { app: stream.app, streamKey: stream.streamKey };
     session.on('warning', (message, details) => this.#events.warning(name, message, details));
     session.on('state', (state) => this.#events.state?.(name, state, session.stats()));
+    session.on('crash', (message, delayMs) => this.#events.crash?.(name, message, delayMs));
     this.sessions.set(stream, session);
     session.start();
     return output;
@@ -137,6 +163,13 @@ export class LadderTier {
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.stop()));
     this.sessions.clear();
+  }
+
+  /** The budget left for `stream`'s ladder: the server's, less what the other ladders use. */
+  #pixelBudgetFor(stream: LiveStream): number {
+    let used = 0;
+    for (const [other, session] of this.sessions) if (other !== stream) used += session.pixelsPerSecond;
+    return Math.max(0, (this.#options.maxPixelsPerSecond ?? DEFAULT_MAX_PIXELS_PER_SECOND) - used);
   }
 
   #ladderOf(stream: LiveStream): LadderSpec | undefined {

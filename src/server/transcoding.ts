@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TidecastError } from '../errors/index.js';
+import { DEFAULT_SEGMENT_TARGET_SECONDS } from '../cmaf/index.js';
 import type { LivePackagerOptions } from '../hls/index.js';
 import type { Hub, LiveStream } from '../hub/index.js';
 import type { RtmpServer } from '../rtmp/index.js';
@@ -33,14 +34,16 @@ export class Transcoding {
   readonly #jobs: JobsOptions | undefined;
   readonly #deps: TranscodingDeps;
 
-  constructor(options: { transcode?: TranscodeOptions; jobs?: JobsOptions }, deps: TranscodingDeps) {
+  constructor(options: { transcode?: TranscodeOptions; jobs?: JobsOptions; hls?: Pick<LivePackagerOptions, 'segmentTargetSeconds'> }, deps: TranscodingDeps) {
     this.#deps = deps;
     this.#jobs = options.jobs;
     this.ladders = new LadderTier(options.transcode ?? {}, deps.hub.options, deps.now, {
       warning: deps.warning,
-      state: (name, state, stats) =>
-        this.jobs?.ladderState(name.app, name.streamKey, state, { message: stats.lastError?.message, retryAtMs: stats.backoffMs > 0 ? deps.now() + stats.backoffMs : undefined }),
+      state: (name, state, stats) => this.jobs?.ladderState(name.app, name.streamKey, state, stats.lastError?.message),
+      crash: (name, message, delayMs) => this.jobs?.crashed(name.app, name.streamKey, message, delayMs > 0 ? deps.now() + delayMs : undefined),
+      unavailable: (name, reason) => this.jobs?.fail(name.app, name.streamKey, reason),
     });
+    this.ladders.segmentTarget = (stream) => this.packagerOptions(stream).segmentTargetSeconds ?? options.hls?.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS;
     // Routes are registered now (fastify takes none after listen); they answer 503 until the store is open.
     if (options.jobs !== undefined) registerJobRoutes(deps.http, { runtime: () => this.jobs, stats: (app, key) => this.stats(app, key), rtmpPort: () => deps.rtmp.address()?.port });
   }

@@ -29,16 +29,18 @@ export class FlvFeed {
   #baseMs: number | undefined;
   readonly #writer = new FlvFileWriter({ hasAudio: false, hasVideo: true });
   readonly #ticksPerMs: number;
+  readonly #codec: 'avc' | 'hevc';
 
   constructor(track: VideoTrack) {
-    if (track.codec !== 'avc') {
-      throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `the ladder reads ${track.codec} sources over FLV only from ffmpeg 6.1 on; this feed carries AVC`, { codec: track.codec });
+    if (track.codec !== 'avc' && track.codec !== 'hevc') {
+      throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `the FLV feed carries AVC and HEVC sources, not ${track.codec}`, { codec: track.codec });
     }
     if (track.timescale % 1000 !== 0) {
       throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `a video timescale of ${track.timescale} does not count whole milliseconds; the FLV feed needs one that does`, { timescale: track.timescale });
     }
     this.track = track;
     this.#ticksPerMs = track.timescale / 1000;
+    this.#codec = track.codec;
   }
 
   /**
@@ -52,9 +54,10 @@ export class FlvFeed {
       width: track.width,
       height: track.height,
       ...(track.frameRate === undefined ? {} : { framerate: Math.round(track.frameRate * 1000) / 1000 }),
-      videocodecid: AVC_CODEC_ID,
+      // HEVC goes as Enhanced RTMP (FourCC hvc1), which ffmpeg reads from 6.1 on: no legacy codec id names it.
+      ...(track.codec === 'avc' ? { videocodecid: AVC_CODEC_ID } : {}),
     });
-    const config = buildVideoTagParts({ codec: 'avc', frameType: 'key', packetType: 'sequence-start', data: track.decoderConfig });
+    const config = buildVideoTagParts({ codec: this.#codec, frameType: 'key', packetType: 'sequence-start', data: track.decoderConfig });
     return [this.#writer.header(), ...this.#writer.tag(18, 0, metadata), ...this.#tag(FEED_OFFSET_MS, config.header, config.payload)];
   }
 
@@ -62,7 +65,7 @@ export class FlvFeed {
   frame(sample: Sample): Uint8Array[] {
     const dtsMs = this.#ms(sample.dts);
     this.#baseMs ??= dtsMs;
-    const body = buildVideoTagParts({ codec: 'avc', frameType: sample.keyframe ? 'key' : 'inter', packetType: 'coded-frames', compositionTimeMs: this.#ms(sample.pts) - dtsMs, data: sample.data });
+    const body = buildVideoTagParts({ codec: this.#codec, frameType: sample.keyframe ? 'key' : 'inter', packetType: 'coded-frames', compositionTimeMs: this.#ms(sample.pts) - dtsMs, data: sample.data });
     return this.#tag(dtsMs - this.#baseMs + FEED_OFFSET_MS, body.header, body.payload);
   }
 

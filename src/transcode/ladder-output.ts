@@ -101,7 +101,8 @@ export class LadderOutput {
     const video = this.#source.video;
     for (const rung of this.rungs) {
       if (rung.plan.kind === 'copy' && video !== undefined) tracks.push({ ...video, id: rung.id });
-      else if (rung.track !== undefined) tracks.push({ ...rung.track, id: rung.id });
+      // The plan's frame rate, not the SPS's: ffmpeg writes its input's guess there (30 for a 15 fps rung).
+      else if (rung.track !== undefined) tracks.push({ ...rung.track, id: rung.id, frameRate: rung.plan.frameRate ?? rung.track.frameRate });
     }
     if (this.#source.audio !== undefined) tracks.push(this.#source.audio);
     return tracks;

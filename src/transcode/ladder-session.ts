@@ -7,8 +7,8 @@ import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 import type { FfmpegProgress } from './ffmpeg-progress.js';
 import { FlvFeed } from './flv-feed.js';
 import { LadderOutput, type OutputRung } from './ladder-output.js';
-import { planLadder, type FfmpegVersion, type LadderPlan } from './ladder-plan.js';
-import type { LadderSpec } from './ladder-spec.js';
+import { HEVC_FLV_OUTPUT_VERSION, ladderPixelRate, planLadder, versionAtLeast, type FfmpegVersion, type LadderPlan, type PlannedRung } from './ladder-plan.js';
+import { rungName, type LadderSpec } from './ladder-spec.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { RungReader } from './rung-reader.js';
 
@@ -35,8 +35,8 @@ export interface LadderSessionOptions {
   readonly ffmpegPath: string;
   readonly ffmpegVersion: FfmpegVersion;
   readonly spec: LadderSpec;
-  /** A video track from an AVC decoder configuration record (tidecast's `avcTrack`). */
-  readonly videoTrack: (id: number, avcC: Uint8Array) => VideoTrack;
+  /** A video track from a rung's decoder configuration record (tidecast's `avcTrack` / `hevcTrack`). */
+  readonly videoTrack: (id: number, config: Uint8Array, codec: 'avc' | 'hevc') => VideoTrack;
   readonly now: () => number;
   /** Seconds of source media allowed between the hub and ffmpeg's output. Default 2. */
   readonly maxBacklogSeconds?: number;
@@ -44,6 +44,17 @@ export interface LadderSessionOptions {
   readonly stopTimeoutMs?: number;
   /** The first crash respawns at once; then these delays (RestartBackoff). */
   readonly backoff?: RestartBackoff;
+  /**
+   * What the server's transcode budget has left for this ladder, in pixels per second
+   * (ladderPixelRate), asked at each plan; default no limit.
+   */
+  readonly pixelBudget?: () => number;
+  /**
+   * The packager's segment target: when the source's keyframes turn out further apart than
+   * 1.25 × this, the ladder is planned again with keyframes added every segment target in the
+   * encoded rungs (planLadder's addKeyframes; the copy rung goes). Default: never.
+   */
+  readonly segmentTargetSeconds?: number;
 }
 
 export type LadderState = 'waiting' | 'starting' | 'running' | 'backoff' | 'passthrough' | 'stopped';
@@ -88,6 +99,8 @@ export interface LadderSessionEvents {
   /** A problem worth a log line and the stream's health: a crash, a mismatch, a skip. */
   warning: [message: string, details: Record<string, unknown>];
   state: [state: LadderState];
+  /** ffmpeg died unasked; it is respawned after `delayMs` (0: at once). */
+  crash: [message: string, delayMs: number];
 }
 
 /** A fed frame, kept until every rung has passed it: its arrival time and whether it was a keyframe. */
@@ -156,6 +169,14 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   #lastError: { message: string; atMs: number } | undefined;
   #stopped = false;
   #outputStarted = false;
+  /** Processes ended for a failure of ours (a broken pipe, a refused sample, killProcess): crashes, not stops. */
+  readonly #failed = new WeakSet<FfmpegProcess>();
+  /** The source's tracks, for a re-plan within the same generation (added keyframes). */
+  #sourceTracks: readonly Track[] = [];
+  /** Set once the source's keyframes proved too far apart: the plan adds keyframes. */
+  #addKeyframes: { everySeconds: number; sourceGopSeconds: number } | undefined;
+  /** The last source keyframe's pts, to measure the source's keyframe interval. */
+  #lastKeyPts: number | undefined;
   /** Counts 'tracks' items: a finish that outlived its generation does nothing. */
   #epoch = 0;
 
@@ -241,11 +262,28 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
 
   /** SIGKILLs ffmpeg now, as a crash would (tests and the bench use it to measure the respawn). */
   killProcess(): void {
-    this.#process?.kill();
+    const process = this.#process;
+    if (process !== undefined) this.#fail(process);
+  }
+
+  /** What this ladder's ffmpeg costs the server's transcode budget now (0 when none runs). */
+  get pixelsPerSecond(): number {
+    const video = this.#video;
+    if (video === undefined || this.#plan === undefined || this.#state === 'waiting' || this.#state === 'stopped' || this.#state === 'passthrough') return 0;
+    return ladderPixelRate(this.#plan.rungs, video);
+  }
+
+  /** Ends `process` for a failure of ours: its exit is a crash, respawned as one. */
+  #fail(process: FfmpegProcess): void {
+    this.#failed.add(process);
+    process.kill();
   }
 
   #item(item: HubItem): void {
-    if (item.type === 'tracks') this.#tracks(item.tracks);
+    if (item.type === 'tracks') {
+      this.#addKeyframes = undefined;
+      this.#tracks(item.tracks);
+    }
     else if (item.type === 'sample') this.#sample(item.sample);
     else void this.#finish();
   }
@@ -271,6 +309,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   /** New tracks (a publish, a republish, new sequence headers): plan the ladder again. */
   #tracks(tracks: readonly Track[]): void {
     this.#epoch += 1;
+    this.#sourceTracks = tracks;
+    this.#lastKeyPts = undefined;
     void this.#stopProcess();
     this.#cancelRespawn();
     this.#video = tracks.find((t): t is VideoTrack => t.kind === 'video');
@@ -288,19 +328,24 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       plan = planLadder(this.#options.spec, {
         ...(video === undefined ? {} : { video: { codec: video.codec === 'hevc' ? 'hevc' : 'avc', width: video.width, height: video.height, ...(video.frameRate === undefined ? {} : { frameRate: video.frameRate }) } }),
         ...(this.#audio === undefined ? {} : { audio: { codec: this.#audio.codec } }),
-      }, this.#options.ffmpegVersion);
-      if (video !== undefined && video.codec !== 'avc' && plan.rungs.some((r) => r.kind === 'encode')) {
-        throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `the ladder reads ${video.codec} sources from ffmpeg 6.1 on (FLV input); this source passes through`, { codec: video.codec });
+      }, this.#options.ffmpegVersion, {
+        ...(this.#options.pixelBudget === undefined ? {} : { maxPixelsPerSecond: this.#options.pixelBudget() }),
+        ...(this.#addKeyframes === undefined ? {} : { addKeyframes: this.#addKeyframes }),
+      });
+      if (video !== undefined && video.codec !== 'avc' && plan.rungs.some((r) => r.kind === 'encode') && !versionAtLeast(this.#options.ffmpegVersion, HEVC_FLV_OUTPUT_VERSION)) {
+        const { major, minor } = this.#options.ffmpegVersion;
+        throw new TranscodeError('ERR_TRANSCODE_UNSUPPORTED', `ffmpeg ${major}.${minor} cannot read ${video.codec} in FLV (6.1 can): this source passes through without a ladder`, { codec: video.codec });
       }
     } catch (error) {
       this.#error(error instanceof Error ? error.message : String(error));
-      plan = { rungs: video === undefined ? [] : [{ kind: 'copy', name: 'source', width: video.width, height: video.height, frameRate: video.frameRate }], audio: this.#audio === undefined ? { kind: 'none' } : { kind: 'passthrough' }, dropped: [] };
+      plan = { rungs: video === undefined ? [] : [this.#sourceRung(video)], audio: this.#audio === undefined ? { kind: 'none' } : { kind: 'passthrough' }, dropped: [] };
     }
     if (video !== undefined && plan.rungs.length === 0) {
-      // Every rung was above the source: the source itself is the ladder, never an upscale.
-      plan = { ...plan, rungs: [{ kind: 'copy', name: 'source', width: video.width, height: video.height, frameRate: video.frameRate }] };
-      this.emit('warning', 'every rung is above the source; the source passes through alone', { dropped: plan.dropped });
+      // Every rung was above the source (or over the budget): the source itself is the ladder, never an upscale.
+      plan = { ...plan, rungs: [this.#sourceRung(video)] };
+      this.emit('warning', 'no rung can run for this source; the source passes through alone', { dropped: plan.dropped });
     }
+    for (const d of plan.dropped) this.emit('warning', `rung ${d.name} left out: ${d.reason}`, { rung: d.name });
     this.#plan = plan;
     const rungs: OutputRung[] = plan.rungs.map((p) => ({ plan: p, id: this.#idOf(p.name), track: undefined }));
     if (this.#outputStarted) this.output.beginPublish(this.#options.now(), false);
@@ -311,7 +356,33 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     if (encodes.length > 0) this.#spawn();
   }
 
+  /** The copy rung the source passes through as when no plan runs: the spec's copy rung's name, else 'source'. */
+  #sourceRung(video: VideoTrack): PlannedRung {
+    const copy = this.#options.spec.rungs.find((r) => r.codec === 'copy');
+    return { kind: 'copy', name: copy === undefined ? 'source' : rungName(copy), width: video.width, height: video.height, frameRate: video.frameRate };
+  }
+
+  /**
+   * Measures the source's keyframe interval; the first one over 1.25 segment targets plans the
+   * ladder again with keyframes added (when it has full-rate encoded rungs), from this keyframe on.
+   */
+  #watchGop(sample: Sample): void {
+    const target = this.#options.segmentTargetSeconds;
+    const video = this.#video;
+    if (!sample.keyframe || video === undefined || sample.trackId !== video.id) return;
+    const last = this.#lastKeyPts;
+    this.#lastKeyPts = sample.pts;
+    if (target === undefined || last === undefined || this.#addKeyframes !== undefined) return;
+    const gop = (sample.pts - last) / video.timescale;
+    if (gop <= target * 1.25 || !this.#plan?.rungs.some((r) => r.kind === 'encode' && r.frameRateDivisor === 1)) return;
+    this.#addKeyframes = { everySeconds: target, sourceGopSeconds: gop };
+    this.emit('warning', `the source's keyframes are ${gop.toFixed(1)} s apart, over the ${target} s segment target: keyframes are added to the encoded rungs`, { sourceGopSeconds: gop });
+    this.#tracks(this.#sourceTracks);
+    this.#lastKeyPts = sample.pts;
+  }
+
   #sample(sample: Sample): void {
+    this.#watchGop(sample);
     const ladder = this.#ladder;
     if (ladder === undefined) return;
     const nowMs = this.#options.now();
@@ -393,7 +464,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
         run();
       } catch (error) {
         this.#error(error instanceof Error ? error.message : String(error));
-        process.kill();
+        this.#fail(process);
       }
     };
     process.on('output', (fd, chunk) => guard(() => this.#output(process, fd, chunk)));
@@ -417,7 +488,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       events = run.reader.push(chunk);
     } catch (error) {
       this.#error(`rung ${run.rung.plan.name}: ${error instanceof Error ? error.message : String(error)}`);
-      process.kill();
+      this.#fail(process);
       return;
     }
     const nowMs = this.#options.now();
@@ -425,7 +496,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
       if (event.kind === 'config') {
         const current = run.rung.track;
         if (current === undefined || !sameBytes(current.decoderConfig, event.config)) {
-          const track = this.#options.videoTrack(run.rung.id, event.config);
+          const track = this.#options.videoTrack(run.rung.id, event.config, event.codec);
           // A respawned ffmpeg of the same plan writes the same SPS but for its VUI timing, which
           // comes from ffmpeg's guess of the input's frame rate from what it probed (a 30 fps
           // source: 1/60 from the first process, 1001/60000 from a respawn): keeping the first
@@ -445,7 +516,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     // A respawned ffmpeg re-encodes the GOP it was replayed: what was carried already stays.
     if (run.lastPts !== undefined && pts <= run.lastPts) return;
     const fed = this.#fed.get(pts);
-    if (fed === undefined || (keyframe && !fed.keyframe)) {
+    // With added keyframes (a long source GOP) a rung keyframe falls where ffmpeg was told, not on a source keyframe.
+    if (fed === undefined || (keyframe && !fed.keyframe && this.#plan?.addedKeyframes === undefined)) {
       this.#ptsMismatches += 1;
       this.#error(`rung ${run.rung.plan.name}: a ${keyframe ? 'keyframe' : 'frame'} at ${pts} ticks matches no ${keyframe ? 'source keyframe' : 'source frame'}`);
       return;
@@ -490,7 +562,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     if (process !== this.#process) return;
     this.#process = undefined;
     this.#feed = undefined;
-    if (exit.stopped || this.#stopped) return;
+    if ((exit.stopped && !this.#failed.has(process)) || this.#stopped) return;
     const why = exit.spawnError?.message ?? `ffmpeg exited (${exit.signal ?? `code ${exit.code}`}): ${exit.stderrTail.slice(-3).join(' | ')}`;
     this.#error(why);
     this.#restarts += 1;
@@ -498,11 +570,13 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     const delay = this.#backoff.crashed(this.#options.now());
     this.emit('warning', 'ffmpeg crashed; respawning', { delayMs: delay, crashes: this.#backoff.crashes, reason: why });
     if (delay === 0) {
+      this.emit('crash', why, 0);
       this.#spawn();
       return;
     }
-    this.#setState('backoff');
     this.#respawnDelayMs = delay;
+    this.emit('crash', why, delay);
+    this.#setState('backoff');
     this.#respawnTimer = setTimeout(() => {
       this.#setState('starting');
       this.#spawn();

@@ -2,15 +2,15 @@ import { FlvFileReader, parseVideoTag } from '../flv/index.js';
 import { TranscodeError } from '../errors/index.js';
 
 /**
- * One rung's FLV as ffmpeg writes it on its pipe, read back with our own FLV reader: the AVC
- * sequence header (the rung's decoder configuration) and each coded frame with its presentation
+ * One rung's FLV as ffmpeg writes it on its pipe, read back with our own FLV reader: the AVC (or,
+ * from an h265 rung, the enhanced-FLV HEVC) sequence header (the rung's decoder configuration) and each coded frame with its presentation
  * time in FLV milliseconds (tag timestamp + composition time). Incremental: push what the pipe
  * gave, take what is complete. ffmpeg's onMetaData and end-of-sequence tags carry nothing the
  * packager needs and are skipped; anything else in the pipe is an error of the tier, not a drift.
  */
 
 export type RungEvent =
-  | { readonly kind: 'config'; readonly config: Uint8Array }
+  | { readonly kind: 'config'; readonly config: Uint8Array; readonly codec: 'avc' | 'hevc' }
   | { readonly kind: 'frame'; readonly ptsMs: number; readonly dtsMs: number; readonly keyframe: boolean; readonly data: Uint8Array };
 
 /**
@@ -41,10 +41,10 @@ export class RungReader {
       if (item.type !== 9) throw new TranscodeError('ERR_TRANSCODE_OUTPUT', `rung ${this.name}: an FLV tag of type ${item.type} on a video-only pipe`, { rung: this.name });
       const tag = parseVideoTag(item.body);
       if (tag.packetType === 'sequence-end' || tag.packetType === 'metadata') continue;
-      if (tag.packetType === 'command' || tag.codec !== 'avc') {
-        throw new TranscodeError('ERR_TRANSCODE_OUTPUT', `rung ${this.name}: ffmpeg wrote ${tag.packetType === 'command' ? 'a command frame' : tag.codec}, not AVC frames`, { rung: this.name });
+      if (tag.packetType === 'command' || (tag.codec !== 'avc' && tag.codec !== 'hevc')) {
+        throw new TranscodeError('ERR_TRANSCODE_OUTPUT', `rung ${this.name}: ffmpeg wrote ${tag.packetType === 'command' ? 'a command frame' : tag.codec}, not AVC or HEVC frames`, { rung: this.name });
       }
-      if (tag.packetType === 'sequence-start') events.push({ kind: 'config', config: tag.data });
+      if (tag.packetType === 'sequence-start') events.push({ kind: 'config', config: tag.data, codec: tag.codec });
       else if (tag.data.length > 0) events.push({ kind: 'frame', ptsMs: item.timestamp + tag.compositionTimeMs, dtsMs: item.timestamp, keyframe: tag.frameType === 'key', data: tag.data });
     }
     return events;

@@ -49,7 +49,6 @@ function feedBytes(feed: FlvFeed, samples: readonly Sample[]): Uint8Array {
 
 describe('FlvFeed: construction', () => {
   it.each([
-    ['HEVC', track({ codec: 'hevc' }), { codec: 'hevc' }],
     ['AV1', track({ codec: 'av1' }), { codec: 'av1' }],
     ['a 44.1 kHz timescale', track({ timescale: 44_100 }), { timescale: 44_100 }],
     ['a 90 Hz timescale', track({ timescale: 90 }), { timescale: 90 }],
@@ -62,6 +61,15 @@ describe('FlvFeed: construction', () => {
       expect(err).toBeInstanceOf(TranscodeError);
       expect(err).toMatchObject({ code: 'ERR_TRANSCODE_UNSUPPORTED', details });
     }
+  });
+
+  it('feeds an HEVC source as Enhanced RTMP (hvc1), for an ffmpeg that reads it (6.1 on; the session gates)', () => {
+    const feed = new FlvFeed(track({ codec: 'hevc' }));
+    const tags = readFlvFile(feedBytes(feed, [{ trackId: 1, dts: 0, pts: 6000, duration: 0, keyframe: true, data: Uint8Array.of(0, 0, 0, 1, 0x26) }])).tags.filter((t) => t.type === 9);
+    expect(tags.map((t) => parseVideoTag(t.body)).map((v) => [v.codec, v.packetType, 'enhanced' in v ? v.enhanced : undefined])).toEqual([
+      ['hevc', 'sequence-start', true],
+      ['hevc', 'coded-frames', true],
+    ]);
   });
 
   it.each([1000, 48_000, 90_000, 1_000_000])('takes a timescale of %i (whole milliseconds)', (timescale) => {

@@ -148,6 +148,23 @@ describe('RungReader: what ffmpeg writes', () => {
     expect(reader.bufferedBytes).toBe(0);
   });
 
+  it.each([
+    ['E-RTMP hvc1', true],
+    ['legacy CodecID 12', false],
+  ])('an h265 rung (%s): its HEVC configuration and frames', (_, enhanced) => {
+    const hvcC = Uint8Array.of(1, 2, 3);
+    const bytes = join(
+      header(),
+      writer.tag(9, 10_000, buildVideoTag({ codec: 'hevc', enhanced, frameType: 'key', packetType: 'sequence-start', data: hvcC })),
+      writer.tag(9, 10_000, buildVideoTag({ codec: 'hevc', enhanced, frameType: 'key', packetType: 'coded-frames', data: NALU(1) })),
+    );
+    const events = new RungReader('h265').push(bytes);
+    expect(events.map((e) => (e.kind === 'config' ? [e.kind, e.codec, [...e.config]] : [e.kind, e.ptsMs, e.keyframe]))).toEqual([
+      ['config', 'hevc', [1, 2, 3]],
+      ['frame', 10_000, true],
+    ]);
+  });
+
   it('names the rung in ERR_TRANSCODE_OUTPUT', () => {
     const bytes = join(header(), writer.tag(8, 0, buildAudioTag({ codec: 'aac', packetType: 'sequence-start', data: Uint8Array.of(0x12, 0x10) })));
     try {
@@ -163,8 +180,6 @@ describe('RungReader: what ffmpeg writes', () => {
 
   it.each([
     ['an audio tag', () => join(header(), config(), writer.tag(8, 10_000, buildAudioTag({ codec: 'aac', packetType: 'coded-frames', data: Uint8Array.of(1, 2) }))), 'ERR_TRANSCODE_OUTPUT'],
-    ['an HEVC (E-RTMP hvc1) frame', () => join(header(), writer.tag(9, 0, buildVideoTag({ codec: 'hevc', frameType: 'key', packetType: 'coded-frames', data: NALU(1) }))), 'ERR_TRANSCODE_OUTPUT'],
-    ['an HEVC frame under legacy CodecID 12', () => join(header(), writer.tag(9, 0, buildVideoTag({ codec: 'hevc', enhanced: false, frameType: 'key', packetType: 'coded-frames', data: NALU(1) }))), 'ERR_TRANSCODE_OUTPUT'],
     ['an AV1 sequence start', () => join(header(), writer.tag(9, 0, buildVideoTag({ codec: 'av1', frameType: 'key', packetType: 'sequence-start', data: Uint8Array.of(0x81, 0, 0, 0) }))), 'ERR_TRANSCODE_OUTPUT'],
     ['a legacy command frame', () => join(header(), config(), writer.tag(9, 0, buildVideoTag({ frameType: 'command', packetType: 'command', command: 1 }))), 'ERR_TRANSCODE_OUTPUT'],
     ['an enhanced command frame', () => join(header(), writer.tag(9, 0, buildVideoTag({ frameType: 'command', packetType: 'command', command: 0, enhanced: true }))), 'ERR_TRANSCODE_OUTPUT'],
@@ -316,7 +331,7 @@ const RUNG_CORPUS: Record<string, Expected<RungRead>> = {
   },
   'hostile-bad-signature.bin': 'ERR_FLV_BAD_SIGNATURE',
   'hostile-audio-tag.bin': 'ERR_TRANSCODE_OUTPUT',
-  'hostile-hevc-ertmp-sequence-start.bin': 'ERR_TRANSCODE_OUTPUT',
+  'hostile-hevc-ertmp-sequence-start.bin': (read) => expect(read.events.map((e) => (e.kind === 'config' ? e.codec : e.kind))).toEqual(['avc', 'hevc']),
   'hostile-command-frame.bin': 'ERR_TRANSCODE_OUTPUT',
   'hostile-video-codec-id-15.bin': 'ERR_FLV_UNSUPPORTED_CODEC',
   'hostile-avc-packet-type-3.bin': 'ERR_FLV_TAG_MALFORMED',
