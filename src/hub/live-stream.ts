@@ -213,7 +213,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     this.perTrack.get(sample.trackId)!.add(nowMs, size);
     this.times.lastSampleAtMs = nowMs;
     this.gop.add(sample, restart);
-    for (const reader of this.readerList) reader.offerSample(sample, restart);
+    for (const reader of this.readerList) reader.offerSample(sample, restart, nowMs);
   }
 
   applyEnd(nowMs: number): void {

@@ -76,7 +76,7 @@ export class Reader {
    * Called by the stream for each published sample. `restartPoint`: a decoder can start here (the
    * stream decides: a video keyframe, or any audio frame when the stream has no video).
    */
-  offerSample(sample: Sample, restartPoint: boolean): void {
+  offerSample(sample: Sample, restartPoint: boolean, arrivedMs?: number): void {
     if (this.isClosed) return;
     const size = sample.data.byteLength;
     const fits = this.counters.queuedBytes + size <= this.maxQueuedBytes;
@@ -90,7 +90,7 @@ export class Reader {
       return this.pass(size);
     }
     this.counters.queuedBytes += size;
-    this.enqueue({ type: 'sample', sample });
+    this.enqueue(arrivedMs === undefined ? { type: 'sample', sample } : { type: 'sample', sample, arrivedMs });
   }
 
   /** Tracks and end items are never dropped: they carry no payload and the packager needs each one. */

@@ -107,7 +107,8 @@ export class HlsEgress {
   /** Hands what the hub queued to the packager. */
   #package(reader: Reader): void {
     for (const item of reader.drain()) {
-      const nowMs = this.#options.now();
+      // Media is dated by when it reached the hub: a ladder's held or re-encoded frames by their source's arrival.
+      const nowMs = item.type === 'sample' ? (item.arrivedMs ?? this.#options.now()) : this.#options.now();
       if (item.type === 'sample') {
         const written = this.packager.pushSample(item.sample, nowMs);
         if (written !== undefined) void this.#guard('pushSample', () => written);

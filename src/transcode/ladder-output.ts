@@ -34,7 +34,8 @@ export class LadderOutput {
   #sink: LadderOutputSink;
   #source: { video: VideoTrack | undefined; audio: AudioTrack | undefined };
   #started = false;
-  #held: Sample[] = [];
+  /** Source samples (and early rung frames) waiting for the rungs, each with its arrival time. */
+  #held: Array<{ sample: Sample; nowMs: number }> = [];
   /** The source video's composition shift, from the first keyframe the output carries; undefined before it. */
   #shift: number | undefined;
   /** Source frames dropped because the rungs took too long to start (MAX_HELD_SAMPLES). */
@@ -92,7 +93,7 @@ export class LadderOutput {
       if (changed) this.#sink.applyTracks(this.tracks());
       return;
     }
-    this.#startIfReady(nowMs);
+    this.#startIfReady();
   }
 
   /** The output presentation's tracks: each rung's video in ladder order, then the audio. */
@@ -109,7 +110,7 @@ export class LadderOutput {
   }
 
   /** Starts without waiting for rungs (none to wait for: audio only, a copy-only ladder). */
-  #startIfReady(nowMs: number): void {
+  #startIfReady(): void {
     if (this.#started || !this.rungs.every((r) => r.plan.kind === 'copy' || r.track !== undefined)) return;
     const tracks = this.tracks();
     if (tracks.length === 0) return;
@@ -117,16 +118,17 @@ export class LadderOutput {
     this.#sink.applyTracks(tracks);
     const held = this.#held;
     this.#held = [];
-    for (const sample of held) this.#sink.applySample(sample, nowMs);
+    // Each with its own arrival time, not the release's: the packager dates the media from it.
+    for (const { sample, nowMs: arrivedMs } of held) this.#sink.applySample(sample, arrivedMs);
   }
 
   #emit(sample: Sample, nowMs: number): void {
-    if (!this.#started) this.#startIfReady(nowMs);
+    if (!this.#started) this.#startIfReady();
     if (this.#started) {
       this.#sink.applySample(sample, nowMs);
       return;
     }
-    this.#held.push(sample);
+    this.#held.push({ sample, nowMs });
     if (this.#held.length > MAX_HELD_SAMPLES) {
       this.#held.shift();
       this.droppedWhileStarting += 1;

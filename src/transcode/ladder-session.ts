@@ -533,7 +533,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     while (run.recent.length > 0 && nowMs - run.recent[0]! > 1000) run.recent.shift();
     this.#latencies.push(nowMs - fed.arrivedMs);
     if (this.#latencies.length > LATENCY_SAMPLES) this.#latencies.shift();
-    if (this.#ladder?.anchored === true) this.#ladder.rungFrame(run.rung, pts, keyframe, data, nowMs);
+    // Dated by its source frame's arrival, as the copy rung and the audio are: PROGRAM-DATE-TIME is the same in every rung.
+    if (this.#ladder?.anchored === true) this.#ladder.rungFrame(run.rung, pts, keyframe, data, fed.arrivedMs);
     this.#forget();
   }
 

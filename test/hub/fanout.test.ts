@@ -17,6 +17,18 @@ function gops(count: number): Sample[] {
 }
 
 describe('fan-out', () => {
+  it("carries each sample's arrival time to live readers; the GOP cache's replay has none", () => {
+    const p = live();
+    p.setTracks(AV);
+    const published = gops(1);
+    published.forEach((s, i) => p.pushSample(s, 1000 + i));
+    const reader = p.stream.subscribe();
+    const replayed = reader.drain().filter((item) => item.type === 'sample');
+    expect(replayed.map((item) => item.type === 'sample' && item.arrivedMs)).toEqual(replayed.map(() => undefined));
+    p.pushSample(video(4, true), 5000);
+    expect(reader.drain().map((item) => item.type === 'sample' && item.arrivedMs)).toEqual([5000]);
+  });
+
   it('hands out frozen samples: the object every reader and the GOP cache share cannot be written to', () => {
     const p = live();
     const reader = p.stream.subscribe();

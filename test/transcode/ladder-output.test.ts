@@ -68,8 +68,8 @@ describe('LadderOutput: copy and encoded rungs', () => {
     expect(sink.log).toEqual(['tracks 10,11,2', 'sample 10 @0/6000 K', 'sample 2 @0/0 K', 'sample 11 @0/6000 K']);
     const [tracks] = sink.calls;
     expect(tracks).toMatchObject({ tracks: [{ ...VIDEO, id: 10 }, { ...rungTrack(480), id: 11 }, AUDIO] });
-    // Released with the time of the release.
-    expect(sink.calls.slice(1).map((c) => c.call === 'sample' && c.nowMs)).toEqual([4, 4, 4]);
+    // Released with each sample's own arrival time: the packager dates the media from it.
+    expect(sink.calls.slice(1).map((c) => c.call === 'sample' && c.nowMs)).toEqual([1, 2, 3]);
   });
 
   it('re-ids the copy rung’s samples, keeping their times, flags and bytes (the same payload, not copied)', () => {
