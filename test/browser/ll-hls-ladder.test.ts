@@ -55,7 +55,7 @@ const SWITCH_TIMEOUT_MS = 5_000;
 // 3 segments: hls.js 1.7.4, back on a level whose part N.0 it loaded within the parts still
 // listed, takes N.0 as loaded although the buffer now holds the other level's N, and loads from
 // N.1 (INDEPENDENT=NO): a hole, then a stall. Held 1.5 s, every run stalled once around the 5th
-// switch; held 6 s, no run did (issue 10's note).
+// switch; held 6 s, neither of two runs did (issue 10's note).
 const HOLD_AFTER_SWITCH_MS = 6_000;
 /** The throttle: room for 144p with audio (120 + 96 kb/s) and the playlist reloads, none for 360p (800 kb/s); 240p (300 + 96) is borderline. */
 const THROTTLE_KBITS_PER_SECOND = 400;
