@@ -226,6 +226,7 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     const sorted = [...this.#latencies].sort((a, b) => a - b);
     const nowMs = this.#options.now();
     const copyRung = this.#ladder?.rungs.find((r) => r.plan.kind === 'copy');
+    const sourceVideo = this.#source.counters.tracks.find((t) => t.kind === 'video');
     const rungs: RungStats[] = (this.#ladder?.rungs ?? []).map((r) => {
       const run = this.#runs.find((x) => x.rung === r);
       const copy = r === copyRung;
@@ -235,8 +236,9 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
         width: copy ? this.#video?.width : (r.track?.width ?? r.plan.width),
         height: copy ? this.#video?.height : (r.track?.height ?? r.plan.height),
         fps: copy ? (this.#source.rates(nowMs).frameRate ?? 0) : (run?.recent.filter((t) => nowMs - t <= 1000).length ?? 0),
-        frames: run?.frames ?? 0,
-        keyframes: run?.keyframes ?? 0,
+        // The copy rung is the source's video: the hub counts its frames (this publish's).
+        frames: copy ? (sourceVideo?.samples ?? 0) : (run?.frames ?? 0),
+        keyframes: copy ? (sourceVideo?.keyframes ?? 0) : (run?.keyframes ?? 0),
         q: run?.q,
       };
     });
