@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import type { LadderChoice } from '../server/ladder-tier.js';
-import { LADDER_PRESETS, LadderSpecError, checkLadderSpec, ladderPreset, type LadderSpec } from '../transcode/index.js';
+import { LADDER_PRESETS, LadderSpecError, checkLadderSpec, isRecord, ladderPreset, type LadderSpec } from '../transcode/index.js';
 
 /**
  * `--ladder <preset|file|off>` (TIDECAST_LADDER, `ladder:` in the config file): which streams get
@@ -50,7 +50,7 @@ export async function readLadderChoice(value: string): Promise<LadderChoice | un
 
 /** A parsed ladder file → the choice it describes. */
 export function ladderChoiceFromObject(raw: unknown, source: string): LadderChoice {
-  if (!isObject(raw)) throw invalid(source, `${source} must hold a ladder spec (rungs: […]) or ladder rules (ladders: […])`);
+  if (!isRecord(raw)) throw invalid(source, `${source} must hold a ladder spec (rungs: […]) or ladder rules (ladders: […])`);
   if (!('ladders' in raw)) return spec(raw, '', source);
   const keys = Object.keys(raw).filter((k) => k !== 'ladders');
   if (keys.length > 0) throw invalid(source, `${source}: unknown field ${keys[0]} beside ladders`);
@@ -61,7 +61,7 @@ export function ladderChoiceFromObject(raw: unknown, source: string): LadderChoi
 }
 
 function rule(entry: unknown, at: string, source: string): LadderRule {
-  if (!isObject(entry)) throw invalid(source, `${source}: ${at} must be a mapping with app, key and ladder`);
+  if (!isRecord(entry)) throw invalid(source, `${source}: ${at} must be a mapping with app, key and ladder`);
   const unknown = Object.keys(entry).find((k) => k !== 'app' && k !== 'key' && k !== 'ladder');
   if (unknown !== undefined) throw invalid(source, `${source}: ${at}.${unknown} is not a field (app, key, ladder)`);
   const { app, key, ladder } = entry;
@@ -93,9 +93,6 @@ function pattern(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function invalid(value: string, message: string, cause?: unknown): ConfigError {
   return new ConfigError('ERR_CONFIG_INVALID', `option ladder (--ladder): ${message}`, { option: 'ladder', value }, cause === undefined ? undefined : { cause });

@@ -11,7 +11,7 @@ import { liveSnapshot, type LiveSnapshot, type LiveSnapshotListener } from './li
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { listedAverage, liveRenditionPlaylists, plainMultivariant, renderLiveMultivariant } from './live-playlists.js';
-import { deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
+import { checkedRenditionName, deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
 import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
@@ -44,6 +44,9 @@ export interface LivePackagerCounters {
  * Every call decides its store changes first (a pure LiveTimeline per rendition), then applies
  * them in order. Time is a parameter (`nowMs`, epoch ms): the packager has no clock and no timer.
  * Calls return what the store returns — nothing for MemoryStore, a promise for DiskStore.
+ *
+ * Just over 400 lines on purpose: one class whose steps share the renditions and the change queue;
+ * the pure parts (timelines, playlists, parts, names, segment files) live in their own files.
  */
 export class HlsLivePackager {
   readonly #queue: ChangeQueue;
@@ -257,7 +260,7 @@ export class HlsLivePackager {
     const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds);
     const rendition: LiveRendition = {
       track,
-      name: this.#renditionName(track, tracks),
+      name: checkedRenditionName(track, this.#nameOf?.(track, tracks) ?? renditionName(track, tracks), this.#renditions.values()),
       timeline,
       fragments: 0,
       discontinuityNext: this.#generation > 0,
@@ -270,15 +273,6 @@ export class HlsLivePackager {
     };
     this.#renditions.set(track.id, rendition);
     return rendition;
-  }
-
-  /** The folder of a new rendition: the embedder's name (checked) or the default. */
-  #renditionName(track: Track, tracks: readonly Track[]): string {
-    const name = this.#nameOf?.(track, tracks) ?? renditionName(track, tracks);
-    if (typeof name !== 'string' || !RENDITION_NAME.test(name) || [...this.#renditions.values()].some((r) => r.name === name)) {
-      throw new MediaError('ERR_MEDIA_INVALID', `rendition name ${JSON.stringify(name)} of track ${track.id} must be 1–64 of [A-Za-z0-9_-], start with a letter or digit, and be unused`, { trackId: track.id });
-    }
-    return name;
   }
 
   /** Closes the open segments (the last held video frame lasts as long as the frame before it). */
@@ -406,9 +400,6 @@ export class HlsLivePackager {
     if (this.#options.lowLatency) changes.push({ type: 'put', path: 'plain.m3u8', file: textFile(plainMultivariant(text)) });
   }
 }
-
-/** A rendition folder: one safe path segment, never '.' or '..' (it starts with a letter or digit). */
-const RENDITION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function checkNow(nowMs: number): void {
   if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new MediaError('ERR_MEDIA_INVALID', `nowMs must be a non-negative integer of epoch milliseconds, got ${nowMs}`, { nowMs });

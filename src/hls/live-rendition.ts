@@ -1,3 +1,4 @@
+import { MediaError } from '../errors/index.js';
 import { fragmentPieces } from './segment-file.js';
 import type { Fragment } from '../cmaf/index.js';
 import type { Track } from '../media/index.js';
@@ -51,6 +52,17 @@ export interface RenderedPlaylists {
 export function renditionName(track: Track, tracks: readonly Track[]): string {
   const repeated = tracks.filter((t) => t.kind === track.kind).length > 1;
   return repeated ? `${track.kind}${track.id}` : track.kind;
+}
+
+/** A rendition folder: one path segment, without dots, so it can never be `..` or look like a file beside it (index.m3u8). */
+const RENDITION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** `name` (an embedder's, or the default) as `track`'s folder: checked, and not one `existing` rendition has. */
+export function checkedRenditionName(track: Track, name: unknown, existing: Iterable<LiveRendition>): string {
+  if (typeof name !== 'string' || !RENDITION_NAME.test(name) || [...existing].some((r) => r.name === name)) {
+    throw new MediaError('ERR_MEDIA_INVALID', `rendition name ${JSON.stringify(name)} of track ${track.id} must be 1–64 of [A-Za-z0-9_-], start with a letter or digit, and be unused`, { trackId: track.id });
+  }
+  return name;
 }
 
 export function mediaContentType(track: Track): string {

@@ -41,7 +41,8 @@ export class JobRuntime {
     for (const job of service.list({ limit: Number.MAX_SAFE_INTEGER }).jobs) {
       if (job.state === 'running') await service.transition(job.id, 'waiting', 'the server restarted');
     }
-    service.on('delete', (job) => runtime.#end(job, 'deleted'));
+    // A listener's rejection would be unhandled: ending a deleted job's stream is best effort, reported nowhere else.
+    service.on('delete', (job) => void runtime.#end(job, 'deleted').catch(() => undefined));
     return runtime;
   }
 

@@ -17,6 +17,8 @@ export {
   RUNG_THREADS_RANGE,
   RUNG_WIDTH_RANGE,
   checkLadderSpec,
+  describeValue,
+  isRecord,
   ladderProblems,
   rungName,
 } from './ladder-spec.js';

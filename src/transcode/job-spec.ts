@@ -1,5 +1,5 @@
 import { inRange, rangeText, streamNameProblem, type NumberRange } from '../config/index.js';
-import { LadderSpecError, MAX_PROBLEMS, ladderProblems, type LadderProblem, type LadderSpec, type RungSpec } from './ladder-spec.js';
+import { LadderSpecError, MAX_PROBLEMS, describeValue, isRecord, ladderProblems, type LadderProblem, type LadderSpec, type RungSpec } from './ladder-spec.js';
 import { LADDER_PRESETS, ladderPreset } from './ladder-presets.js';
 
 /**
@@ -65,7 +65,7 @@ const OUTPUT_FIELDS = new Set(['segmentSeconds', 'lowLatency']);
 function fromOurs(body: unknown, add: Add): JobSpec {
   const spec = { app: DEFAULT_JOB_APP, ladder: { rungs: [] }, output: {}, format: 'tidecast', notes: [] } as const;
   if (!isRecord(body)) {
-    add('', `must be a job: an object with "ladder" (or ezLiveStreaming's "Output"), got ${describe(body)}`);
+    add('', `must be a job: an object with "ladder" (or ezLiveStreaming's "Output"), got ${describeValue(body)}`);
     return spec;
   }
   for (const key of Object.keys(body)) if (!JOB_FIELDS.has(key)) add(key, 'is not a field of a job (app, ladder, output)');
@@ -74,13 +74,13 @@ function fromOurs(body: unknown, add: Add): JobSpec {
   const output = body['output'];
   if (output === undefined) return { ...spec, app, ladder, ...(preset === undefined ? {} : { preset }) };
   if (!isRecord(output)) {
-    add('output', `must be an object (segmentSeconds, lowLatency), got ${describe(output)}`);
+    add('output', `must be an object (segmentSeconds, lowLatency), got ${describeValue(output)}`);
     return spec;
   }
   for (const key of Object.keys(output)) if (!OUTPUT_FIELDS.has(key)) add(`output.${key}`, 'is not a field of output (segmentSeconds, lowLatency)');
   const segmentSeconds = checkSegmentSeconds(output['segmentSeconds'], 'output.segmentSeconds', add);
   const lowLatency = output['lowLatency'];
-  if (lowLatency !== undefined && typeof lowLatency !== 'boolean') add('output.lowLatency', `must be true or false, got ${describe(lowLatency)}`);
+  if (lowLatency !== undefined && typeof lowLatency !== 'boolean') add('output.lowLatency', `must be true or false, got ${describeValue(lowLatency)}`);
   const options = defined({ segmentSeconds, lowLatency: typeof lowLatency === 'boolean' ? lowLatency : undefined });
   return { ...spec, app, ladder, ...(preset === undefined ? {} : { preset }), output: options };
 }
@@ -88,7 +88,7 @@ function fromOurs(body: unknown, add: Add): JobSpec {
 function checkApp(app: unknown, add: Add): string {
   if (app === undefined) return DEFAULT_JOB_APP;
   const problem = typeof app === 'string' ? streamNameProblem(app) : 'is not a string';
-  if (problem !== undefined) add('app', `must be an app name of [A-Za-z0-9._-] not starting with '.', got ${describe(app)}: it ${problem}`);
+  if (problem !== undefined) add('app', `must be an app name of [A-Za-z0-9._-] not starting with '.', got ${describeValue(app)}: it ${problem}`);
   return typeof app === 'string' ? app : DEFAULT_JOB_APP;
 }
 
@@ -100,7 +100,7 @@ function checkLadder(ladder: unknown, add: Add): { ladder: LadderSpec; preset?: 
   }
   if (typeof ladder === 'string') {
     const preset = ladderPreset(ladder);
-    if (preset === undefined) add('ladder', `must be a ladder spec or a preset name (${names}), got ${describe(ladder)}`);
+    if (preset === undefined) add('ladder', `must be a ladder spec or a preset name (${names}), got ${describeValue(ladder)}`);
     return { ladder: preset ?? { rungs: [] }, preset: ladder };
   }
   const problems = ladderProblems(ladder);
@@ -112,7 +112,7 @@ function checkLadder(ladder: unknown, add: Add): { ladder: LadderSpec; preset?: 
 function checkSegmentSeconds(value: unknown, path: string, add: Add): number | undefined {
   if (value === undefined) return undefined;
   if (inRange(value, JOB_SEGMENT_SECONDS_RANGE)) return value;
-  add(path, `must be ${rangeText(JOB_SEGMENT_SECONDS_RANGE)} (seconds), got ${describe(value)}`);
+  add(path, `must be ${rangeText(JOB_SEGMENT_SECONDS_RANGE)} (seconds), got ${describeValue(value)}`);
   return undefined;
 }
 
@@ -160,14 +160,14 @@ function fromEzls(body: Record<string, unknown>, addProblem: Add): JobSpec {
   if (body['Api_test'] !== undefined) notes.add(NOTES.Api_test);
   const input = body['Input'];
   if (input !== undefined) {
-    if (!isRecord(input)) add('Input', `must be an object, got ${describe(input)}`);
+    if (!isRecord(input)) add('Input', `must be an object, got ${describeValue(input)}`);
     else for (const key of Object.keys(input)) if (!EZLS_INPUT_FIELDS.has(key)) add(`Input.${key}`, 'is not a field of Input (Url, JobUdpPortBase)');
     notes.add(NOTES.Input);
   }
   const output = body['Output'];
   const empty: JobSpec = { app: DEFAULT_JOB_APP, ladder: { rungs: [] }, output: {}, format: 'ezls', notes: [] };
   if (!isRecord(output)) {
-    add('Output', `must be an object with Video_outputs, got ${describe(output)}`);
+    add('Output', `must be an object with Video_outputs, got ${describeValue(output)}`);
     return empty;
   }
   for (const key of Object.keys(output)) if (!EZLS_OUTPUT_FIELDS.has(key)) add(`Output.${key}`, `is not a field of an ezLiveStreaming Output (${[...EZLS_OUTPUT_FIELDS].join(', ')})`);
@@ -189,10 +189,10 @@ function ezlsOutputOptions(output: Record<string, unknown>, add: Add, notes: Set
   const streamType = output['Stream_type'];
   // ezLS requires it; tidecast serves a job as HLS (LL-HLS with Low_latency_mode), so "hls" or nothing.
   if (streamType === 'dash') add('Output.Stream_type', 'tidecast serves live jobs as HLS only: "dash" is not served; use "hls"');
-  else if (streamType !== undefined && streamType !== 'hls') add('Output.Stream_type', `must be "hls", got ${describe(streamType)}`);
+  else if (streamType !== undefined && streamType !== 'hls') add('Output.Stream_type', `must be "hls", got ${describeValue(streamType)}`);
   const format = output['Segment_format'];
   // ezLS turns "" into "fmp4"; tidecast writes CMAF (fMP4) segments only, so MPEG-TS is refused, not quietly changed.
-  if (format !== undefined && format !== '' && format !== 'fmp4') add('Output.Segment_format', `must be "fmp4" (tidecast writes CMAF segments), got ${describe(format)}`);
+  if (format !== undefined && format !== '' && format !== 'fmp4') add('Output.Segment_format', `must be "fmp4" (tidecast writes CMAF segments), got ${describeValue(format)}`);
   // 0 is Go's zero value, an absent field in ezLS (which then applies its default): here the server's.
   const duration = output['Segment_duration'];
   const segmentSeconds = duration === 0 ? undefined : checkSegmentSeconds(duration, 'Output.Segment_duration', add);
@@ -201,16 +201,16 @@ function ezlsOutputOptions(output: Record<string, unknown>, add: Add, notes: Set
   let lowLatency: boolean | undefined;
   if (mode === 0 || mode === false) lowLatency = false;
   else if (mode === 1 || mode === true) lowLatency = true;
-  else if (mode !== undefined) add('Output.Low_latency_mode', `must be 0, 1, false or true, got ${describe(mode)}`);
+  else if (mode !== undefined) add('Output.Low_latency_mode', `must be 0, 1, false or true, got ${describeValue(mode)}`);
   for (const field of ['Fragment_duration', 'Time_shift_buffer_depth'] as const) {
     const value = output[field];
     if (value === undefined || value === 0) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) add(`Output.${field}`, `must be a number of seconds, got ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) add(`Output.${field}`, `must be a number of seconds, got ${describeValue(value)}`);
     notes.add(NOTES[field]);
   }
   const s3 = output['S3_output'];
   if (s3 !== undefined) {
-    if (!isRecord(s3)) add('Output.S3_output', `must be an object, got ${describe(s3)}`);
+    if (!isRecord(s3)) add('Output.S3_output', `must be an object, got ${describeValue(s3)}`);
     notes.add(NOTES.S3_output);
   }
   return defined({ segmentSeconds, lowLatency });
@@ -233,13 +233,13 @@ function refuseEzlsFeatures(output: Record<string, unknown>, add: Add): void {
 
 function ezlsRungs(outputs: unknown, add: Add, notes: Set<string>): RungSpec[] {
   if (!Array.isArray(outputs)) {
-    add('Output.Video_outputs', `must be an array of video outputs, got ${describe(outputs)}`);
+    add('Output.Video_outputs', `must be an array of video outputs, got ${describeValue(outputs)}`);
     return [];
   }
   return outputs.map((vo: unknown, i) => {
     const at = `Output.Video_outputs[${i}]`;
     if (!isRecord(vo)) {
-      add(at, `must be an object, got ${describe(vo)}`);
+      add(at, `must be an object, got ${describeValue(vo)}`);
       return vo as RungSpec;
     }
     for (const key of Object.keys(vo)) if (!EZLS_VIDEO_FIELDS.has(key)) add(`${at}.${key}`, `is not a field of a video output (${[...EZLS_VIDEO_FIELDS.keys()].join(', ')})`);
@@ -250,13 +250,13 @@ function ezlsRungs(outputs: unknown, add: Add, notes: Set<string>): RungSpec[] {
 function ezlsRung(vo: Record<string, unknown>, at: string, add: Add, notes: Set<string>): RungSpec {
   const codec = vo['Codec'];
   if (codec === 'av1') add(`${at}.Codec`, 'tidecast encodes h264 and h265 only: "av1" is not encoded');
-  else if (codec !== 'h264' && codec !== 'h265') add(`${at}.Codec`, `must be "h264" or "h265", got ${describe(codec)}`);
+  else if (codec !== 'h264' && codec !== 'h265') add(`${at}.Codec`, `must be "h264" or "h265", got ${describeValue(codec)}`);
   // Go's zero values (0, "") are absent fields: Framerate 0 keeps the source's rate, as in ezLS's command.go.
   const given = (field: string): unknown => (vo[field] === 0 || vo[field] === '' ? undefined : vo[field]);
   const crf = vo['Crf'];
   if (crf !== undefined) {
     // Checked as ezLS checks it (x264's and x265's CRF scale), though not used: a wrong value is still a wrong spec.
-    if (!Number.isInteger(crf) || (crf as number) < 0 || (crf as number) > 51) add(`${at}.Crf`, `must be an integer from 0 to 51, got ${describe(crf)}`);
+    if (!Number.isInteger(crf) || (crf as number) < 0 || (crf as number) > 51) add(`${at}.Crf`, `must be an integer from 0 to 51, got ${describeValue(crf)}`);
     notes.add(NOTES.Crf);
   }
   if (vo['Gop_size'] !== undefined) notes.add(NOTES.Gop_size);
@@ -278,20 +278,20 @@ function ezlsRung(vo: Record<string, unknown>, at: string, add: Add, notes: Set<
 function ezlsAudio(outputs: unknown, add: Add, notes: Set<string>): { bitrateKbps?: number } | undefined {
   if (outputs === undefined) return undefined;
   if (!Array.isArray(outputs)) {
-    add('Output.Audio_outputs', `must be an array of audio outputs, got ${describe(outputs)}`);
+    add('Output.Audio_outputs', `must be an array of audio outputs, got ${describeValue(outputs)}`);
     return undefined;
   }
   if (outputs.length > 1) add('Output.Audio_outputs', `tidecast carries one audio rendition (the source's AAC, re-encoded only when it is not AAC): give at most one, got ${outputs.length}`);
   const ao: unknown = outputs[0];
   if (ao === undefined) return undefined;
   if (!isRecord(ao)) {
-    add('Output.Audio_outputs[0]', `must be an object, got ${describe(ao)}`);
+    add('Output.Audio_outputs[0]', `must be an object, got ${describeValue(ao)}`);
     return undefined;
   }
   for (const key of Object.keys(ao)) if (key !== 'Codec' && key !== 'Bitrate') add(`Output.Audio_outputs[0].${key}`, 'is not a field of an audio output (Codec, Bitrate)');
   const codec = ao['Codec'];
   if (codec === 'mp3') add('Output.Audio_outputs[0].Codec', 'tidecast writes AAC audio only: "mp3" is not encoded');
-  else if (codec !== undefined && codec !== 'aac') add('Output.Audio_outputs[0].Codec', `must be "aac", got ${describe(codec)}`);
+  else if (codec !== undefined && codec !== 'aac') add('Output.Audio_outputs[0].Codec', `must be "aac", got ${describeValue(codec)}`);
   const kbps = bitrateKbps(ao['Bitrate'], 'Output.Audio_outputs[0].Bitrate', add);
   if (kbps === undefined) return {};
   notes.add(NOTES.Audio);
@@ -308,13 +308,13 @@ function bitrateKbps(value: unknown, path: string, add: Add): number | undefined
   if (value === undefined || value === '') return undefined;
   const match = typeof value === 'string' ? BITRATE.exec(value) : null;
   if (match === null) {
-    add(path, `must be a bit rate such as "3000k" or "4M" (k: 1000, M: 1000000 bits/s), got ${describe(value)}`);
+    add(path, `must be a bit rate such as "3000k" or "4M" (k: 1000, M: 1000000 bits/s), got ${describeValue(value)}`);
     return undefined;
   }
   const kbps = Number(match[1]) * (match[2] === 'M' ? 1000 : 1);
   const whole = Math.round(kbps);
   if (Math.abs(kbps - whole) > 1e-6) {
-    add(path, `must be a whole number of kb/s, got ${describe(value)}`);
+    add(path, `must be a whole number of kb/s, got ${describeValue(value)}`);
     return undefined;
   }
   return whole;
@@ -347,20 +347,4 @@ function isZero(value: unknown): boolean {
 /** `fields` without its undefined ones, so a stored spec has no `"x": undefined` holes. */
 function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A value as a message shows it: JSON where it has one, at most 60 characters (as ladder-spec.ts does). */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  let text: string;
-  try {
-    text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -7,10 +7,13 @@ import { FfmpegProcess, type FfmpegExit } from './ffmpeg-process.js';
 import type { FfmpegProgress } from './ffmpeg-progress.js';
 import { FlvFeed } from './flv-feed.js';
 import { LadderOutput, type OutputRung } from './ladder-output.js';
-import { HEVC_FLV_OUTPUT_VERSION, ladderPixelRate, planLadder, versionAtLeast, type FfmpegVersion, type LadderPlan, type PlannedRung } from './ladder-plan.js';
-import { rungName, type LadderSpec } from './ladder-spec.js';
+import { HEVC_FLV_OUTPUT_VERSION, ladderPixelRate, planLadder, versionAtLeast, type LadderPlan, type PlannedRung } from './ladder-plan.js';
+import { rungName } from './ladder-spec.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { RungReader } from './rung-reader.js';
+import type { LadderSessionEvents, LadderSessionOptions, LadderState, LadderStats, RungStats } from './ladder-session-types.js';
+
+export type { LadderSessionEvents, LadderSessionOptions, LadderState, LadderStats, RungStats } from './ladder-session-types.js';
 
 /**
  * One stream's ladder (issue 10): the supervisor of its ffmpeg process. It reads the source from
@@ -29,79 +32,11 @@ import { RungReader } from './rung-reader.js';
  *   the source from the last keyframe, and drops the rung frames already carried.
  * - The backlog between the hub and ffmpeg is bounded in seconds of media: past it the feed skips
  *   to the next source keyframe and reports it.
+ *
+ * Over 400 lines on purpose: one state machine around one child process, whose steps (plan,
+ * spawn, feed, read back, respawn, finish) share its fields; the pure parts live apart (flv-feed,
+ * rung-reader, ladder-output, ladder-plan, ffmpeg-args, restart-backoff, ladder-session-types).
  */
-
-export interface LadderSessionOptions {
-  readonly ffmpegPath: string;
-  readonly ffmpegVersion: FfmpegVersion;
-  readonly spec: LadderSpec;
-  /** A video track from a rung's decoder configuration record (tidecast's `avcTrack` / `hevcTrack`). */
-  readonly videoTrack: (id: number, config: Uint8Array, codec: 'avc' | 'hevc') => VideoTrack;
-  readonly now: () => number;
-  /** Seconds of source media allowed between the hub and ffmpeg's output. Default 2. */
-  readonly maxBacklogSeconds?: number;
-  /** After stdin is closed, time for ffmpeg to finish before SIGKILL. Default 2000. */
-  readonly stopTimeoutMs?: number;
-  /** The first crash respawns at once; then these delays (RestartBackoff). */
-  readonly backoff?: RestartBackoff;
-  /**
-   * What the server's transcode budget has left for this ladder, in pixels per second
-   * (ladderPixelRate), asked at each plan; default no limit.
-   */
-  readonly pixelBudget?: () => number;
-  /**
-   * The packager's segment target: when the source's keyframes turn out further apart than
-   * 1.25 × this, the ladder is planned again with keyframes added every segment target in the
-   * encoded rungs (planLadder's addKeyframes; the copy rung goes). Default: never.
-   */
-  readonly segmentTargetSeconds?: number;
-}
-
-export type LadderState = 'waiting' | 'starting' | 'running' | 'backoff' | 'passthrough' | 'stopped';
-
-export interface RungStats {
-  readonly name: string;
-  readonly kind: 'copy' | 'encode';
-  readonly width: number | undefined;
-  readonly height: number | undefined;
-  /** Frames carried per second over the last second. */
-  readonly fps: number;
-  readonly frames: number;
-  readonly keyframes: number;
-  /** ffmpeg's last quantizer for this rung (-progress). */
-  readonly q: number | undefined;
-}
-
-export interface LadderStats {
-  readonly state: LadderState;
-  readonly plan: { readonly rungs: readonly string[]; readonly dropped: LadderPlan['dropped'] } | undefined;
-  readonly rungs: readonly RungStats[];
-  readonly pid: number | undefined;
-  /** Frames per second ffmpeg decodes, from -progress (its speed and out_time say 0 with -copyts on pipes). */
-  readonly ffmpegFps: number | undefined;
-  readonly restarts: number;
-  /** Crashes in the current streak and the delay before the next spawn (0 when none is waiting). */
-  readonly crashes: number;
-  readonly backoffMs: number;
-  /** Rung frames whose time no source frame had (each an error). */
-  readonly ptsMismatches: number;
-  /** Times the feed skipped to the next keyframe because ffmpeg fell behind. */
-  readonly backlogSkips: number;
-  /** Milliseconds from a source frame's arrival to its rung frame's, over the last 300 rung frames: median and 95th percentile. */
-  readonly latencyMs: number | undefined;
-  readonly latencyP95Ms: number | undefined;
-  /** After the last crash: milliseconds from ffmpeg's exit to the respawned process's first rung frame. */
-  readonly respawnToFirstFrameMs: number | undefined;
-  readonly lastError: { readonly message: string; readonly atMs: number } | undefined;
-}
-
-export interface LadderSessionEvents {
-  /** A problem worth a log line and the stream's health: a crash, a mismatch, a skip. */
-  warning: [message: string, details: Record<string, unknown>];
-  state: [state: LadderState];
-  /** ffmpeg died unasked; it is respawned after `delayMs` (0: at once). */
-  crash: [message: string, delayMs: number];
-}
 
 /** A fed frame, kept until every rung has passed it: its arrival time and whether it was a keyframe. */
 interface FedFrame {
@@ -159,6 +94,8 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
   /** The delay #respawnTimer was set with. */
   #respawnDelayMs = 0;
   #latencies: number[] = [];
+  /** Rung frames carried, all rungs: where the next latency goes in the ring. */
+  #frameCount = 0;
   #ffmpegFps: number | undefined;
   #restarts = 0;
   /** When the last crash was seen, until the respawned process's first rung frame. */
@@ -533,8 +470,10 @@ export class LadderSession extends EventEmitter<LadderSessionEvents> {
     if (keyframe) run.keyframes += 1;
     run.recent.push(nowMs);
     while (run.recent.length > 0 && nowMs - run.recent[0]! > 1000) run.recent.shift();
-    this.#latencies.push(nowMs - fed.arrivedMs);
-    if (this.#latencies.length > LATENCY_SAMPLES) this.#latencies.shift();
+    // A ring of the last LATENCY_SAMPLES: no array shift per rung frame.
+    if (this.#latencies.length < LATENCY_SAMPLES) this.#latencies.push(nowMs - fed.arrivedMs);
+    else this.#latencies[this.#frameCount % LATENCY_SAMPLES] = nowMs - fed.arrivedMs;
+    this.#frameCount += 1;
     // Dated by its source frame's arrival, as the copy rung and the audio are: PROGRAM-DATE-TIME is the same in every rung.
     if (this.#ladder?.anchored === true) this.#ladder.rungFrame(run.rung, pts, keyframe, data, fed.arrivedMs);
     this.#forget();

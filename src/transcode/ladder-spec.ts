@@ -114,12 +114,12 @@ export function ladderProblems(input: unknown): LadderProblem[] {
     if (problems.length < MAX_PROBLEMS) problems.push({ path, message });
   };
   if (!isRecord(input)) {
-    add('', `must be an object with "rungs", got ${describe(input)}`);
+    add('', `must be an object with "rungs", got ${describeValue(input)}`);
     return problems;
   }
   for (const key of Object.keys(input)) if (key !== 'rungs' && key !== 'audio') add(key, 'is not a field of a ladder spec (rungs, audio)');
   const rungs = input['rungs'];
-  if (!Array.isArray(rungs)) add('rungs', `must be an array of rungs, got ${describe(rungs)}`);
+  if (!Array.isArray(rungs)) add('rungs', `must be an array of rungs, got ${describeValue(rungs)}`);
   else {
     if (rungs.length === 0) add('rungs', 'must have at least one rung');
     if (rungs.length > MAX_RUNGS) add('rungs', `must have at most ${MAX_RUNGS} rungs, got ${rungs.length}`);
@@ -136,7 +136,7 @@ export function ladderProblems(input: unknown): LadderProblem[] {
   }
   const audio = input['audio'];
   if (audio !== undefined) {
-    if (!isRecord(audio)) add('audio', `must be an object, got ${describe(audio)}`);
+    if (!isRecord(audio)) add('audio', `must be an object, got ${describeValue(audio)}`);
     else {
       for (const key of Object.keys(audio)) if (key !== 'bitrateKbps') add(`audio.${key}`, 'is not a field of audio (bitrateKbps)');
       checkIn(audio['bitrateKbps'], 'audio.bitrateKbps', AUDIO_BITRATE_KBPS_RANGE, add);
@@ -154,20 +154,20 @@ export function checkLadderSpec(input: unknown): LadderSpec {
 
 function rungProblems(rung: unknown, at: string, add: (path: string, message: string) => void): void {
   if (!isRecord(rung)) {
-    add(at, `must be an object, got ${describe(rung)}`);
+    add(at, `must be an object, got ${describeValue(rung)}`);
     return;
   }
   for (const key of Object.keys(rung)) if (!RUNG_FIELDS.has(key)) add(`${at}.${key}`, `is not a field of a rung (${[...RUNG_FIELDS].join(', ')})`);
   const codec = rung['codec'];
-  if (!RUNG_CODECS.includes(codec as RungCodec)) add(`${at}.codec`, `must be one of ${RUNG_CODECS.join(', ')}, got ${describe(codec)}`);
+  if (!RUNG_CODECS.includes(codec as RungCodec)) add(`${at}.codec`, `must be one of ${RUNG_CODECS.join(', ')}, got ${describeValue(codec)}`);
   const name = rung['name'];
   if (name !== undefined) {
-    if (typeof name !== 'string' || !RUNG_NAME.test(name)) add(`${at}.name`, `must be 1–32 letters, digits, '_' or '-' (starting with a letter or digit), got ${describe(name)}`);
+    if (typeof name !== 'string' || !RUNG_NAME.test(name)) add(`${at}.name`, `must be 1–32 letters, digits, '_' or '-' (starting with a letter or digit), got ${describeValue(name)}`);
     else if (RESERVED_NAMES.has(name)) add(`${at}.name`, `"${name}" is the audio rendition's folder`);
   }
   const frameRate = rung['frameRate'];
   if (frameRate !== undefined && frameRate !== 'source' && !inRange(frameRate, RUNG_FRAME_RATE_RANGE)) {
-    add(`${at}.frameRate`, `must be 'source' or frames per second (${RUNG_FRAME_RATE_RANGE.min} to ${RUNG_FRAME_RATE_RANGE.max}), got ${describe(frameRate)}`);
+    add(`${at}.frameRate`, `must be 'source' or frames per second (${RUNG_FRAME_RATE_RANGE.min} to ${RUNG_FRAME_RATE_RANGE.max}), got ${describeValue(frameRate)}`);
   }
   if (codec === 'copy') {
     for (const field of ENCODE_ONLY) if (rung[field] !== undefined) add(`${at}.${field}`, 'does not apply to a copy rung (the source passes through as it is)');
@@ -184,11 +184,11 @@ function rungProblems(rung: unknown, at: string, add: (path: string, message: st
   checkIn(rung['bufferSizeKbits'], `${at}.bufferSizeKbits`, RUNG_BUFFER_KBITS_RANGE, add);
   checkIn(rung['threads'], `${at}.threads`, RUNG_THREADS_RANGE, add);
   const preset = rung['preset'];
-  if (preset !== undefined && !ENCODER_PRESETS.includes(preset as EncoderPreset)) add(`${at}.preset`, `must be one of ${ENCODER_PRESETS.join(', ')}, got ${describe(preset)}`);
+  if (preset !== undefined && !ENCODER_PRESETS.includes(preset as EncoderPreset)) add(`${at}.preset`, `must be one of ${ENCODER_PRESETS.join(', ')}, got ${describeValue(preset)}`);
   const profile = rung['profile'];
   if (profile !== undefined && (codec === 'h264' || codec === 'h265')) {
     const allowed: readonly string[] = RUNG_PROFILES[codec];
-    if (typeof profile !== 'string' || !allowed.includes(profile)) add(`${at}.profile`, `must be one of ${allowed.join(', ')} for ${codec}, got ${describe(profile)}`);
+    if (typeof profile !== 'string' || !allowed.includes(profile)) add(`${at}.profile`, `must be one of ${allowed.join(', ')} for ${codec}, got ${describeValue(profile)}`);
   }
 }
 
@@ -196,22 +196,22 @@ function rungProblems(rung: unknown, at: string, add: (path: string, message: st
 function checkIn(value: unknown, path: string, range: NumberRange, add: (path: string, message: string) => void): number | undefined {
   if (value === undefined) return undefined;
   if (inRange(value, range)) return value;
-  add(path, `must be ${rangeText(range)}, got ${describe(value)}`);
+  add(path, `must be ${rangeText(range)}, got ${describeValue(value)}`);
   return undefined;
 }
 
 /** An even integer in `range`: a picture side of 4:2:0 video. */
 function evenIn(value: unknown, path: string, range: NumberRange, add: (path: string, message: string) => void): void {
   if (value === undefined || (inRange(value, range) && value % 2 === 0)) return;
-  add(path, `must be an even integer from ${range.min} to ${range.max}, got ${describe(value)}`);
+  add(path, `must be an even integer from ${range.min} to ${range.max}, got ${describeValue(value)}`);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A value as a message shows it: JSON where it has one, at most 60 characters. */
-function describe(value: unknown): string {
+/** A value as a message shows it: JSON where it has one, at most 60 characters (also job-spec.ts's). */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
   try {
