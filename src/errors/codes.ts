@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   ERR_TRANSCODE_OUTPUT: { module: 'transcode', summary: 'What ffmpeg wrote on a rung pipe is not the AVC video FLV the ladder asked for (another tag type or codec); the process is restarted.' },
   ERR_TRANSCODE_JOB_NOT_FOUND: { module: 'transcode', summary: 'No live job has the id asked for (never created, or deleted).' },
   ERR_TRANSCODE_JOB_STATE: { module: 'transcode', summary: 'A live job was asked for a state its current one does not lead to (stop a stopped job, resume a running one); `from` and `to` name both.' },
+  ERR_TRANSCODE_JOB_LIMIT: { module: 'transcode', summary: 'The server keeps MAX_JOBS live jobs already: a new one is refused (429) until one is deleted.' },
   ERR_TRANSCODE_JOB_STOPPED: { module: 'transcode', summary: 'The live job of this stream key was stopped or deleted: its publisher is disconnected, and a publish is refused until the job is resumed.' },
   ERR_TRANSCODE_JOB_STORE_CORRUPT: { module: 'transcode', summary: 'The job store holds something that is not a job list (a JSON state file, or a Redis hash field); the file or key is named, nothing was overwritten.' },
   ERR_TRANSCODE_JOB_STORE_UNAVAILABLE: { module: 'transcode', summary: 'The job store could not be read or written (a file system error, or Redis unreachable); the job change was not made.' },

@@ -50,5 +50,5 @@ export type { JobStore } from './job-store.js';
 export { JsonFileJobStore } from './job-store-file.js';
 export { DEFAULT_REDIS_JOB_PREFIX, RedisJobStore } from './job-store-redis.js';
 export type { RedisJobStoreOptions } from './job-store-redis.js';
-export { DEFAULT_JOB_LIST_LIMIT, JobService, MAX_JOB_LIST_LIMIT } from './job-service.js';
+export { DEFAULT_JOB_LIST_LIMIT, JobService, MAX_JOBS, MAX_JOB_LIST_LIMIT } from './job-service.js';
 export type { JobListOptions, JobPage, JobServiceEvents, JobServiceOptions } from './job-service.js';

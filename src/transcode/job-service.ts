@@ -49,6 +49,8 @@ export interface JobPage {
 
 /** A page of the job list: 50 by default, at most 500 (a few hundred kB of JSON). */
 export const DEFAULT_JOB_LIST_LIMIT = 50;
+/** Jobs kept at once: every one is a stream key, a file or Redis entry and a ladder waiting to run; a client's loop must not grow them without end. */
+export const MAX_JOBS = 10_000;
 export const MAX_JOB_LIST_LIMIT = 500;
 
 /** Draws of a fresh id before giving up: a repeat of 96 random bits is a broken `randomId`, not chance. */
@@ -89,6 +91,9 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       return Promise.reject(err);
     }
     return this.#serial(async () => {
+      if (this.#jobs.size >= MAX_JOBS) {
+        throw new TranscodeError('ERR_TRANSCODE_JOB_LIMIT', `the server keeps at most ${MAX_JOBS} live jobs; delete one first`, { limit: MAX_JOBS });
+      }
       const atMs = this.#now();
       const created = newJob({ id: this.#freshId(), seq: this.#lastSeq + 1, streamKey: this.#freshKey(spec.app), spec, atMs });
       return this.#save(transitionJob(created, 'waiting', atMs));

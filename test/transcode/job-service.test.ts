@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isValidStreamName } from '../../src/config/index.js';
 import { LadderSpecError } from '../../src/transcode/ladder-spec.js';
 import type { Job } from '../../src/transcode/job-model.js';
-import { JobService, MAX_JOB_LIST_LIMIT } from '../../src/transcode/job-service.js';
+import { JobService, MAX_JOBS, MAX_JOB_LIST_LIMIT } from '../../src/transcode/job-service.js';
 import { JsonFileJobStore } from '../../src/transcode/job-store-file.js';
 import { RedisJobStore } from '../../src/transcode/job-store-redis.js';
 import type { JobStore } from '../../src/transcode/job-store.js';
@@ -223,4 +223,16 @@ describe('JobService ids', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('JobService: a bounded number of jobs', () => {
+  it(`refuses job ${MAX_JOBS + 1} with ERR_TRANSCODE_JOB_LIMIT, and takes one again after a delete`, async () => {
+    const store = { load: async () => [], put: async () => undefined, delete: async () => undefined, close: async () => undefined };
+    const service = await JobService.open({ store });
+    let last: Job | undefined;
+    for (let i = 0; i < MAX_JOBS; i++) last = await service.create({ ladder: 'default' });
+    await expect(service.create({ ladder: 'default' })).rejects.toMatchObject({ code: 'ERR_TRANSCODE_JOB_LIMIT', details: { limit: MAX_JOBS } });
+    await service.delete(last!.id);
+    await expect(service.create({ ladder: 'default' })).resolves.toMatchObject({ state: 'waiting' });
+  }, 60_000);
 });
