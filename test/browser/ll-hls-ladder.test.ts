@@ -57,8 +57,14 @@ const SWITCH_TIMEOUT_MS = 5_000;
 // N.1 (INDEPENDENT=NO): a hole, then a stall. Held 1.5 s, every run stalled once around the 5th
 // switch; held 6 s, neither of two runs did (issue 10's note).
 const HOLD_AFTER_SWITCH_MS = 6_000;
-/** The throttle: room for 144p with audio (120 + 96 kb/s) and the playlist reloads, none for 360p (800 kb/s); 240p (300 + 96) is borderline. */
-const THROTTLE_KBITS_PER_SECOND = 400;
+/**
+ * The throttle (TIDECAST_THROTTLE_KBPS changes it). Meant as room for 144p with audio (120 + 96 kb/s)
+ * and the playlist reloads, none for 360p (800 kb/s). Issue 10's note: at 400, 360p parts took
+ * 1.2–1.7 s each and hls.js did not switch down within 12 s (the delay reached it as time to first
+ * byte, which its estimate leaves out); at 700 it switched down after 0.56 s, switched back up 0.4 s
+ * later and appended 360p's non-independent next part (a hole to the next segment).
+ */
+const THROTTLE_KBITS_PER_SECOND = Number(process.env['TIDECAST_THROTTLE_KBPS'] ?? 400);
 /** hls.js's ABR has this long to switch down by itself under the throttle. */
 const THROTTLE_SWITCH_TIMEOUT_MS = 12_000;
 /** Playback under the throttle after the switch down, then after the throttle is lifted. */
