@@ -361,6 +361,8 @@ export class HlsLivePackager {
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),
+      startTicks: s.startDts,
+      durationTicks: s.duration,
     };
     const update = appendLiveSegment(rendition.timeline, segment, this.#options);
     rendition.timeline = update.timeline;

@@ -27,6 +27,14 @@ export interface LiveSegment {
   readonly generation: number;
   /** LL-HLS: the parts it was published as, in order (their durations add up to durationSeconds). */
   readonly parts?: readonly LivePart[];
+  /**
+   * Where it starts in the track's timescale: its decode time, which is also its earliest
+   * presentation time (the packager shifts the composition delay so a segment's first frame
+   * presents at its decode time). A DASH SegmentTimeline's S@t. Set by the packager.
+   */
+  readonly startTicks?: number;
+  /** Its exact duration in the track's timescale (S@d); the next segment of the same presentation starts there. Set by the packager. */
+  readonly durationTicks?: number;
 }
 
 /** One LL-HLS Partial Segment (4.4.4.9) of a live rendition. */

@@ -9,6 +9,7 @@ import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } 
 import type { LiveSnapshot } from '../hls/index.js';
 import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
+import { MPD_CONTENT_TYPE, type DashDelivery, type MpdFlavour } from './dash-delivery.js';
 import type { StreamSummary } from './streams-api.js';
 
 export interface DeliveryOptions {
@@ -23,6 +24,8 @@ export interface DeliveryOptions {
    * playlist reloads, delta updates and preload-hinted parts; it parks the requests (live-delivery.ts).
    */
   liveDelivery?: LiveDelivery;
+  /** DASH: the MPDs beside each stream's playlists, and chunked answers for segments being written (dash-delivery.ts). */
+  dash?: DashDelivery;
 }
 
 /**
@@ -45,6 +48,20 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(hlsJs),
   );
   app.get('/api/streams', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ streams: options.streams() }));
+  // The server's clock for DASH players (UTCTiming http-xsdate, ISO 8601 with milliseconds): never a public time server.
+  app.get('/time', async (_request, reply) => reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(new Date().toISOString()));
+  const dash = options.dash;
+  if (dash !== undefined) {
+    const mpd = (flavour: MpdFlavour) => async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply: FastifyReply) => {
+      const { app: appName, key } = request.params;
+      if (deliveryPath(appName, key, 'manifest.mpd') === undefined) return reply.code(400).send({ error: 'bad path' });
+      const body = dash.mpd(`${appName}/${key}`, flavour);
+      if (body === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });
+      return reply.type(MPD_CONTENT_TYPE).header('cache-control', 'no-cache').send(body);
+    };
+    app.get('/:app/:key/manifest.mpd', mpd('regular'));
+    app.get('/:app/:key/manifest-ll.mpd', mpd('low-latency'));
+  }
   const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
   // Fastify answers HEAD for every GET route (exposeHeadRoutes), keeping the headers, dropping the body.
   app.get('/:app/:key/*', serve);
@@ -117,6 +134,16 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
     return serveLive(options.store, path, request, reply, (respond) => live!.playlist(group, rendition!, parseDirectives(request.query), respond));
   }
   const file = await options.store.get(path);
+  if (file === undefined && snapshot !== undefined && options.dash !== undefined && name !== undefined) {
+    // A DASH player asking for the segment being written (low-latency: availabilityTimeOffset): chunked as its parts come.
+    reply.hijack();
+    if (options.dash.segment(group, rendition!, name, reply.raw, request.method === 'HEAD')) return undefined;
+    return serveLive(options.store, path, request, reply, (respond) => {
+      const cancel = live!.part(group, rendition!, name, respond);
+      if (cancel === undefined) respond({ status: 404, cacheControl: NO_STORE_CACHE_CONTROL });
+      return cancel ?? (() => undefined);
+    });
+  }
   if (file === undefined && snapshot !== undefined) {
     return serveLive(options.store, path, request, reply, (respond) => {
       const cancel = live!.part(group, rendition!, name!, respond);

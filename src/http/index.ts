@@ -14,3 +14,5 @@ export { ParkedRequests, systemParkingClock } from './parked-requests.js';
 export type { ParkingClock } from './parked-requests.js';
 export { limitConnections, resolveConnectionLimits, DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS } from './connection-limits.js';
 export type { ConnectionLimitOptions, ConnectionLimitCounters } from './connection-limits.js';
+export { DashDelivery, DEFAULT_LOW_LATENCY_DASH, MPD_CONTENT_TYPE } from './dash-delivery.js';
+export type { DashDeliveryOptions, MpdFlavour } from './dash-delivery.js';

@@ -93,6 +93,9 @@ export class LiveDelivery {
   readonly #maxParked: number;
   /** The latest snapshot per `<group>\n<rendition>`. */
   readonly #latest = new Map<string, LiveSnapshot>();
+  readonly #forgetListeners = new Set<(group: string) => void>();
+  /** Per `<group>\n<rendition>`: who follows its snapshots (watch). */
+  readonly #watchers = new Map<string, Set<(snapshot: LiveSnapshot) => void>>();
   /** Per stream: parked requests that got 503 after three target durations, or at once because the parking was full. */
   readonly #byGroup = new Map<string, { expired: number; refused: number }>();
 
@@ -117,6 +120,8 @@ export class LiveDelivery {
   publish(group: string, snapshot: LiveSnapshot): void {
     const key = `${group}\n${snapshot.rendition}`;
     this.#latest.set(key, snapshot);
+    const watchers = this.#watchers.get(key);
+    if (watchers !== undefined) for (const watcher of [...watchers]) watcher(snapshot);
     const { timeline } = snapshot;
     const released = this.#parked.release(key, (w) =>
       w.kind === 'playlist' ? blockingReloadState(timeline, { msn: w.msn, ...(w.part === undefined ? {} : { part: w.part }) }) === 'ready' : partState(timeline, w.msn, w.part!) !== 'pending',
@@ -137,6 +142,7 @@ export class LiveDelivery {
 
   /** The stream `group` is gone (its files deleted): its snapshots and counters are dropped. */
   forget(group: string): void {
+    for (const listener of this.#forgetListeners) listener(group);
     for (const key of this.#latest.keys()) if (key.startsWith(`${group}\n`)) this.#latest.delete(key);
     this.#byGroup.delete(group);
   }
@@ -150,6 +156,35 @@ export class LiveDelivery {
     let counters = this.#byGroup.get(group);
     if (counters === undefined) this.#byGroup.set(group, (counters = { expired: 0, refused: 0 }));
     return counters;
+  }
+
+  /** Calls `listener` with each stream group forgotten from now on (its files are gone). */
+  onForget(listener: (group: string) => void): void {
+    this.#forgetListeners.add(listener);
+  }
+
+  /** The latest snapshot of every rendition of stream `group`, in the order they were first published. */
+  snapshots(group: string): LiveSnapshot[] {
+    const prefix = `${group}\n`;
+    const found: LiveSnapshot[] = [];
+    for (const [key, snapshot] of this.#latest) if (key.startsWith(prefix)) found.push(snapshot);
+    return found;
+  }
+
+  /**
+   * Calls `watcher` with each snapshot of the rendition published from now on (before the parked
+   * requests it releases are answered); returns the unsubscribe. Chunked DASH segment answers
+   * follow an open segment this way.
+   */
+  watch(group: string, rendition: string, watcher: (snapshot: LiveSnapshot) => void): () => void {
+    const key = `${group}\n${rendition}`;
+    let set = this.#watchers.get(key);
+    if (set === undefined) this.#watchers.set(key, (set = new Set()));
+    set.add(watcher);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0 && this.#watchers.get(key) === set) this.#watchers.delete(key);
+    };
   }
 
   /** The latest snapshot of a rendition of stream `group`; undefined before the first. */

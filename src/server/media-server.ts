@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters } from '../http/index.js';
+import { DashDelivery, LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters } from '../http/index.js';
+import { resolveLiveOptions } from '../hls/index.js';
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
 import { MemoryStore, type SegmentStore } from '../store/index.js';
@@ -32,6 +33,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly settings: ResolvedMediaServerOptions;
   /** LL-HLS blocking playlist reloads and preload-hinted part requests, answered from the packagers' snapshots. */
   readonly liveDelivery: LiveDelivery;
+  readonly dash: DashDelivery; // each live stream's MPDs, chunked answers for segments being written (http/dash-delivery.ts)
   readonly counters: MediaServerCounters = { keyframeOverdue: 0, streamErrors: 0, refusedStreams: 0 };
   /** HTTP connections open and refused by http.maxConnections / http.maxConnectionsPerAddress. */
   readonly httpConnections: Readonly<ConnectionLimitCounters>;
@@ -63,7 +65,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.http = createHttpServer(options, front);
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s)), liveDelivery: this.liveDelivery });
+    this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s)), liveDelivery: this.liveDelivery, dash: this.dash });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),

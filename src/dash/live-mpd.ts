@@ -1,0 +1,412 @@
+import type { Track } from '../media/index.js';
+import type { AdaptationSet, Descriptor, Mpd, Period, Representation, TimelineEntry, UtcTiming } from './mpd-model.js';
+
+/**
+ * A live DASH presentation rendered from the same timelines as the LL-HLS playlists: every
+ * Representation is an HLS rendition, every media segment the same file (`<rendition>/<msn>.m4s`,
+ * `$Number$` = the media sequence number), every init section the same `init-<generation>.mp4`.
+ *
+ * The timing contract (DASH-IF IOP "Timing"): MPD@availabilityStartTime (AST) is the
+ * PROGRAM-DATE-TIME of the first segment this presentation listed and never changes; each HLS
+ * discontinuity (republish, codec change, ladder re-plan) starts a new Period whose start is its
+ * first segment's date − AST; a Representation's presentationTimeOffset (PTO) is the time, in its
+ * timescale, of its Period's start. So for every segment, AST + Period@start + (S@t − PTO) /
+ * timescale is its PROGRAM-DATE-TIME (to the millisecond the date is written with): the packager
+ * dates media by one anchor per presentation plus media time (presentation-clock.ts), and a
+ * Period is exactly one such presentation.
+ *
+ * What is fixed once shown (a Period's id, start and PTOs, AST) lives in this object, one per
+ * stream and MPD flavour; everything else is decided again from the timelines at each render.
+ */
+
+/** One HLS rendition of the stream as the MPD sees it: its folder name, its track, its timeline. */
+export interface DashRendition {
+  readonly name: string;
+  readonly track: Track;
+  readonly timeline: DashTimeline;
+}
+
+/**
+ * What the MPD reads of a rendition's live timeline (the HLS packager's LiveTimeline has these
+ * fields and more; dash/ does not depend on hls/, design.md "Layout").
+ */
+export interface DashTimeline {
+  /** The segments the playlist lists, oldest first. */
+  readonly segments: readonly LiveSegment[];
+  /** The segment whose parts are being published. */
+  readonly open: { readonly msn: number } | undefined;
+  /** LL-HLS PART-TARGET; undefined without parts. */
+  readonly partTargetSeconds: number | undefined;
+  readonly peakBitsPerSecond: number;
+  readonly averageBitsPerSecond: number;
+}
+
+/** A listed segment as the MPD reads it. */
+export interface LiveSegment {
+  /** Media sequence number: `$Number$`. */
+  readonly msn: number;
+  /** PROGRAM-DATE-TIME, epoch ms. */
+  readonly programDateTimeMs: number;
+  /** A new presentation starts with it: a new Period. */
+  readonly discontinuity: boolean;
+  /** Its init section is `init-<generation>.mp4`. */
+  readonly generation: number;
+  /** S@t and S@d, in the track's timescale (segments without them are not listed). */
+  readonly startTicks?: number;
+  readonly durationTicks?: number;
+}
+
+export interface LiveMpdOptions {
+  /** The stream's segment target (the packager's), seconds: @duration of the low-latency MPD, MUP, minBufferTime. */
+  readonly segmentTargetSeconds: number;
+  /** Segments the HLS playlists list: timeShiftBufferDepth is one less. */
+  readonly windowSegments: number;
+  /** UTCTiming (http-xsdate): the server's own clock, e.g. '/time'. */
+  readonly timeUrl: string;
+  /** Epoch ms of the render: publishTime when the content changed. */
+  readonly nowMs: number;
+  /** Low-latency DASH: `$Number$` + `@duration`, availabilityTimeOffset, ServiceDescription, ProducerReferenceTime. */
+  readonly lowLatency?: LowLatencyDashOptions;
+}
+
+export interface LowLatencyDashOptions {
+  readonly targetLatencyMs: number;
+  readonly minLatencyMs: number;
+  readonly maxLatencyMs: number;
+  readonly minPlaybackRate: number;
+  readonly maxPlaybackRate: number;
+}
+
+/** Regular MPD: players start this many segment targets behind the live edge (HLS's HOLD-BACK is three). */
+export const SUGGESTED_PRESENTATION_DELAY_SEGMENTS = 3;
+
+/**
+ * Low-latency MPD: a segment may start this fraction of @duration off its place on the grid
+ * before the Period is re-anchored (a new Period at that segment, period-continuity). A keyframe
+ * interval that is not the segment target moves every segment off the grid: that is what
+ * LL_GRID_DURATION_TOLERANCE refuses.
+ */
+export const LL_GRID_REANCHOR_FRACTION = 1 / 8;
+
+/** Low-latency MPD: a listed segment lasting more than this fraction off @duration makes the stream unfit for `@duration` addressing. */
+export const LL_GRID_DURATION_TOLERANCE = 0.25;
+
+export const DASH_PROFILES = ['urn:mpeg:dash:profile:isoff-live:2011', 'urn:mpeg:dash:profile:cmaf:2019'] as const;
+export const UTC_TIMING_SCHEME = 'urn:mpeg:dash:utc:http-xsdate:2014';
+const PERIOD_CONNECTIVITY = 'urn:mpeg:dash:period-connectivity:2015';
+const PERIOD_CONTINUITY = 'urn:mpeg:dash:period-continuity:2015';
+
+export interface LiveMpdResult {
+  readonly mpd: Mpd;
+  /** The low-latency flavour was asked for but could not be offered: why (the MPD is then the regular one). */
+  readonly notLowLatency?: string;
+}
+
+interface PeriodState {
+  readonly id: string;
+  readonly firstMsn: number;
+  /** Epoch ms. */
+  readonly startMs: number;
+  /** Started to re-anchor the @duration grid (not at an HLS discontinuity): period-continuity. */
+  readonly reanchor: boolean;
+  /** Per rendition, fixed once computed. */
+  readonly pto: Map<string, number>;
+}
+
+/** Segments that can be placed: the packager sets their ticks. */
+type TimedSegment = LiveSegment & { readonly startTicks: number; readonly durationTicks: number };
+
+function timed(s: LiveSegment): s is TimedSegment {
+  return s.startTicks !== undefined && s.durationTicks !== undefined;
+}
+
+export class LiveDashPresentation {
+  #astMs: number | undefined;
+  #periods: PeriodState[] = [];
+  #publishKey = '';
+  #publishTimeMs = 0;
+
+  /** MPD@availabilityStartTime, epoch ms, once the first Period is known. */
+  get availabilityStartTimeMs(): number | undefined {
+    return this.#astMs;
+  }
+
+  /**
+   * The MPD for the renditions' timelines now, or undefined while no Period can be shown yet (no
+   * segment listed, or the first one not listed by every rendition that reached it).
+   */
+  render(renditions: readonly DashRendition[], options: LiveMpdOptions): LiveMpdResult | undefined {
+    const listed = renditions.map((r) => ({ rendition: r, segments: r.timeline.segments.filter(timed) }));
+    const all = listed.flatMap((l) => l.segments);
+    if (all.length === 0) return undefined;
+    const notLowLatency = options.lowLatency === undefined ? undefined : lowLatencyRefusal(listed, options.segmentTargetSeconds);
+    const lowLatency = notLowLatency === undefined ? options.lowLatency : undefined;
+    this.#discover(listed, lowLatency === undefined ? undefined : options.segmentTargetSeconds);
+    const visible = this.#periods.filter((p) => this.#shown(p, listed));
+    if (visible.length === 0 || this.#astMs === undefined) return undefined;
+    const ast = this.#astMs;
+    const periods: Period[] = [];
+    visible.forEach((state, i) => {
+      const next = visible[i + 1];
+      // Segments up to the next Period known, shown or not (a Period not shown yet is the last one).
+      const end = this.#periods[this.#periods.indexOf(state) + 1]?.firstMsn ?? Number.POSITIVE_INFINITY;
+      const inPeriod = listed.map(({ rendition, segments }) => ({ rendition, segments: segments.filter((s) => s.msn >= state.firstMsn && s.msn < end) }));
+      const previous = periods.at(-1);
+      const period = this.#period(state, next, inPeriod, ast, options, lowLatency, previous);
+      if (period.adaptationSets.length > 0) periods.push(period);
+    });
+    if (periods.length === 0) return undefined;
+    const maxSegmentSeconds = Math.max(...all.map((s) => s.durationTicks / trackOf(renditions, s).timescale));
+    const key = periods.map((p) => `${p.id} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
+    if (key !== this.#publishKey) {
+      this.#publishKey = key;
+      this.#publishTimeMs = options.nowMs;
+    }
+    const utcTiming: UtcTiming = { schemeIdUri: UTC_TIMING_SCHEME, value: options.timeUrl };
+    const target = options.segmentTargetSeconds;
+    const mpd: Mpd = {
+      type: 'dynamic',
+      profiles: DASH_PROFILES,
+      availabilityStartTimeMs: ast,
+      publishTimeMs: this.#publishTimeMs,
+      minimumUpdatePeriodSeconds: target,
+      timeShiftBufferDepthSeconds: Math.max(1, options.windowSegments - 1) * target,
+      ...(lowLatency === undefined ? { suggestedPresentationDelaySeconds: SUGGESTED_PRESENTATION_DELAY_SEGMENTS * target } : {}),
+      minBufferTimeSeconds: target,
+      maxSegmentDurationSeconds: Math.ceil(maxSegmentSeconds * 1000) / 1000,
+      ...(lowLatency === undefined
+        ? {}
+        : {
+            serviceDescription: {
+              id: 0,
+              latency: { targetMs: lowLatency.targetLatencyMs, minMs: lowLatency.minLatencyMs, maxMs: lowLatency.maxLatencyMs },
+              playbackRate: { min: lowLatency.minPlaybackRate, max: lowLatency.maxPlaybackRate },
+            },
+          }),
+      periods,
+      utcTimings: [utcTiming],
+    };
+    return { mpd, ...(notLowLatency === undefined ? {} : { notLowLatency }) };
+  }
+
+  /**
+   * New Periods: the first listed segment when there is none yet, every HLS discontinuity after
+   * the last known Period's start, and (low-latency, `gridSeconds`) a segment that drifted off the
+   * @duration grid. Periods none of whose segments is listed any more are dropped (but the last).
+   */
+  #discover(listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, gridSeconds: number | undefined): void {
+    const byMsn = new Map<number, TimedSegment[]>();
+    for (const { segments } of listed) for (const s of segments) byMsn.set(s.msn, [...(byMsn.get(s.msn) ?? []), s]);
+    const msns = [...byMsn.keys()].sort((a, b) => a - b);
+    const leaderName = leader(listed.map((l) => l.rendition))?.name;
+    const startOf = (msn: number): number => {
+      const at = listed.find((l) => l.rendition.name === leaderName)?.segments.find((s) => s.msn === msn);
+      return at?.programDateTimeMs ?? Math.min(...byMsn.get(msn)!.map((s) => s.programDateTimeMs));
+    };
+    if (this.#periods.length === 0) this.#add(msns[0]!, startOf(msns[0]!), false);
+    for (const msn of msns) {
+      const last = this.#periods.at(-1)!;
+      if (msn <= last.firstMsn) continue;
+      if (byMsn.get(msn)!.some((s) => s.discontinuity)) {
+        this.#add(msn, startOf(msn), false);
+        continue;
+      }
+      if (gridSeconds === undefined || leaderName === undefined) continue;
+      const l = listed.find((x) => x.rendition.name === leaderName)!;
+      const s = l.segments.find((x) => x.msn === msn);
+      if (s === undefined) continue;
+      const pto = this.#pto(last, l.rendition, l.segments);
+      if (pto === undefined) continue;
+      const ts = l.rendition.track.timescale;
+      const duration = Math.round(gridSeconds * ts);
+      const expected = pto + (msn - last.firstMsn) * duration;
+      if (Math.abs(s.startTicks - expected) > duration * LL_GRID_REANCHOR_FRACTION) this.#add(msn, s.programDateTimeMs, true);
+    }
+    // Periods with nothing listed go (the newest stays).
+    const first = Math.min(...msns);
+    while (this.#periods.length > 1 && this.#periods[1]!.firstMsn <= first) this.#periods.shift();
+  }
+
+  #add(firstMsn: number, startMs: number, reanchor: boolean): void {
+    this.#astMs ??= startMs;
+    // A Period never starts before the previous one (dates of a republish follow the clock, but a date is only ms-exact).
+    const previous = this.#periods.at(-1);
+    const start = previous === undefined ? startMs : Math.max(startMs, previous.startMs);
+    this.#periods.push({ id: `p${firstMsn}`, firstMsn, startMs: start, reanchor, pto: new Map() });
+  }
+
+  /**
+   * A rendition's PTO in a Period: the tick of the Period's start, from its first segment in the
+   * Period (its date and ticks), fixed once computed.
+   */
+  #pto(period: PeriodState, rendition: DashRendition, segments: readonly TimedSegment[]): number | undefined {
+    const known = period.pto.get(rendition.name);
+    if (known !== undefined) return known;
+    const next = this.#periods[this.#periods.indexOf(period) + 1];
+    const first = segments.find((s) => s.msn >= period.firstMsn && (next === undefined || s.msn < next.firstMsn));
+    if (first === undefined) return undefined;
+    const pto = Math.round(first.startTicks - ((first.programDateTimeMs - period.startMs) * rendition.track.timescale) / 1000);
+    period.pto.set(rendition.name, pto);
+    return pto;
+  }
+
+  /**
+   * A Period is shown once every rendition that reached it (lists or writes a segment at or past
+   * its first) lists a segment in it, so its set of Representations never grows once shown.
+   */
+  #shown(period: PeriodState, listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>): boolean {
+    const next = this.#periods[this.#periods.indexOf(period) + 1];
+    let any = false;
+    for (const { rendition, segments } of listed) {
+      const has = segments.some((s) => s.msn >= period.firstMsn && (next === undefined || s.msn < next.firstMsn));
+      const reached = has || segments.some((s) => s.msn >= period.firstMsn) || (rendition.timeline.open?.msn ?? -1) >= period.firstMsn;
+      if (reached && !has && next === undefined) return false;
+      any ||= has;
+    }
+    return any;
+  }
+
+  #period(
+    state: PeriodState,
+    next: PeriodState | undefined,
+    inPeriod: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>,
+    astMs: number,
+    options: LiveMpdOptions,
+    lowLatency: LowLatencyDashOptions | undefined,
+    previous: Period | undefined,
+  ): Period {
+    const present = inPeriod.filter((x) => x.segments.length > 0);
+    const sets: AdaptationSet[] = [];
+    for (const [id, kind] of [[1, 'video'], [2, 'audio']] as const) {
+      const members = present.filter((x) => x.rendition.track.kind === kind);
+      if (members.length === 0) continue;
+      const representations = members
+        .map(({ rendition, segments }) => this.#representation(state, rendition, segments, options, lowLatency))
+        .filter((r): r is Representation => r !== undefined)
+        .sort((a, b) => b.bandwidth - a.bandwidth);
+      if (representations.length === 0) continue;
+      const before = previous?.adaptationSets.find((a) => a.id === id);
+      const connected = before !== undefined && sameCodecs(before, representations);
+      const properties: Descriptor[] = connected ? [{ schemeIdUri: state.reanchor ? PERIOD_CONTINUITY : PERIOD_CONNECTIVITY, value: previous!.id }] : [];
+      const videos = representations.filter((r) => r.width !== undefined);
+      sets.push({
+        id,
+        contentType: kind,
+        mimeType: `${kind}/mp4`,
+        ...(kind === 'audio' ? { lang: 'und' } : {}),
+        segmentAlignment: true,
+        startWithSap: 1,
+        ...(videos.length > 1 ? { maxWidth: Math.max(...videos.map((r) => r.width!)), maxHeight: Math.max(...videos.map((r) => r.height!)) } : {}),
+        ...(properties.length > 0 ? { supplementalProperties: properties } : {}),
+        ...(lowLatency === undefined
+          ? {}
+          : { producerReferenceTime: { id, type: 'encoder' as const, wallClockTimeMs: state.startMs, presentationTime: representations[0]!.segmentTemplate.presentationTimeOffset, utcTiming: { schemeIdUri: UTC_TIMING_SCHEME, value: options.timeUrl } } }),
+        representations,
+      });
+    }
+    const startSeconds = (state.startMs - astMs) / 1000;
+    return {
+      id: state.id,
+      startSeconds,
+      ...(next === undefined ? {} : { durationSeconds: (next.startMs - state.startMs) / 1000 }),
+      adaptationSets: sets,
+    };
+  }
+
+  #representation(state: PeriodState, rendition: DashRendition, segments: readonly TimedSegment[], options: LiveMpdOptions, lowLatency: LowLatencyDashOptions | undefined): Representation | undefined {
+    const pto = this.#pto(state, rendition, segments);
+    if (pto === undefined) return undefined;
+    const { track, timeline } = rendition;
+    // $Number$ counts S entries from startNumber: only the run of consecutive numbers at the end can be listed.
+    let from = segments.length - 1;
+    while (from > 0 && segments[from - 1]!.msn === segments[from]!.msn - 1) from -= 1;
+    const run = segments.slice(from);
+    const generation = run[0]!.generation;
+    const base = {
+      timescale: track.timescale,
+      presentationTimeOffset: pto,
+      initialization: `${rendition.name}/init-${generation}.mp4`,
+      media: `${rendition.name}/$Number$.m4s`,
+    };
+    const segmentTemplate =
+      lowLatency === undefined
+        ? { ...base, startNumber: run[0]!.msn, timeline: timelineEntries(run) }
+        : {
+            ...base,
+            startNumber: state.firstMsn,
+            duration: Math.round(options.segmentTargetSeconds * track.timescale),
+            availabilityTimeOffsetSeconds: Math.max(0, options.segmentTargetSeconds - (timeline.partTargetSeconds ?? options.segmentTargetSeconds)),
+            availabilityTimeComplete: false,
+          };
+    const bandwidth = Math.max(1, Math.round(timeline.peakBitsPerSecond || timeline.averageBitsPerSecond));
+    if (track.kind === 'video') {
+      return {
+        id: rendition.name,
+        bandwidth,
+        codecs: track.codecString,
+        width: track.width,
+        height: track.height,
+        ...(track.frameRate !== undefined && track.frameRate > 0 ? { frameRate: frameRateText(track.frameRate) } : {}),
+        sar: `${track.sarWidth}:${track.sarHeight}`,
+        segmentTemplate,
+      };
+    }
+    return { id: rendition.name, bandwidth, codecs: track.codecString, audioSamplingRate: track.sampleRate, audioChannels: track.channels, segmentTemplate };
+  }
+}
+
+/** S elements for consecutive segments: `t` on the first and after any jump in time, equal durations merged with `r`. */
+export function timelineEntries(segments: readonly { readonly startTicks: number; readonly durationTicks: number }[]): TimelineEntry[] {
+  const entries: Array<{ t?: number; d: number; r: number }> = [];
+  let end: number | undefined;
+  for (const s of segments) {
+    const last = entries.at(-1);
+    if (last !== undefined && s.startTicks === end && s.durationTicks === last.d) last.r += 1;
+    else entries.push({ ...(s.startTicks === end ? {} : { t: s.startTicks }), d: s.durationTicks, r: 0 });
+    end = s.startTicks + s.durationTicks;
+  }
+  return entries;
+}
+
+/**
+ * Why the low-latency MPD cannot address these segments by `@duration`, or undefined when it can:
+ * it needs LL-HLS parts (the chunks it announces with availabilityTimeOffset) and segments that
+ * last the segment target (a keyframe interval equal to it).
+ */
+export function lowLatencyRefusal(listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, segmentTargetSeconds: number): string | undefined {
+  const lead = leader(listed.map((l) => l.rendition));
+  if (lead === undefined) return 'no rendition';
+  if (lead.timeline.partTargetSeconds === undefined) return 'LL-HLS parts are off (lowLatency: false), so there are no chunks to deliver early';
+  const segments = listed.find((l) => l.rendition === lead)!.segments;
+  // The last listed segment may be the one a republish or an end cut short.
+  for (const s of segments.slice(0, -1)) {
+    const seconds = s.durationTicks / lead.track.timescale;
+    if (Math.abs(seconds - segmentTargetSeconds) > segmentTargetSeconds * LL_GRID_DURATION_TOLERANCE) {
+      return `segment ${s.msn} of ${lead.name} lasts ${seconds.toFixed(3)} s, not the ${segmentTargetSeconds} s segment target: set the encoder's keyframe interval to ${segmentTargetSeconds} s`;
+    }
+  }
+  return undefined;
+}
+
+/** The rendition the Periods are timed by: the first video one (the ladder's first rung, or the only video), else the first. */
+function leader(renditions: readonly DashRendition[]): DashRendition | undefined {
+  return renditions.find((r) => r.track.kind === 'video') ?? renditions[0];
+}
+
+function trackOf(renditions: readonly DashRendition[], segment: LiveSegment): Track {
+  return renditions.find((r) => r.timeline.segments.includes(segment))!.track;
+}
+
+function sameCodecs(set: AdaptationSet, representations: readonly Representation[]): boolean {
+  const a = set.representations.map((r) => `${r.id} ${r.codecs}`).sort();
+  const b = representations.map((r) => `${r.id} ${r.codecs}`).sort();
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** 30 → "30", 29.97… → "30000/1001", 25 → "25"; others as a fraction over 1000. */
+export function frameRateText(fps: number): string {
+  if (Math.abs(fps - Math.round(fps)) < 1e-6) return String(Math.round(fps));
+  const ntsc = (Math.round(fps * 1.001) * 1000) / 1001;
+  if (Math.abs(fps - ntsc) < 1e-3) return `${Math.round(fps * 1.001) * 1000}/1001`;
+  return `${Math.round(fps * 1000)}/1000`;
+}

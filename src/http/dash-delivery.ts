@@ -1,0 +1,264 @@
+import type { ServerResponse } from 'node:http';
+import { LiveDashPresentation, renderMpd, type DashRendition, type LowLatencyDashOptions } from '../dash/index.js';
+import type { LiveSnapshot } from '../hls/index.js';
+import type { SegmentStore, StoredFile } from '../store/index.js';
+import { CORS_HEADERS } from './cors.js';
+import type { LiveDelivery } from './live-delivery.js';
+
+/**
+ * DASH delivery beside LL-HLS (docs/dash.md): the MPDs of every live stream, rendered from the
+ * snapshots LiveDelivery keeps (the same timelines and files as the HLS playlists), and the
+ * low-latency answer for a segment still being written — 200 at once with chunked transfer, the
+ * parts made so far, then each new part the moment its snapshot is published, then the end: the
+ * bytes are the segment file's (a segment is its parts' fragments joined).
+ */
+
+export const MPD_CONTENT_TYPE = 'application/dash+xml';
+
+/** The low-latency MPD's defaults: measured with dash.js and Shaka (docs/dash.md). */
+export const DEFAULT_LOW_LATENCY_DASH: LowLatencyDashOptions = {
+  targetLatencyMs: 1000,
+  minLatencyMs: 700,
+  maxLatencyMs: 2500,
+  minPlaybackRate: 0.96,
+  maxPlaybackRate: 1.04,
+};
+
+export interface DashDeliveryOptions {
+  readonly liveDelivery: LiveDelivery;
+  readonly store: SegmentStore;
+  /** The packagers' options: their segment target (seconds) and how many segments the HLS playlists list. */
+  readonly hls: { readonly segmentTargetSeconds: number; readonly windowSegments: number };
+  /** UTCTiming's URL (http-xsdate). Default '/time'. */
+  readonly timeUrl?: string;
+  readonly lowLatency?: LowLatencyDashOptions;
+  /** Epoch ms; default Date.now. */
+  readonly now?: () => number;
+  /** The low-latency MPD of `group` could not be offered, and why (or undefined: it can again). Called when that changes. */
+  readonly onLowLatencyChange?: (group: string, reason: string | undefined) => void;
+}
+
+export type MpdFlavour = 'regular' | 'low-latency';
+
+interface StreamState {
+  readonly presentations: Record<MpdFlavour, LiveDashPresentation>;
+  readonly rendered: Partial<Record<MpdFlavour, { readonly key: string; readonly body: string | undefined }>>;
+  notLowLatency: string | undefined;
+}
+
+/** How long a request for the segment after the one being written waits for its first part, in segment targets. */
+const HOLD_NEXT_SEGMENTS = 1.5;
+/** An open chunked answer that sees no new part for this many segment targets ends (the stream stalled). */
+const STALL_SEGMENTS = 3;
+
+const SEGMENT_FILE = /^(0|[1-9]\d{0,15})\.m4s$/;
+
+export class DashDelivery {
+  readonly #options: DashDeliveryOptions;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #now: () => number;
+  /** Chunked answers open now, and counters. */
+  readonly counters = { chunkedOpened: 0, chunkedCompleted: 0, chunkedAborted: 0, heldNotFound: 0 };
+  #open = 0;
+
+  constructor(options: DashDeliveryOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    options.liveDelivery.onForget((group) => this.forget(group));
+  }
+
+  /** Chunked segment answers open now. */
+  get openChunked(): number {
+    return this.#open;
+  }
+
+  /** The MPD text of stream `group`, or undefined (no such live stream, or no segment yet). */
+  mpd(group: string, flavour: MpdFlavour): string | undefined {
+    const snapshots = this.#options.liveDelivery.snapshots(group);
+    if (snapshots.length === 0) return undefined;
+    const state = this.#state(group);
+    const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ');
+    const cached = state.rendered[flavour];
+    if (cached?.key === key) return cached.body;
+    const renditions: DashRendition[] = snapshots.map((s) => ({ name: s.rendition, track: s.track, timeline: s.timeline }));
+    const result = state.presentations[flavour].render(renditions, {
+      segmentTargetSeconds: this.#options.hls.segmentTargetSeconds,
+      windowSegments: this.#options.hls.windowSegments,
+      timeUrl: this.#options.timeUrl ?? '/time',
+      nowMs: this.#now(),
+      ...(flavour === 'low-latency' ? { lowLatency: this.#options.lowLatency ?? DEFAULT_LOW_LATENCY_DASH } : {}),
+    });
+    if (flavour === 'low-latency' && result !== undefined && result.notLowLatency !== state.notLowLatency) {
+      state.notLowLatency = result.notLowLatency;
+      this.#options.onLowLatencyChange?.(group, result.notLowLatency);
+    }
+    const body = result === undefined ? undefined : renderMpd(result.mpd);
+    state.rendered[flavour] = { key, body };
+    return body;
+  }
+
+  /** Why stream `group`'s low-latency MPD is answered as the regular one (as of its last render), or undefined. */
+  notLowLatency(group: string): string | undefined {
+    return this.#streams.get(group)?.notLowLatency;
+  }
+
+  /** The stream is gone: its presentations (AST, Periods) go too; a new publish starts a new one. */
+  forget(group: string): void {
+    this.#streams.delete(group);
+  }
+
+  #state(group: string): StreamState {
+    let state = this.#streams.get(group);
+    if (state === undefined) {
+      state = { presentations: { regular: new LiveDashPresentation(), 'low-latency': new LiveDashPresentation() }, rendered: {}, notLowLatency: undefined };
+      this.#streams.set(group, state);
+    }
+    return state;
+  }
+
+  /**
+   * A request for `<rendition>/<file>` that the store does not have: when `file` is the segment
+   * being written (or the next one), it is answered here — chunked as its parts appear — and true
+   * is returned; otherwise false and the caller answers (404).
+   */
+  segment(group: string, rendition: string, file: string, res: ServerResponse, head: boolean): boolean {
+    const match = SEGMENT_FILE.exec(file);
+    if (match === null) return false;
+    const msn = Number(match[1]);
+    const live = this.#options.liveDelivery;
+    const snapshot = live.snapshot(group, rendition);
+    if (snapshot === undefined || snapshot.timeline.partTargetSeconds === undefined || snapshot.timeline.ended) return false;
+    const { timeline } = snapshot;
+    const writing = timeline.open?.msn ?? timeline.nextMsn;
+    if (msn < writing || msn > writing + 1) return false;
+    const answer = new ChunkedSegment(this.#options.store, `${group}/${rendition}`, msn, res, head, this.#options.hls.segmentTargetSeconds * 1000);
+    this.counters.chunkedOpened += 1;
+    this.#open += 1;
+    const unwatch = live.watch(group, rendition, (s) => answer.update(s));
+    answer.done.then((outcome) => {
+      unwatch();
+      this.#open -= 1;
+      if (outcome === 'complete') this.counters.chunkedCompleted += 1;
+      else if (outcome === 'not-found') this.counters.heldNotFound += 1;
+      else this.counters.chunkedAborted += 1;
+    }, () => undefined);
+    answer.update(snapshot);
+    return true;
+  }
+}
+
+type Outcome = 'complete' | 'not-found' | 'aborted';
+
+/**
+ * One chunked answer: the segment's parts in order, each written in one burst as soon as it is
+ * listed. Reads from the store run one after another, so parts go out in order even when a read
+ * is asynchronous.
+ */
+class ChunkedSegment {
+  readonly done: Promise<Outcome>;
+  #resolve!: (outcome: Outcome) => void;
+  readonly #store: SegmentStore;
+  readonly #folder: string;
+  readonly #msn: number;
+  readonly #res: ServerResponse;
+  readonly #head: boolean;
+  readonly #segmentMs: number;
+  /** Parts written or queued. */
+  #queued = 0;
+  #started = false;
+  #finished = false;
+  #chain: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(store: SegmentStore, folder: string, msn: number, res: ServerResponse, head: boolean, segmentMs: number) {
+    this.#store = store;
+    this.#folder = folder;
+    this.#msn = msn;
+    this.#res = res;
+    this.#head = head;
+    this.#segmentMs = segmentMs;
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    res.once('close', () => {
+      if (!this.#finished) this.#finish('aborted');
+    });
+    this.#arm(HOLD_NEXT_SEGMENTS * segmentMs);
+  }
+
+  update(snapshot: LiveSnapshot): void {
+    if (this.#finished) return;
+    const { timeline } = snapshot;
+    const listed = timeline.segments.find((s) => s.msn === this.#msn) ?? timeline.retired.find((s) => s.msn === this.#msn);
+    if (listed !== undefined) {
+      if (listed.parts === undefined || listed.parts.length < this.#queued) {
+        // Written whole, not as its parts: only an answer not started yet can send it.
+        if (!this.#started) this.#enqueue([listed.uri], true);
+        else this.#finish('aborted');
+        return;
+      }
+      this.#enqueue(listed.parts.slice(this.#queued).map((p) => p.uri), true);
+      return;
+    }
+    const open = timeline.open;
+    if (open?.msn === this.#msn) {
+      if (open.parts.length > this.#queued) this.#enqueue(open.parts.slice(this.#queued).map((p) => p.uri), false);
+      return;
+    }
+    // Gone past it without listing it (an empty segment, a republish), or the stream ended.
+    const writing = open?.msn ?? timeline.nextMsn;
+    if (writing > this.#msn || timeline.ended) this.#finish(this.#started ? 'aborted' : 'not-found');
+  }
+
+  #enqueue(uris: readonly string[], last: boolean): void {
+    this.#queued += uris.length;
+    this.#arm(STALL_SEGMENTS * this.#segmentMs);
+    for (const uri of uris) {
+      const path = `${this.#folder}/${uri}`;
+      this.#chain = this.#chain.then(() => this.#write(path));
+    }
+    if (last) this.#chain = this.#chain.then(() => this.#finish('complete'));
+  }
+
+  async #write(path: string): Promise<void> {
+    if (this.#finished) return;
+    let file: StoredFile | undefined;
+    try {
+      file = await this.#store.get(path);
+    } catch {
+      file = undefined;
+    }
+    if (this.#finished) return;
+    if (file === undefined) return this.#finish(this.#started ? 'aborted' : 'not-found');
+    const res = this.#res;
+    if (!this.#started) {
+      this.#started = true;
+      res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-cache', ...CORS_HEADERS });
+      if (this.#head) return this.#finish('complete');
+    }
+    // One burst per part: its pieces leave in one writev.
+    res.cork();
+    for (const piece of file.pieces) res.write(piece);
+    process.nextTick(() => res.uncork());
+  }
+
+  #arm(ms: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#finish(this.#started ? 'aborted' : 'not-found'), ms);
+    this.#timer.unref();
+  }
+
+  #finish(outcome: Outcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const res = this.#res;
+    if (!res.destroyed && !res.writableEnded) {
+      if (outcome === 'complete') res.end();
+      else if (!this.#started) {
+        const body = JSON.stringify({ error: 'not found' });
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(body.length), ...CORS_HEADERS });
+        res.end(this.#head ? undefined : body);
+      } else res.destroy();
+    }
+    this.#resolve(outcome);
+  }
+}
