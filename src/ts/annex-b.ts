@@ -80,7 +80,8 @@ export interface AnnexBPieces {
 /**
  * One length-prefixed sample as Annex B pieces: AUD, then (at a random access point, or a sample
  * marked `keyframe`) the configuration's parameter sets of each type the sample does not carry,
- * then the sample's NAL units, any AUD of its own dropped (an AUD anywhere but first would start
+ * then the sample's NAL units (a sample carrying some parameter sets gets the missing ones just
+ * before its first slice, so an SPS it brings still precedes the configuration's PPS), any AUD of its own dropped (an AUD anywhere but first would start
  * another access unit). A NAL length past the sample's end is ERR_CODEC_TRUNCATED.
  */
 export function annexBPieces(data: Uint8Array, keyframe: boolean, config: AnnexBConfig): AnnexBPieces {
@@ -95,11 +96,17 @@ export function annexBPieces(data: Uint8Array, keyframe: boolean, config: AnnexB
     if (syntax.isRandomAccess(type)) randomAccess = true;
     if (firstVcl === undefined && isVcl(syntax, type)) firstVcl = nal;
   }
+  const missing = randomAccess || keyframe ? config.parameterSets.filter((ps) => ps.length > 0 && !present.has(syntax.type(ps))) : [];
+  // Before everything (SEI included, which may need the SPS to parse), unless the sample brings
+  // some parameter sets itself: then the missing ones go after those, just before the first slice.
+  const carriesSome = syntax.parameterSetTypes.some((t) => present.has(t));
   const chunks: Uint8Array[] = [START_CODE, syntax.aud(firstVcl)];
-  if (randomAccess || keyframe) {
-    for (const ps of config.parameterSets) if (ps.length > 0 && !present.has(syntax.type(ps))) chunks.push(START_CODE, ps);
+  if (!carriesSome) for (const ps of missing) chunks.push(START_CODE, ps);
+  for (const nal of nals) {
+    if (syntax.type(nal) === syntax.audType) continue;
+    if (nal === firstVcl && carriesSome) for (const ps of missing) chunks.push(START_CODE, ps);
+    chunks.push(START_CODE, nal);
   }
-  for (const nal of nals) if (syntax.type(nal) !== syntax.audType) chunks.push(START_CODE, nal);
   let byteLength = 0;
   for (const c of chunks) byteLength += c.length;
   return { chunks, byteLength, randomAccess: randomAccess || keyframe };
