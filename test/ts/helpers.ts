@@ -81,3 +81,52 @@ export function pcrOf(adaptation: Uint8Array | undefined): number | undefined {
 export function timestampOf(b: Uint8Array, at: number): number {
   return ((b[at]! >>> 1) & 0x07) * 2 ** 30 + (b[at + 1]! << 22) + ((b[at + 2]! >>> 1) << 15) + (b[at + 3]! << 7) + (b[at + 4]! >>> 1);
 }
+
+/** One PES packet reassembled from its TS packets (structure only). */
+export interface ReadPes {
+  readonly pid: number;
+  readonly streamId: number;
+  readonly pts: number;
+  readonly dts: number | undefined;
+  /** PES_packet_length as written (0: unbounded). */
+  readonly declaredLength: number;
+  /** Bytes after PES_packet_length. */
+  readonly afterLength: number;
+  readonly data: Uint8Array;
+  /** The adaptation field of its first packet. */
+  readonly firstAdaptation: Uint8Array | undefined;
+}
+
+/** Every PES on the given PIDs, in stream order. */
+export function readPes(ts: Uint8Array, pids: ReadonlySet<number>): ReadPes[] {
+  const out: ReadPes[] = [];
+  const open = new Map<number, { parts: Uint8Array[]; adaptation: Uint8Array | undefined }>();
+  const close = (pid: number): void => {
+    const o = open.get(pid);
+    if (o === undefined) return;
+    const bytes = Buffer.concat(o.parts);
+    const flags = bytes[7]!;
+    const headerLength = bytes[8]!;
+    out.push({
+      pid,
+      streamId: bytes[3]!,
+      pts: timestampOf(bytes, 9),
+      dts: (flags & 0x40) !== 0 ? timestampOf(bytes, 14) : undefined,
+      declaredLength: (bytes[4]! << 8) | bytes[5]!,
+      afterLength: bytes.length - 6,
+      data: Uint8Array.from(bytes.subarray(9 + headerLength)),
+      firstAdaptation: o.adaptation,
+    });
+    open.delete(pid);
+  };
+  for (const p of readPackets(ts)) {
+    if (!pids.has(p.pid)) continue;
+    if (p.unitStart) {
+      close(p.pid);
+      open.set(p.pid, { parts: [], adaptation: p.adaptation });
+    }
+    if (p.hasPayload) open.get(p.pid)?.parts.push(p.payload);
+  }
+  for (const pid of [...open.keys()]) close(pid);
+  return out;
+}
