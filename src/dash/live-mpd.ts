@@ -54,6 +54,8 @@ export interface LiveSegment {
   /** S@t and S@d, in the track's timescale (segments without them are not listed). */
   readonly startTicks?: number;
   readonly durationTicks?: number;
+  /** The track of its generation (codec, size, rate); the rendition's current track when absent. */
+  readonly track?: Track;
 }
 
 export interface LiveMpdOptions {
@@ -156,7 +158,7 @@ export class LiveDashPresentation {
       if (period.adaptationSets.length > 0) periods.push(period);
     });
     if (periods.length === 0) return undefined;
-    const maxSegmentSeconds = Math.max(...all.map((s) => s.durationTicks / trackOf(renditions, s).timescale));
+    const maxSegmentSeconds = Math.max(...listed.flatMap(({ rendition, segments }) => segments.map((s) => s.durationTicks / (s.track ?? rendition.track).timescale)));
     const key = periods.map((p) => `${p.id} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
     if (key !== this.#publishKey) {
       this.#publishKey = key;
@@ -217,7 +219,7 @@ export class LiveDashPresentation {
       if (s === undefined) continue;
       const pto = this.#pto(last, l.rendition, l.segments);
       if (pto === undefined) continue;
-      const ts = l.rendition.track.timescale;
+      const ts = (s.track ?? l.rendition.track).timescale;
       const duration = Math.round(gridSeconds * ts);
       const expected = pto + (msn - last.firstMsn) * duration;
       if (Math.abs(s.startTicks - expected) > duration * LL_GRID_REANCHOR_FRACTION) this.#add(msn, s.programDateTimeMs, true);
@@ -245,7 +247,8 @@ export class LiveDashPresentation {
     const next = this.#periods[this.#periods.indexOf(period) + 1];
     const first = segments.find((s) => s.msn >= period.firstMsn && (next === undefined || s.msn < next.firstMsn));
     if (first === undefined) return undefined;
-    const pto = Math.round(first.startTicks - ((first.programDateTimeMs - period.startMs) * rendition.track.timescale) / 1000);
+    // xs:unsignedLong: a track whose media time starts within a date's rounding of 0 is clamped (off by under a millisecond).
+    const pto = Math.max(0, Math.round(first.startTicks - ((first.programDateTimeMs - period.startMs) * (first.track ?? rendition.track).timescale) / 1000));
     period.pto.set(rendition.name, pto);
     return pto;
   }
@@ -316,12 +319,14 @@ export class LiveDashPresentation {
   #representation(state: PeriodState, rendition: DashRendition, segments: readonly TimedSegment[], options: LiveMpdOptions, lowLatency: LowLatencyDashOptions | undefined): Representation | undefined {
     const pto = this.#pto(state, rendition, segments);
     if (pto === undefined) return undefined;
-    const { track, timeline } = rendition;
+    const { timeline } = rendition;
     // $Number$ counts S entries from startNumber: only the run of consecutive numbers at the end can be listed.
     let from = segments.length - 1;
     while (from > 0 && segments[from - 1]!.msn === segments[from]!.msn - 1) from -= 1;
     const run = segments.slice(from);
     const generation = run[0]!.generation;
+    // The Period's own track: an older Period keeps the codec and size of its init section.
+    const track = run[0]!.track ?? rendition.track;
     const base = {
       timescale: track.timescale,
       presentationTimeOffset: pto,
@@ -380,7 +385,7 @@ export function lowLatencyRefusal(listed: ReadonlyArray<{ rendition: DashRenditi
   const segments = listed.find((l) => l.rendition === lead)!.segments;
   // The last listed segment may be the one a republish or an end cut short.
   for (const s of segments.slice(0, -1)) {
-    const seconds = s.durationTicks / lead.track.timescale;
+    const seconds = s.durationTicks / (s.track ?? lead.track).timescale;
     if (Math.abs(seconds - segmentTargetSeconds) > segmentTargetSeconds * LL_GRID_DURATION_TOLERANCE) {
       return `segment ${s.msn} of ${lead.name} lasts ${seconds.toFixed(3)} s, not the ${segmentTargetSeconds} s segment target: set the encoder's keyframe interval to ${segmentTargetSeconds} s`;
     }
@@ -391,10 +396,6 @@ export function lowLatencyRefusal(listed: ReadonlyArray<{ rendition: DashRenditi
 /** The rendition the Periods are timed by: the first video one (the ladder's first rung, or the only video), else the first. */
 function leader(renditions: readonly DashRendition[]): DashRendition | undefined {
   return renditions.find((r) => r.track.kind === 'video') ?? renditions[0];
-}
-
-function trackOf(renditions: readonly DashRendition[], segment: LiveSegment): Track {
-  return renditions.find((r) => r.timeline.segments.includes(segment))!.track;
 }
 
 function sameCodecs(set: AdaptationSet, representations: readonly Representation[]): boolean {

@@ -363,6 +363,7 @@ export class HlsLivePackager {
       ...(parts !== undefined ? { parts } : {}),
       startTicks: s.startDts,
       durationTicks: s.duration,
+      track: rendition.track,
     };
     const update = appendLiveSegment(rendition.timeline, segment, this.#options);
     rendition.timeline = update.timeline;

@@ -1,3 +1,4 @@
+import type { Track } from '../media/index.js';
 import { averageBitrate, peakBitrate } from './bitrate.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
@@ -35,6 +36,8 @@ export interface LiveSegment {
   readonly startTicks?: number;
   /** Its exact duration in the track's timescale (S@d); the next segment of the same presentation starts there. Set by the packager. */
   readonly durationTicks?: number;
+  /** The track its init section describes (a generation's codec, size, rate): what a DASH Representation of its Period says. Set by the packager. */
+  readonly track?: Track;
 }
 
 /** One LL-HLS Partial Segment (4.4.4.9) of a live rendition. */
