@@ -83,6 +83,8 @@ export class TsMuxer {
   readonly #counters = new ContinuityCounters();
   /** Last PCR written (90 kHz, unwrapped), undefined at the start of a presentation. */
   #lastPcr: number | undefined;
+  /** Per video track, 90 kHz ticks every DTS is moved back by (decodeDelay); set by a presentation's first samples. */
+  #decodeDelays = new Map<number, number>();
 
   /**
    * Throws ERR_MEDIA_INVALID for no tracks, a repeated track id, too many tracks or a codec
@@ -122,7 +124,8 @@ export class TsMuxer {
    */
   segment(input: TsSegmentInput, options: TsSegmentOptions = {}): Uint8Array {
     const discontinuity = options.discontinuity === true;
-    const units = this.#units(input);
+    const decodeDelays = discontinuity ? new Map<number, number>() : new Map(this.#decodeDelays);
+    const units = this.#units(input, decodeDelays);
     const runs: PacketRun[] = [];
     const marked = new Set<number>();
     const fields = (pid: number, more: AdaptationFields = {}): AdaptationFields => {
@@ -153,11 +156,24 @@ export class TsMuxer {
     let offset = 0;
     for (const run of runs) offset = writePackets(out, offset, run, this.#counters);
     this.#lastPcr = lastPcr;
+    this.#decodeDelays = decodeDelays;
     return out;
   }
 
+  /**
+   * 90 kHz ticks the DTS of `trackId` is written earlier than the sample's: 0 unless the
+   * presentation's first segment had a video frame presented before it is decoded (pts < dts, the
+   * negative composition offsets of samples whose composition delay was shifted out, as the live
+   * packager's segmenter does). TS has no such thing (a decoder cannot present a picture before
+   * decoding it, 13818-1 2.7.5), so every DTS of the track moves back by the largest such lead,
+   * which keeps DTS ≤ PTS, the DTS spacing, and every PTS as it was. Reset by a discontinuity.
+   */
+  decodeDelay(trackId: number): number {
+    return this.#decodeDelays.get(trackId) ?? 0;
+  }
+
   /** The segment's PES payloads of every track, merged in decode order (video first on a tie). */
-  #units(input: TsSegmentInput): PesUnit[] {
+  #units(input: TsSegmentInput, decodeDelays: Map<number, number>): PesUnit[] {
     const byTrack = groupByTrack(input, this.#tracks);
     const units: PesUnit[] = [];
     for (const mux of this.#order) {
@@ -166,9 +182,11 @@ export class TsMuxer {
       checkDecodeOrder(mux.track, samples);
       const ticks = (t: number): number => to90kHz(t, mux.track.timescale);
       if (mux.video !== undefined) {
+        if (!decodeDelays.has(mux.track.id)) decodeDelays.set(mux.track.id, largestLead(samples, ticks));
+        const delay = decodeDelays.get(mux.track.id)!;
         for (const s of samples) {
           const au = annexBPieces(s.data, s.keyframe, mux.video);
-          units.push({ mux, dts: ticks(s.dts), pts: ticks(s.pts), chunks: au.chunks, byteLength: au.byteLength, randomAccess: au.randomAccess });
+          units.push({ mux, dts: ticks(s.dts) - delay, pts: ticks(s.pts), chunks: au.chunks, byteLength: au.byteLength, randomAccess: au.randomAccess });
         }
       } else {
         for (const g of groupAudioFrames(samples, mux.audio!, ticks)) {
@@ -180,6 +198,13 @@ export class TsMuxer {
     // Array.prototype.sort is stable: within a track, decode order stays.
     return units.sort((a, b) => a.dts - b.dts || rank(a) - rank(b));
   }
+}
+
+/** The most any sample's dts exceeds its pts, on the 90 kHz clock; 0 when none does. */
+function largestLead(samples: readonly Sample[], ticks: (t: number) => number): number {
+  let lead = 0;
+  for (const s of samples) lead = Math.max(lead, ticks(s.dts) - ticks(s.pts));
+  return lead;
 }
 
 function groupByTrack(input: TsSegmentInput, tracks: ReadonlyMap<number, MuxTrack>): ReadonlyMap<number, readonly Sample[]> {

@@ -41,9 +41,9 @@ interface Muxed {
 }
 
 /** The fixture's samples through the server's segmenter (2 s segments), then one TS file per segment. */
-function muxFixture(file: string): Muxed {
+function muxFixture(file: string, shiftCompositionDelay = false): Muxed {
   const source = loadSource(file);
-  const segmenter = new PresentationSegmenter({ tracks: source.tracks, segmentTargetSeconds: 2 });
+  const segmenter = new PresentationSegmenter({ tracks: source.tracks, segmentTargetSeconds: 2, shiftCompositionDelay });
   const inDecodeOrder = [...source.samples.values()].flat().sort((a, b) => to90kHz(a.dts, timescaleOf(source.tracks, a)) - to90kHz(b.dts, timescaleOf(source.tracks, b)));
   const events = [...inDecodeOrder.flatMap((s) => segmenter.push(s)), ...segmenter.flush()];
   const bySequence = new Map<number, Sample[]>();
@@ -52,7 +52,7 @@ function muxFixture(file: string): Muxed {
     for (const part of e.parts) list.push(...part.samples);
   }
   const muxer = new TsMuxer(source.tracks);
-  const name = file.replace(/\.flv$/, '');
+  const name = file.replace(/\.flv$/, shiftCompositionDelay ? '-shifted' : '');
   const samples = new Map<number, Sample[]>();
   const buffers: Uint8Array[] = [];
   const segmentFiles: string[] = [];
@@ -152,5 +152,20 @@ describe.skipIf(skip).each(FIXTURES)('TS segments of $file read by FFmpeg', (fix
     const viaHls = await probe(muxed.playlist);
     expect(viaHls.video).toHaveLength(probed.video.length);
     expect(viaHls.audio).toHaveLength(probed.audio.length);
+  });
+});
+
+describe.skipIf(skip)('TS segments of the live segmenter\'s samples (composition delay shifted out: B-frames with pts < dts)', () => {
+  it('ffprobe: every PTS as given, every DTS the decode delay earlier and never after its PTS; ffmpeg -xerror decodes it', async () => {
+    const muxed = muxFixture('h264-aac.flv', true);
+    const probed = await probe(muxed.concatenated);
+    const want = expected(muxed, 'video');
+    expect(want.pts.some((pts, i) => pts < want.dts[i]!)).toBe(true);
+    const delay = Math.max(...want.dts.map((dts, i) => dts - want.pts[i]!));
+    expect(probed.video.map((p) => p.pts)).toEqual(want.pts);
+    expect(probed.video.map((p) => p.dts)).toEqual(want.dts.map((d) => d - delay));
+    expect(probed.video.filter((p) => p.pts < p.dts)).toEqual([]);
+    expect(probed.audio[0]!.pts).toBe(expected(muxed, 'audio').pts[0]);
+    expect(await decodeAll(muxed.concatenated)).toMatchObject({ code: 0, stderr: '' });
   });
 });

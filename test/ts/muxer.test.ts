@@ -117,3 +117,37 @@ describe('TsMuxer: hostile input is a typed error, and a failed segment changes 
     expect(() => new TsMuxer([{ ...video, decoderConfig: hex('01 64') }])).toThrow(CodecError);
   });
 });
+
+describe('TsMuxer: shifted composition delay (the live segmenter\'s negative offsets)', () => {
+  // I P B B as the live segmenter gives them with shiftCompositionDelay: the B-frames present before they decode.
+  const shifted = (base: number) => [
+    sample(1, base, base, 3000, true, avcc(IDR)),
+    sample(1, base + 3000, base + 9000, 3000, false, avcc(SLICE)),
+    sample(1, base + 6000, base + 3000, 3000, false, avcc(SLICE)),
+    sample(1, base + 9000, base + 6000, 3000, false, avcc(SLICE)),
+  ];
+
+  it('every DTS moves back by the largest lead of the first segment; PTS stay; DTS ≤ PTS throughout', () => {
+    const muxer = new TsMuxer([video]);
+    const a = readPes(muxer.segment(shifted(0)), ES);
+    expect(muxer.decodeDelay(1)).toBe(3000);
+    const b = readPes(muxer.segment(shifted(12_000)), ES);
+    expect([...a, ...b].map((p) => [p.pts, p.dts ?? p.pts])).toEqual([
+      [0, 2 ** 33 - 3000],
+      [9000, 0],
+      [3000, 3000],
+      [6000, 6000],
+      [12_000, 9000],
+      [21_000, 12_000],
+      [15_000, 15_000],
+      [18_000, 18_000],
+    ]);
+  });
+
+  it('a discontinuity measures it afresh; samples without negative offsets keep their DTS', () => {
+    const muxer = new TsMuxer([video]);
+    muxer.segment(shifted(0));
+    muxer.segment([frame(0), frame(1)], { discontinuity: true });
+    expect(muxer.decodeDelay(1)).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitAdts } from '../../src/codec/index.js';
 import type { Sample, Track } from '../../src/media/index.js';
+import { isTidecastError } from '../../src/errors/index.js';
 import { to90kHz, TsMuxer, wrap33 } from '../../src/ts/index.js';
 import { aacTrack, avcc, avcTrack, readPackets, readPes } from './helpers.js';
 
@@ -155,6 +156,27 @@ describe('TsMuxer properties', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('TsMuxer on hostile bytes', () => {
+  it('any sample bytes and times give TS packets or a TidecastError, never another exception', () => {
+    const hostile = fc.array(
+      fc.record({ trackId: fc.constantFrom(1, 2, 3), dts: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), offset: fc.integer({ min: -5000, max: 5000 }), key: fc.boolean(), data: fc.uint8Array({ maxLength: 300 }) }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(hostile, (list) => {
+        const muxer = new TsMuxer([avcTrack(1), aacTrack(2, '1210')]);
+        const samples = list.map((s) => ({ trackId: s.trackId, dts: s.dts, pts: s.dts + s.offset, duration: 1024, keyframe: s.key, data: s.data }));
+        try {
+          expect(muxer.segment(samples).length % 188).toBe(0);
+        } catch (e) {
+          expect(isTidecastError(e), String(e)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
