@@ -133,8 +133,7 @@ export class TsMuxer {
       marked.add(pid);
       return { ...more, discontinuity: true };
     };
-    runs.push({ pid: PAT_PID, unitStart: true, adaptation: fields(PAT_PID), chunks: [this.#pat], byteLength: this.#pat.length });
-    runs.push({ pid: PMT_PID, unitStart: true, adaptation: fields(PMT_PID), chunks: [this.#pmt], byteLength: this.#pmt.length });
+    runs.push(psiRun(PAT_PID, this.#pat, fields(PAT_PID)), psiRun(PMT_PID, this.#pmt, fields(PMT_PID)));
     let lastPcr = discontinuity ? undefined : this.#lastPcr;
     let pcrInSegment = false;
     for (const unit of units) {
@@ -200,6 +199,16 @@ export class TsMuxer {
   }
 }
 
+/**
+ * A PSI section's one packet. Its payload is stuffed with 0xFF to fill a packet; a discontinuity
+ * flag's 2-byte adaptation field takes 2 of those stuffing bytes (a section is at most 182 bytes
+ * with MAX_PMT_STREAMS), so the section still fits one packet.
+ */
+function psiRun(pid: number, payload: Uint8Array, adaptation: AdaptationFields): PacketRun {
+  const bytes = adaptation.discontinuity === true ? payload.subarray(0, payload.length - 2) : payload;
+  return { pid, unitStart: true, adaptation, chunks: [bytes], byteLength: bytes.length };
+}
+
 /** The most any sample's dts exceeds its pts, on the 90 kHz clock; 0 when none does. */
 function largestLead(samples: readonly Sample[], ticks: (t: number) => number): number {
   let lead = 0;
@@ -211,7 +220,7 @@ function groupByTrack(input: TsSegmentInput, tracks: ReadonlyMap<number, MuxTrac
   if (input instanceof Map) {
     for (const [id, samples] of input as ReadonlyMap<number, readonly Sample[]>) {
       checkKnownTrack(id, tracks);
-      for (const s of samples) if (s.trackId !== id) unknownSample(s, `is listed under track ${id}`);
+      for (const s of samples) if (s.trackId !== id) badSample(s, `is listed under track ${id}`);
     }
     return input as ReadonlyMap<number, readonly Sample[]>;
   }
@@ -227,7 +236,7 @@ function checkKnownTrack(id: number, tracks: ReadonlyMap<number, MuxTrack>): voi
   if (!tracks.has(id)) throw new MediaError('ERR_MEDIA_INVALID', `sample of unknown track ${id}`, { trackId: id });
 }
 
-function unknownSample(s: Sample, problem: string): never {
+function badSample(s: Sample, problem: string): never {
   throw new MediaError('ERR_MEDIA_INVALID', `sample of track ${s.trackId} at dts ${s.dts} ${problem}`, { trackId: s.trackId, dts: s.dts });
 }
 
@@ -235,9 +244,9 @@ function unknownSample(s: Sample, problem: string): never {
 function checkDecodeOrder(track: Track, samples: readonly Sample[]): void {
   let previous = -Infinity;
   for (const s of samples) {
-    if (!Number.isSafeInteger(s.dts) || !Number.isSafeInteger(s.pts)) unknownSample(s, `has a non-integer time (pts ${s.pts})`);
-    if (!Number.isSafeInteger(s.duration) || s.duration < 0) unknownSample(s, `has duration ${s.duration}`);
-    if (s.dts < previous) unknownSample(s, `comes after dts ${previous} of track ${track.id}: not in decode order`);
+    if (!Number.isSafeInteger(s.dts) || !Number.isSafeInteger(s.pts)) badSample(s, `has a non-integer time (pts ${s.pts})`);
+    if (!Number.isSafeInteger(s.duration) || s.duration < 0) badSample(s, `has duration ${s.duration}`);
+    if (s.dts < previous) badSample(s, `comes after dts ${previous} of track ${track.id}: not in decode order`);
     previous = s.dts;
   }
 }

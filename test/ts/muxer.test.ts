@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CodecError, MediaError, PCR_DELAY_TICKS, TsMuxer } from '../../src/ts/index.js';
+import { CodecError, crc32Mpeg2, MediaError, PCR_DELAY_TICKS, TsMuxer } from '../../src/ts/index.js';
 import { aacTrack, avcc, avcTrack, hevcTrack, hex, pcrOf, readPackets, readPes, sample } from './helpers.js';
 
 const video = avcTrack(1);
@@ -62,6 +62,9 @@ describe('TsMuxer: segment layout', () => {
     expect(b.every((p) => p.adaptation === undefined || (p.adaptation.length > 1 ? (p.adaptation[1]! & 0x80) === 0 : true))).toBe(true);
     const c = readPackets(muxer.segment([sample(1, 0, 0, 3000, true, avcc(IDR)), aac(0)], { discontinuity: true }));
     for (const pid of [0, 0x1000, 0x100, 0x101]) expect(c.find((p) => p.pid === pid)!.adaptation![1]! & 0x80).toBe(0x80);
+    // PAT and PMT stay one packet each, their sections whole.
+    expect(c.slice(0, 3).map((p) => p.pid)).toEqual([0, 0x1000, 0x100]);
+    expect(crc32Mpeg2(c[0]!.payload, 1, 1 + 3 + 13)).toBe(0);
     expect(pcrOf(c.find((p) => p.pid === 0x100)!.adaptation)).toBe(0);
   });
 
