@@ -43,6 +43,9 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
       `${r.kind} ${JSON.stringify(`${r.app}/${r.streamKey}`.slice(0, 200))} refused: ${r.reason}`,
     ),
   );
+  server.dash.on('lowLatencyChange', (group, reason) =>
+    reason === undefined ? log.info({ stream: group }, `DASH ${group}: manifest-ll.mpd is low-latency again`) : log.warn({ stream: group, reason }, `DASH ${group}: manifest-ll.mpd answered as the regular MPD: ${reason}`),
+  );
   server.on('transcodeWarning', (s, message, details) => log.warn({ app: s.app, streamKey: s.streamKey, ...details }, `ladder ${s.app}/${s.streamKey}: ${message}`));
   server.on('streamError', (s, err) => {
     const e = err as { code?: string; message?: string; details?: unknown };

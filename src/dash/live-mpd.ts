@@ -39,6 +39,8 @@ export interface DashTimeline {
   readonly partTargetSeconds: number | undefined;
   readonly peakBitsPerSecond: number;
   readonly averageBitsPerSecond: number;
+  /** The publisher left for good (EXT-X-ENDLIST): no segment follows. */
+  readonly ended: boolean;
 }
 
 /** A listed segment as the MPD reads it. */
@@ -159,19 +161,22 @@ export class LiveDashPresentation {
     });
     if (periods.length === 0) return undefined;
     const maxSegmentSeconds = Math.max(...listed.flatMap(({ rendition, segments }) => segments.map((s) => s.durationTicks / (s.track ?? rendition.track).timescale)));
-    const key = periods.map((p) => `${p.id} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
+    const key = (renditions.every((r) => r.timeline.ended) ? 'ended ' : '') + periods.map((p) => `${p.id} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
     if (key !== this.#publishKey) {
       this.#publishKey = key;
       this.#publishTimeMs = options.nowMs;
     }
     const utcTiming: UtcTiming = { schemeIdUri: UTC_TIMING_SCHEME, value: options.timeUrl };
     const target = options.segmentTargetSeconds;
+    // Ended (every rendition has EXT-X-ENDLIST): no more updates, and the presentation lasts until its last segment ends.
+    const ended = renditions.every((r) => r.timeline.ended);
+    const endMs = Math.max(...listed.flatMap(({ rendition, segments }) => segments.map((s) => s.programDateTimeMs + (s.durationTicks * 1000) / (s.track ?? rendition.track).timescale)));
     const mpd: Mpd = {
       type: 'dynamic',
       profiles: DASH_PROFILES,
       availabilityStartTimeMs: ast,
       publishTimeMs: this.#publishTimeMs,
-      minimumUpdatePeriodSeconds: target,
+      ...(ended ? { mediaPresentationDurationSeconds: Math.max(0, Math.round(endMs - ast) / 1000) } : { minimumUpdatePeriodSeconds: target }),
       timeShiftBufferDepthSeconds: Math.max(1, options.windowSegments - 1) * target,
       ...(lowLatency === undefined ? { suggestedPresentationDelaySeconds: SUGGESTED_PRESENTATION_DELAY_SEGMENTS * target } : {}),
       minBufferTimeSeconds: target,

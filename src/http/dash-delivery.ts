@@ -1,3 +1,4 @@
+import { EventEmitter } from 'eventemitter3';
 import type { ServerResponse } from 'node:http';
 import { LiveDashPresentation, renderMpd, type DashRendition, type LowLatencyDashOptions } from '../dash/index.js';
 import type { LiveSnapshot } from '../hls/index.js';
@@ -34,8 +35,14 @@ export interface DashDeliveryOptions {
   readonly lowLatency?: LowLatencyDashOptions;
   /** Epoch ms; default Date.now. */
   readonly now?: () => number;
-  /** The low-latency MPD of `group` could not be offered, and why (or undefined: it can again). Called when that changes. */
-  readonly onLowLatencyChange?: (group: string, reason: string | undefined) => void;
+}
+
+export interface DashDeliveryEvents {
+  /**
+   * The low-latency MPD of stream `group` (`<app>/<key>`) is answered as the regular one, and why;
+   * or (reason undefined) it is low-latency again. Emitted when that changes, at a render.
+   */
+  lowLatencyChange: [group: string, reason: string | undefined];
 }
 
 export type MpdFlavour = 'regular' | 'low-latency';
@@ -53,7 +60,7 @@ const STALL_SEGMENTS = 3;
 
 const SEGMENT_FILE = /^(0|[1-9]\d{0,15})\.m4s$/;
 
-export class DashDelivery {
+export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
   readonly #options: DashDeliveryOptions;
   readonly #streams = new Map<string, StreamState>();
   readonly #now: () => number;
@@ -62,6 +69,7 @@ export class DashDelivery {
   #open = 0;
 
   constructor(options: DashDeliveryOptions) {
+    super();
     this.#options = options;
     this.#now = options.now ?? Date.now;
     options.liveDelivery.onForget((group) => this.forget(group));
@@ -90,7 +98,7 @@ export class DashDelivery {
     });
     if (flavour === 'low-latency' && result !== undefined && result.notLowLatency !== state.notLowLatency) {
       state.notLowLatency = result.notLowLatency;
-      this.#options.onLowLatencyChange?.(group, result.notLowLatency);
+      this.emit('lowLatencyChange', group, result.notLowLatency);
     }
     const body = result === undefined ? undefined : renderMpd(result.mpd);
     state.rendered[flavour] = { key, body };

@@ -26,6 +26,8 @@ export function renderPage(title = 'tidecast'): string {
   #streams small { display: block; color: #aaa; }
   video { width: min(960px, 100%); background: #000; border-radius: 6px; }
   #status { color: #aaa; margin-top: 6px; }
+  #urls { color: #aaa; margin-top: 6px; font-size: 13px; }
+  #urls a { color: #8cb4ff; margin-right: 12px; }
 </style>
 </head>
 <body>
@@ -35,6 +37,7 @@ export function renderPage(title = 'tidecast'): string {
   <section>
     <video id="video" controls muted playsinline></video>
     <div id="status">Pick a stream.</div>
+    <div id="urls"></div>
   </section>
 </main>
 <script src="/assets/hls.min.js"></script>
@@ -42,6 +45,7 @@ export function renderPage(title = 'tidecast'): string {
 const list = document.getElementById('streams');
 const video = document.getElementById('video');
 const statusLine = document.getElementById('status');
+const urls = document.getElementById('urls');
 let current = null;
 let hls = null;
 
@@ -104,8 +108,20 @@ async function playlistReady(url) {
   return false;
 }
 
+// The same stream for other players: HLS (the one played here), DASH and low-latency DASH (docs/dash.md).
+function showUrls(s) {
+  const links = [['HLS', s.playlist], ['DASH', s.dash && s.dash.mpd], ['LL-DASH', s.dash && s.dash.lowLatencyMpd]];
+  urls.replaceChildren(...links.filter((l) => l[1]).map(([name, path]) => {
+    const a = document.createElement('a');
+    a.href = path;
+    a.textContent = name + ' ' + location.origin + path;
+    return a;
+  }));
+}
+
 async function play(s) {
   current = s.app + '/' + s.streamKey;
+  showUrls(s);
   const url = '/' + current + '/index.m3u8';
   render(lastStreams);
   if (!(await playlistReady(url))) { statusLine.textContent = 'No playlist at ' + url; return; }

@@ -18,6 +18,8 @@ export interface StreamSummary {
    * size and frame rate, the rungs left out and why, ffmpeg's restarts and the last error.
    */
   ladder?: object;
+  /** DASH beside the HLS playlists (docs/dash.md): the MPDs' URL paths, and why the low-latency one is answered as the regular one, if it is. */
+  dash: { mpd: string; lowLatencyMpd: string; notLowLatency?: string };
 }
 
 /** Per stream, since its key was first published: each a count that should stay 0 (docs/http.md). */
@@ -39,13 +41,22 @@ export interface StreamCounters {
 }
 
 /** The live streams, as of `nowMs`, with each one's counters when `counters` is given and its ladder when `ladder` has one. */
-export function summarizeStreams(hub: Hub, nowMs: number, counters?: (stream: LiveStream) => StreamCounters, ladder?: (stream: LiveStream) => object | undefined): StreamSummary[] {
+export function summarizeStreams(
+  hub: Hub,
+  nowMs: number,
+  counters?: (stream: LiveStream) => StreamCounters,
+  ladder?: (stream: LiveStream) => object | undefined,
+  dash?: { notLowLatency(group: string): string | undefined },
+): StreamSummary[] {
   return hub
     .streams()
     .filter((s) => s.state === 'live')
     .map((s) => {
       const stats = ladder?.(s);
-      return { ...summarize(s, nowMs), ...(counters === undefined ? {} : { counters: counters(s) }), ...(stats === undefined ? {} : { ladder: stats }) };
+      const summary = summarize(s, nowMs);
+      const notLowLatency = dash?.notLowLatency(`${s.app}/${s.streamKey}`);
+      if (notLowLatency !== undefined) summary.dash.notLowLatency = notLowLatency;
+      return { ...summary, ...(counters === undefined ? {} : { counters: counters(s) }), ...(stats === undefined ? {} : { ladder: stats }) };
     });
 }
 
@@ -61,5 +72,6 @@ function summarize(s: LiveStream, nowMs: number): StreamSummary {
     bitrateKbps: Math.round(rates.bitrateBps / 1000),
     uptimeSeconds: Math.max(0, (nowMs - s.startedAtMs) / 1000),
     playlist: `/${s.app}/${s.streamKey}/index.m3u8`,
+    dash: { mpd: `/${s.app}/${s.streamKey}/manifest.mpd`, lowLatencyMpd: `/${s.app}/${s.streamKey}/manifest-ll.mpd` },
   };
 }

@@ -66,7 +66,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s)), liveDelivery: this.liveDelivery, dash: this.dash });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),

@@ -174,6 +174,21 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(text).not.toContain('availabilityTimeComplete');
   });
 
+  it('an ended stream: no minimumUpdatePeriod, mediaPresentationDuration up to the last segment\'s end', () => {
+    const { p, renditions } = dashPackager({ lowLatency: true });
+    p.setTracks(tracks, T0);
+    publish(p, tracks, 0, 5);
+    const dash = new LiveDashPresentation();
+    expect(renderMpd(dash.render(renditions(), OPTIONS)!.mpd)).toContain('minimumUpdatePeriod="PT2S"');
+    p.end(T0 + 7000);
+    const text = renderMpd(dash.render(renditions(), { ...OPTIONS, nowMs: T0 + 7001 })!.mpd);
+    expect(text).not.toContain('minimumUpdatePeriod');
+    // Video ends at 5 s of media time (its last frame lasts as long as the one before), audio at 5.013 s.
+    expect(text).toContain('mediaPresentationDuration="PT5.013S"');
+    expect(text).toContain('publishTime="2026-01-01T00:00:07.001Z"');
+    expect(mpdProblems(text)).toEqual([]);
+  });
+
   it('low-latency refused without LL-HLS parts', () => {
     const { p, renditions } = dashPackager({ lowLatency: false });
     p.setTracks(tracks, T0);

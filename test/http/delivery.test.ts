@@ -60,7 +60,7 @@ describe('HTTP delivery', () => {
   );
 
   it('lists streams as JSON and serves the page with hls.js from the package', async () => {
-    const s: StreamSummary = { app: 'live', streamKey: 'cam', video: { codec: 'avc1.64001f', width: 1280, height: 720, frameRate: 30 }, audio: undefined, bitrateKbps: 2500, uptimeSeconds: 12, playlist: '/live/cam/index.m3u8' };
+    const s: StreamSummary = { app: 'live', streamKey: 'cam', video: { codec: 'avc1.64001f', width: 1280, height: 720, frameRate: 30 }, audio: undefined, bitrateKbps: 2500, uptimeSeconds: 12, playlist: '/live/cam/index.m3u8', dash: { mpd: '/live/cam/manifest.mpd', lowLatencyMpd: '/live/cam/manifest-ll.mpd' } };
     const { app } = server([s]);
     expect((await app.inject('/api/streams')).json()).toEqual({ streams: [s] });
     const page = await app.inject('/');
