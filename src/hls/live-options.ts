@@ -1,6 +1,6 @@
 import { DEFAULT_PART_TARGET_SECONDS, DEFAULT_SEGMENT_TARGET_SECONDS, resolveSegmenterOptions } from '../cmaf/index.js';
 import { checkBooleanOption, checkIntegerOption as integer, invalidOption } from '../config/index.js';
-import type { Track } from '../media/index.js';
+import type { Sample, Track } from '../media/index.js';
 
 /** What the packager tells an embedder about each segment it publishes: data only. */
 export interface LiveSegmentEvent {
@@ -82,6 +82,12 @@ export interface LivePackagerOptions {
   /** LL-HLS: called once per published part, after its file was handed to the store. */
   onPart?: (event: LivePartEvent) => void;
   /**
+   * Called once per published segment (after onSegment) with its samples, built only if `samples`
+   * is called, and its generation's track: another muxing of the same segments (the MPEG-TS
+   * output) cuts exactly where the CMAF one does.
+   */
+  onSegmentSamples?: (event: LiveSegmentEvent, samples: () => readonly Sample[], track: Track) => void;
+  /**
    * Receives a failed asynchronous store write (DiskStore: disk full, permissions). Default none:
    * the promise the call returned rejects instead. Synchronous stores throw from the call itself.
    */
@@ -162,7 +168,7 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   if (playlistType !== 'sliding' && playlistType !== 'EVENT') throw invalidOption('playlistType', "'sliding' or 'EVENT'", String(playlistType));
   const minimumTarget = Math.ceil(segmenter.segmentTargetSeconds);
   const targetDurationSeconds = integer('targetDurationSeconds', options.targetDurationSeconds ?? minimumTarget, minimumTarget, 3600);
-  for (const name of ['onSegment', 'onPart', 'onWriteError', 'renditionName'] as const) {
+  for (const name of ['onSegment', 'onPart', 'onSegmentSamples', 'onWriteError', 'renditionName'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
   return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds };

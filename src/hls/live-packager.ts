@@ -53,6 +53,7 @@ export class HlsLivePackager {
   readonly #options: ResolvedLiveOptions;
   readonly #onSegment: ((event: LiveSegmentEvent) => void) | undefined;
   readonly #onPart: ((event: LivePartEvent) => void) | undefined;
+  readonly #onSegmentSamples: LivePackagerOptions['onSegmentSamples'];
   readonly #nameOf: LivePackagerOptions['renditionName'];
   readonly #listeners = new Set<LiveSnapshotListener>();
   readonly #renditions = new Map<number, LiveRendition>();
@@ -71,6 +72,7 @@ export class HlsLivePackager {
     this.#options = resolveLiveOptions(options);
     this.#onSegment = options.onSegment;
     this.#onPart = options.onPart;
+    this.#onSegmentSamples = options.onSegmentSamples;
     this.#nameOf = options.renditionName;
     this.#queue = new ChangeQueue(store, options.onWriteError);
   }
@@ -289,12 +291,13 @@ export class HlsLivePackager {
 
   #publish(events: readonly SegmenterEvent[], changes: StoreChange[]): void {
     const published: LiveSegmentEvent[] = [];
+    const withSamples: Array<[LiveSegmentEvent, () => readonly Sample[], Track]> = [];
     const parts: LivePartEvent[] = [];
     const touched = new Set<LiveRendition>();
     // Deletes wait until the playlists that stopped listing their files are written (6.2.2).
     const deletes: StoreChange[] = [];
     for (const event of events) {
-      if (event.type === 'segment') this.#segment(event, changes, deletes, published, touched);
+      if (event.type === 'segment') this.#segment(event, changes, deletes, published, touched, withSamples);
       else if (this.#options.lowLatency) this.#part(event, changes, parts, touched);
     }
     for (const rendition of touched) this.#playlist(rendition, changes, published.some((e) => e.trackId === rendition.track.id));
@@ -302,6 +305,7 @@ export class HlsLivePackager {
     if (published.length > 0) this.#multivariantChange(changes);
     if (this.#onPart !== undefined) for (const e of parts) this.#onPart(e);
     if (this.#onSegment !== undefined) for (const e of published) this.#onSegment(e);
+    if (this.#onSegmentSamples !== undefined) for (const [e, samples, track] of withSamples) this.#onSegmentSamples(e, samples, track);
   }
 
   /** LL-HLS: a part is written as its own CMAF fragment, `<msn>.<index>.m4s`, and listed at once. */
@@ -327,7 +331,7 @@ export class HlsLivePackager {
     published.push({ track: rendition.name, trackId: p.trackId, msn: part.msn, index: part.index, durationSeconds, byteLength: f.byteLength, independent: p.independent });
   }
 
-  #segment(s: SegmenterSegment, changes: StoreChange[], deletes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>): void {
+  #segment(s: SegmenterSegment, changes: StoreChange[], deletes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>, withSamples: Array<[LiveSegmentEvent, () => readonly Sample[], Track]>): void {
     const rendition = this.#renditions.get(s.trackId);
     if (rendition === undefined) throw new MediaError('ERR_MEDIA_INVALID', `segment of unknown track ${s.trackId}`, { trackId: s.trackId });
     const empty = s.parts.every((part) => part.samples.length === 0);
@@ -374,7 +378,9 @@ export class HlsLivePackager {
     touched.add(rendition);
     deletes.push(...windowChanges(rendition.name, update));
     const { msn, byteLength, programDateTimeMs, generation, discontinuity } = segment;
-    published.push({ track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity });
+    const event: LiveSegmentEvent = { track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity };
+    published.push(event);
+    if (this.#onSegmentSamples !== undefined) withSamples.push([event, allSamples, rendition.track]);
   }
 
   /**

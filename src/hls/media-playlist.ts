@@ -115,6 +115,12 @@ export interface MediaPlaylist {
   readonly independentSegments?: boolean;
   /** EXT-X-TARGETDURATION; default targetDuration(segments). Give it for live: it MUST NOT change (6.2.1). */
   readonly targetDurationSeconds?: number;
+  /**
+   * EXT-X-TARGETDURATION as clients before version 6 read it: at least every EXTINF, not rounded
+   * (RFC 8216bis Section 8), so the playlist can declare version 3 (MPEG-TS for legacy players and
+   * set-top boxes: no EXT-X-MAP). Renders fail when a segment is longer.
+   */
+  readonly legacyTargetDuration?: boolean;
   /** EXT-X-MEDIA-SEQUENCE (4.4.3.2): the number of the first segment (before any skipped ones). Default 0. */
   readonly mediaSequence?: number;
   /** EXT-X-DISCONTINUITY-SEQUENCE (4.4.3.3): discontinuities that slid out of a live window. */

@@ -49,6 +49,11 @@ export function validateMediaPlaylist(playlist: MediaPlaylist, options: RenderMe
   });
   const targetDurationSeconds = playlist.targetDurationSeconds ?? targetDuration(playlist.segments);
   if (!listChecked) checkTargetDuration(targetDurationSeconds, playlist.segments);
+  if (playlist.legacyTargetDuration === true) {
+    playlist.segments.forEach((segment, i) => {
+      if (segment.durationSeconds > targetDurationSeconds) throw invalid(`segments[${i}].durationSeconds`, `${segment.durationSeconds} s is over EXT-X-TARGETDURATION ${targetDurationSeconds}, which clients before version 6 read unrounded`);
+    });
+  }
   const version = resolveVersion(MEDIA_VERSION_RULES, playlist);
   const mediaSequence = playlist.mediaSequence ?? 0;
   decimalInteger('mediaSequence', mediaSequence);

@@ -28,9 +28,10 @@ export const MEDIA_VERSION_RULES: ReadonlyArray<VersionRule<MediaPlaylist>> = [
   {
     version: 6,
     feature: 'EXT-X-TARGETDURATION meaning the rounded maximum segment duration (version 6 semantics, RFC 8216bis 4.4.3.1)',
-    applies: () => true,
+    applies: (p) => p.legacyTargetDuration !== true,
   },
   { version: 9, feature: 'EXT-X-SKIP', applies: (p) => p.skip !== undefined },
+  { version: 3, feature: 'decimal EXTINF durations', applies: (p) => p.segments.some((s) => !Number.isInteger(s.durationSeconds)) },
 ];
 
 /**

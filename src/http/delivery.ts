@@ -26,6 +26,8 @@ export interface DeliveryOptions {
   liveDelivery?: LiveDelivery;
   /** DASH: the MPDs beside each stream's playlists, and chunked answers for segments being written (dash-delivery.ts). */
   dash?: DashDelivery;
+  /** HLS over MPEG-TS (`ts.m3u8`): produced while read; `playlist` starts it and answers once it has a segment. */
+  ts?: { playlist(app: string, key: string): Promise<string | undefined> };
 }
 
 /**
@@ -61,6 +63,16 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
     };
     app.get('/:app/:key/manifest.mpd', mpd('regular'));
     app.get('/:app/:key/manifest-ll.mpd', mpd('low-latency'));
+  }
+  const ts = options.ts;
+  if (ts !== undefined) {
+    app.get('/:app/:key/ts.m3u8', async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply) => {
+      const { app: appName, key } = request.params;
+      if (deliveryPath(appName, key, 'ts.m3u8') === undefined) return reply.code(400).send({ error: 'bad path' });
+      const text = await ts.playlist(appName, key);
+      if (text === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });
+      return reply.type(PLAYLIST_CONTENT_TYPE).header('cache-control', 'no-cache').send(text);
+    });
   }
   const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
   // Fastify answers HEAD for every GET route (exposeHeadRoutes), keeping the headers, dropping the body.

@@ -1,4 +1,4 @@
-import { HlsLivePackager, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
+import { HlsLivePackager, resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
 import type { LiveStream, Reader } from '../hub/index.js';
 import type { Track } from '../media/index.js';
 import type { SegmentStore } from '../store/index.js';
@@ -6,6 +6,7 @@ import type { ColdStoreOps } from './cold-store-ops.js';
 import { prefixedStore } from './prefixed-store.js';
 import type { LadderTier } from './ladder-tier.js';
 import { guarded, lifecycleError } from './stream-guard.js';
+import { TsOutput } from './ts-output.js';
 
 export interface StreamName {
   readonly app: string;
@@ -27,7 +28,7 @@ export interface HlsEgressEvents {
 export interface HlsEgressOptions {
   /** The whole store; the egress writes under `<app>/<key>/`. */
   store: SegmentStore;
-  hls: Omit<LivePackagerOptions, 'onSegment' | 'onPart' | 'onWriteError'> | undefined;
+  hls: Omit<LivePackagerOptions, 'onSegment' | 'onPart' | 'onSegmentSamples' | 'onWriteError'> | undefined;
   now: () => number;
   /** ENDLIST this long after the publisher left, unless it came back. */
   endGraceMs: number;
@@ -60,6 +61,11 @@ export class HlsEgress {
   #timer: NodeJS.Timeout | undefined;
   /** The playlists carry EXT-X-ENDLIST (the grace period ran out). */
   #ended = false;
+  /** HLS over MPEG-TS, while someone reads it (ts-output.ts). */
+  #ts: TsOutput | undefined;
+  /** TS segments muxed by the outputs stopped before the current one. */
+  #tsMuxedBefore = 0;
+  readonly #own: SegmentStore;
 
   constructor(stream: LiveStream, options: HlsEgressOptions) {
     this.#stream = stream;
@@ -69,12 +75,14 @@ export class HlsEgress {
     const { events } = options;
     const prefix = `${stream.app}/${stream.streamKey}`;
     const own = prefixedStore(options.store, prefix);
+    this.#own = own;
     const store = options.coldOps?.wrap(own, (error) => events.error(name, error)) ?? own;
     this.packager = new HlsLivePackager(store, {
       ...options.hls,
       onSegment: (segment) => events.segment(name, segment),
       onPart: (part) => events.part(name, part),
       onWriteError: (error) => events.error(name, error),
+      onSegmentSamples: (segment, samples, track) => this.#ts?.segment(segment, samples, track),
       ...(options.ladders === undefined ? {} : { renditionName: (track: Track) => options.ladders!.renditionName(stream, track) }),
     });
     this.packager.subscribe((snapshot) => events.snapshot(name, snapshot));
@@ -92,6 +100,33 @@ export class HlsEgress {
     const drain = (): void => void this.#guard('package', () => this.#package(reader));
     reader.onReadable(drain);
     drain();
+  }
+
+  /** MPEG-TS segments muxed for this stream so far (0 while nobody asked for `ts.m3u8`). */
+  get tsSegments(): number {
+    return this.#tsMuxedBefore + (this.#ts?.counters.segments ?? 0);
+  }
+
+  /**
+   * `ts.m3u8`: starts the TS output when it is not running (its first segment comes with the next
+   * CMAF one) and answers once it has a segment, within `timeoutMs`; undefined otherwise.
+   */
+  tsPlaylist(timeoutMs: number): Promise<string | undefined> {
+    if (this.#ts === undefined || this.#ts.stopped) {
+      if (this.#ended) return Promise.resolve(undefined);
+      this.#tsMuxedBefore += this.#ts?.counters.segments ?? 0;
+      const hls = resolveLiveOptions(this.#options.hls);
+      this.#ts = new TsOutput({
+        store: this.#own,
+        segmentTargetSeconds: hls.segmentTargetSeconds,
+        windowSegments: hls.windowSegments,
+        keepAfterWindowSegments: hls.keepAfterWindowSegments,
+        now: () => performance.now(),
+        tracks: () => this.packager.renditions.filter((r) => !r.removed).map((r) => r.track),
+        error: (error) => this.#options.events.error(this.name, error),
+      });
+    }
+    return this.#ts.playlist(timeoutMs);
   }
 
   /** The server is closing: playlists end at once. */
@@ -133,6 +168,7 @@ export class HlsEgress {
     this.#timer = setTimeout(() => {
       this.#ended = true;
       void this.#guard('end', () => this.packager.end(now()));
+      this.#ts?.end();
       this.#timer = setTimeout(() => void this.#guard('forget', () => this.#forget()), endedRetentionMs);
       this.#timer.unref();
     }, endGraceMs);

@@ -18,6 +18,7 @@ import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
+import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
 
 /**
@@ -66,7 +67,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
