@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mpdProblems, parseXml } from '../helpers/mpd-check.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLadderSpec } from '../../src/transcode/index.js';
 import { ffmpegPath, ffprobePath, probePackets, runFfprobeJson, spawnFfmpeg } from '../helpers/ffmpeg.js';
@@ -96,6 +97,40 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('a 3-rung ladder 
     expect(bandwidth[0]).toBeGreaterThan(bandwidth[1]!);
     expect(bandwidth[1]).toBeGreaterThan(bandwidth[2]!);
     expect(multivariant.match(/#EXT-X-MEDIA:TYPE=AUDIO/g)).toHaveLength(1);
+  });
+
+  it('DASH: every rung a Representation of one video AdaptationSet, on one timeline; the MPD well-formed and in the schema\'s order', async () => {
+    for (const file of ['manifest.mpd', 'manifest-ll.mpd']) {
+      const text = (await getText(url(file)))!;
+      expect(mpdProblems(text), file).toEqual([]);
+      const period = parseXml(text).children.find((c) => c.name === 'Period')!;
+      const sets = period.children.filter((c) => c.name === 'AdaptationSet');
+      expect(sets.map((x) => x.attributes['contentType'])).toEqual(['video', 'audio']);
+      const reps = sets[0]!.children.filter((c) => c.name === 'Representation');
+      expect(reps.map((r) => `${r.attributes['id']} ${r.attributes['width']}x${r.attributes['height']}`)).toEqual(['720p 1280x720', '480p 854x480', '240p 426x240']);
+      expect(sets[0]!.attributes).toMatchObject({ maxWidth: '1280', maxHeight: '720' });
+      // The ended stream: no more updates.
+      expect(text).toMatch(/mediaPresentationDuration="PT\d+(\.\d+)?S"/);
+      expect(text).not.toContain('minimumUpdatePeriod');
+      if (file === 'manifest.mpd') {
+        // Every segment's start and duration, but the last one's end: the stream's end cut it where each rung's last frame ended.
+        const timelines = reps.map((r) => {
+          const out: string[] = [];
+          let t = 0;
+          for (const x of r.children[0]!.children[0]!.children) {
+            if (x.attributes['t'] !== undefined) t = Number(x.attributes['t']);
+            for (let i = 0; i <= Number(x.attributes['r'] ?? 0); i++) {
+              out.push(`${t}+${x.attributes['d']}`);
+              t += Number(x.attributes['d']);
+            }
+          }
+          return out.slice(0, -1).join(' ') + ` ${out.at(-1)!.split('+')[0]}`;
+        });
+        expect(timelines[0]!.split(' ').length).toBeGreaterThanOrEqual(SECONDS / 2 - 1);
+        expect(timelines[1]).toBe(timelines[0]);
+        expect(timelines[2]).toBe(timelines[0]);
+      }
+    }
   });
 
   it('ffprobe decodes every rung through the multivariant playlist without an error', async () => {
