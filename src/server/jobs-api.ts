@@ -37,7 +37,11 @@ export interface JobView {
   readonly rtmpUrl: string;
   /** OBS's two fields: the server URL and the stream key. */
   readonly obs: { readonly server: string; readonly streamKey: string };
-  readonly playback: { readonly hls: string };
+  /**
+   * Every output of the job's stream (all are served), and `url`: the one its output's streamType
+   * and segmentFormat name (docs/jobs.md).
+   */
+  readonly playback: { readonly url: string; readonly hls: string; readonly dash: string; readonly dashLowLatency: string; readonly ts: string };
   readonly spec: Job['spec'];
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -62,7 +66,7 @@ export function registerJobRoutes(http: FastifyInstance, options: JobsApiOptions
       streamKey: job.streamKey,
       rtmpUrl: `${server}/${job.streamKey}`,
       obs: { server, streamKey: job.streamKey },
-      playback: { hls: `${request.protocol}://${request.host}/${job.app}/${job.streamKey}/index.m3u8` },
+      playback: playbackUrls(`${request.protocol}://${request.host}/${job.app}/${job.streamKey}/`, job.spec.output),
       spec: job.spec,
       createdAt: iso(job.createdAtMs),
       updatedAt: iso(job.updatedAtMs),
@@ -138,4 +142,11 @@ export function isLoopback(address: string | undefined): boolean {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The job's outputs under `base` (`<origin>/<app>/<key>/`), and the one its spec names. */
+function playbackUrls(base: string, output: Job['spec']['output']): JobView['playback'] {
+  const urls = { hls: `${base}index.m3u8`, dash: `${base}manifest.mpd`, dashLowLatency: `${base}manifest-ll.mpd`, ts: `${base}ts.m3u8` };
+  const url = output.streamType === 'dash' ? (output.lowLatency === false ? urls.dash : urls.dashLowLatency) : output.segmentFormat === 'mpegts' ? urls.ts : urls.hls;
+  return { url, ...urls };
 }

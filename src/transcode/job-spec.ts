@@ -21,6 +21,27 @@ export interface JobOutput {
   readonly segmentSeconds?: number;
   /** LL-HLS (parts, blocking reloads); default the server's lowLatency. */
   readonly lowLatency?: boolean;
+  /**
+   * The output the job's playback URL (`playback.url`) names; every output is served either way.
+   * 'hls' (default): the multivariant playlist, or with segmentFormat 'mpegts' the TS playlist;
+   * 'dash': the low-latency MPD (the regular one with lowLatency false).
+   */
+  readonly streamType?: JobStreamType;
+  /** 'fmp4' and 'cmaf' (default, the same CMAF segments) or 'mpegts' (HLS only: ts.m3u8). */
+  readonly segmentFormat?: JobSegmentFormat;
+}
+
+export type JobStreamType = 'hls' | 'dash';
+export type JobSegmentFormat = 'fmp4' | 'cmaf' | 'mpegts';
+const STREAM_TYPES: readonly string[] = ['hls', 'dash'];
+const SEGMENT_FORMATS: readonly string[] = ['fmp4', 'cmaf', 'mpegts'];
+
+/** streamType and segmentFormat checked together (`path` names the request's fields). */
+function checkOutputKind(streamType: unknown, segmentFormat: unknown, paths: { streamType: string; segmentFormat: string }, add: Add): { streamType?: JobStreamType; segmentFormat?: JobSegmentFormat } {
+  const type = streamType === undefined ? undefined : typeof streamType === 'string' && STREAM_TYPES.includes(streamType) ? (streamType as JobStreamType) : add(paths.streamType, `must be "hls" or "dash", got ${describeValue(streamType)}`);
+  const format = segmentFormat === undefined ? undefined : typeof segmentFormat === 'string' && SEGMENT_FORMATS.includes(segmentFormat) ? (segmentFormat as JobSegmentFormat) : add(paths.segmentFormat, `must be "fmp4", "cmaf" or "mpegts", got ${describeValue(segmentFormat)}`);
+  if (type === 'dash' && format === 'mpegts') add(paths.segmentFormat, 'DASH is served from the CMAF segments: "mpegts" goes with "hls" only (ts.m3u8)');
+  return defined({ streamType: type ?? undefined, segmentFormat: format ?? undefined });
 }
 
 export interface JobSpec {
@@ -60,7 +81,7 @@ export function parseJobRequest(body: unknown): JobSpec {
 }
 
 const JOB_FIELDS = new Set(['app', 'ladder', 'output']);
-const OUTPUT_FIELDS = new Set(['segmentSeconds', 'lowLatency']);
+const OUTPUT_FIELDS = new Set(['segmentSeconds', 'lowLatency', 'streamType', 'segmentFormat']);
 
 function fromOurs(body: unknown, add: Add): JobSpec {
   const spec = { app: DEFAULT_JOB_APP, ladder: { rungs: [] }, output: {}, format: 'tidecast', notes: [] } as const;
@@ -74,14 +95,15 @@ function fromOurs(body: unknown, add: Add): JobSpec {
   const output = body['output'];
   if (output === undefined) return { ...spec, app, ladder, ...(preset === undefined ? {} : { preset }) };
   if (!isRecord(output)) {
-    add('output', `must be an object (segmentSeconds, lowLatency), got ${describeValue(output)}`);
+    add('output', `must be an object (segmentSeconds, lowLatency, streamType, segmentFormat), got ${describeValue(output)}`);
     return spec;
   }
-  for (const key of Object.keys(output)) if (!OUTPUT_FIELDS.has(key)) add(`output.${key}`, 'is not a field of output (segmentSeconds, lowLatency)');
+  for (const key of Object.keys(output)) if (!OUTPUT_FIELDS.has(key)) add(`output.${key}`, 'is not a field of output (segmentSeconds, lowLatency, streamType, segmentFormat)');
   const segmentSeconds = checkSegmentSeconds(output['segmentSeconds'], 'output.segmentSeconds', add);
   const lowLatency = output['lowLatency'];
   if (lowLatency !== undefined && typeof lowLatency !== 'boolean') add('output.lowLatency', `must be true or false, got ${describeValue(lowLatency)}`);
-  const options = defined({ segmentSeconds, lowLatency: typeof lowLatency === 'boolean' ? lowLatency : undefined });
+  const kind = checkOutputKind(output['streamType'], output['segmentFormat'], { streamType: 'output.streamType', segmentFormat: 'output.segmentFormat' }, add);
+  const options = defined({ segmentSeconds, lowLatency: typeof lowLatency === 'boolean' ? lowLatency : undefined, ...kind });
   return { ...spec, app, ladder, ...(preset === undefined ? {} : { preset }), output: options };
 }
 
@@ -186,13 +208,9 @@ function fromEzls(body: Record<string, unknown>, addProblem: Add): JobSpec {
 
 /** Stream_type, Segment_format, Segment_duration, Low_latency_mode, and the options accepted without effect. */
 function ezlsOutputOptions(output: Record<string, unknown>, add: Add, notes: Set<string>): JobOutput {
-  const streamType = output['Stream_type'];
-  // ezLS requires it; tidecast serves a job as HLS (LL-HLS with Low_latency_mode), so "hls" or nothing.
-  if (streamType === 'dash') add('Output.Stream_type', 'tidecast serves live jobs as HLS only: "dash" is not served; use "hls"');
-  else if (streamType !== undefined && streamType !== 'hls') add('Output.Stream_type', `must be "hls", got ${describeValue(streamType)}`);
+  // ezLS requires Stream_type and turns an empty Segment_format into "fmp4". Every output is served; these pick the job's playback URL.
   const format = output['Segment_format'];
-  // ezLS turns "" into "fmp4"; tidecast writes CMAF (fMP4) segments only, so MPEG-TS is refused, not quietly changed.
-  if (format !== undefined && format !== '' && format !== 'fmp4') add('Output.Segment_format', `must be "fmp4" (tidecast writes CMAF segments), got ${describeValue(format)}`);
+  const kind = checkOutputKind(output['Stream_type'], format === '' ? undefined : format, { streamType: 'Output.Stream_type', segmentFormat: 'Output.Segment_format' }, add);
   // 0 is Go's zero value, an absent field in ezLS (which then applies its default): here the server's.
   const duration = output['Segment_duration'];
   const segmentSeconds = duration === 0 ? undefined : checkSegmentSeconds(duration, 'Output.Segment_duration', add);
@@ -213,7 +231,7 @@ function ezlsOutputOptions(output: Record<string, unknown>, add: Add, notes: Set
     if (!isRecord(s3)) add('Output.S3_output', `must be an object, got ${describeValue(s3)}`);
     notes.add(NOTES.S3_output);
   }
-  return defined({ segmentSeconds, lowLatency });
+  return defined({ segmentSeconds, lowLatency, ...kind });
 }
 
 /** DRM and object detection: an ezLS job asking for either is refused rather than streamed without it. */

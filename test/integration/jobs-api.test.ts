@@ -26,7 +26,7 @@ interface JobBody {
   state: string;
   streamKey: string;
   rtmpUrl: string;
-  playback: { hls: string };
+  playback: { url: string; hls: string; dash: string; dashLowLatency: string; ts: string };
   crashes: number;
   history: Array<{ state: string }>;
   ladder?: { state: string; pid?: number; rungs: Array<{ name: string; fps: number; frames: number }> };
@@ -135,6 +135,15 @@ describe.skipIf(ffmpeg === undefined)('the live job API', () => {
       expect(bad.status).toBe(400);
       const paths = bad.json.problems!.map((p) => p.path);
       expect(paths).toEqual(expect.arrayContaining(['ladder.rungs[0].height', 'ladder.rungs[0].bitrateKbps', 'ladder.rungs[1].codec', 'output.segmentSeconds']));
+      // streamType and segmentFormat pick playback.url; every output is listed.
+      for (const [output, file] of [[{}, 'index.m3u8'], [{ streamType: 'dash' }, 'manifest-ll.mpd'], [{ streamType: 'dash', lowLatency: false }, 'manifest.mpd'], [{ segmentFormat: 'mpegts' }, 'ts.m3u8']] as const) {
+        const made = await api(live, 'POST', '/api/jobs', { ladder: LADDER, output });
+        expect(made.status).toBe(201);
+        const base = live.httpUrl(`live/${made.json.streamKey}/`);
+        expect(made.json.playback).toEqual({ url: base + file, hls: `${base}index.m3u8`, dash: `${base}manifest.mpd`, dashLowLatency: `${base}manifest-ll.mpd`, ts: `${base}ts.m3u8` });
+        expect((await api(live, 'DELETE', `/api/jobs/${made.json.id}`)).status).toBe(204);
+      }
+      expect((await api(live, 'POST', '/api/jobs', { ladder: LADDER, output: { streamType: 'dash', segmentFormat: 'mpegts' } })).json.problems!.map((p) => p.path)).toEqual(['output.segmentFormat']);
       const ezls = JSON.parse(readFileSync(fixturePath('jobs/ezls-sample-job.json'), 'utf8')) as { Output: { Video_outputs: Array<Record<string, unknown>> } };
       const badEzls = structuredClone(ezls);
       badEzls.Output.Video_outputs[1]!['Bitrate'] = 'fast';

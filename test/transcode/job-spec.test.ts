@@ -42,6 +42,8 @@ describe('parseJobRequest: our format', () => {
     ['a preset by name', { ladder: 'default' }, { app: 'live', ladder: LADDER_PRESETS['default']!, preset: 'default', output: {}, format: 'tidecast', notes: [] }],
     ['a ladder, an app and both output options', { app: 'studio-1', ladder: { rungs: [RUNG], audio: { bitrateKbps: 96 } }, output: { segmentSeconds: 4, lowLatency: true } }, { app: 'studio-1', ladder: { rungs: [RUNG], audio: { bitrateKbps: 96 } }, output: { segmentSeconds: 4, lowLatency: true }, format: 'tidecast', notes: [] }],
     ['an empty output', { ladder: { rungs: [{ codec: 'copy' }] }, output: {} }, { app: 'live', ladder: { rungs: [{ codec: 'copy' }] }, output: {}, format: 'tidecast', notes: [] }],
+    ['DASH as the playback URL', { ladder: { rungs: [RUNG] }, output: { streamType: 'dash', segmentFormat: 'cmaf' } }, { app: 'live', ladder: { rungs: [RUNG] }, output: { streamType: 'dash', segmentFormat: 'cmaf' }, format: 'tidecast', notes: [] }],
+    ['HLS over MPEG-TS', { ladder: { rungs: [RUNG] }, output: { streamType: 'hls', segmentFormat: 'mpegts' } }, { app: 'live', ladder: { rungs: [RUNG] }, output: { streamType: 'hls', segmentFormat: 'mpegts' }, format: 'tidecast', notes: [] }],
     ['low latency off, fractional segments', { ladder: { rungs: [RUNG] }, output: { segmentSeconds: 0.5, lowLatency: false } }, { app: 'live', ladder: { rungs: [RUNG] }, output: { segmentSeconds: 0.5, lowLatency: false }, format: 'tidecast', notes: [] }],
   ])('%s', (_, body, expected) => {
     const spec = parseJobRequest(body);
@@ -62,6 +64,9 @@ describe('parseJobRequest: our format', () => {
     ['segments of 0 s', { ladder: 'default', output: { segmentSeconds: 0 } }, ['output.segmentSeconds']],
     ['segments of a minute', { ladder: 'default', output: { segmentSeconds: 60 } }, ['output.segmentSeconds']],
     ['lowLatency as a string', { ladder: 'default', output: { lowLatency: 'yes' } }, ['output.lowLatency']],
+    ['an unknown streamType', { ladder: 'default', output: { streamType: 'rtsp' } }, ['output.streamType']],
+    ['an unknown segmentFormat', { ladder: 'default', output: { segmentFormat: 'ts' } }, ['output.segmentFormat']],
+    ['DASH over MPEG-TS', { ladder: 'default', output: { streamType: 'dash', segmentFormat: 'mpegts' } }, ['output.segmentFormat']],
     ['output not an object', { ladder: 'default', output: true }, ['output']],
     ['an unknown output field', { ladder: 'default', output: { partSeconds: 0.2 } }, ['output.partSeconds']],
     ['an unknown job field', { ladder: 'default', name: 'x' }, ['name']],
@@ -92,7 +97,7 @@ describe("parseJobRequest: ezLiveStreaming's format", () => {
 
   it('the fixture is accepted and mapped field by field', () => {
     const spec = parseJobRequest(FIXTURE);
-    expect({ ...spec, notes: [] }).toEqual({ app: 'live', ladder: fixtureLadder, output: { segmentSeconds: 2, lowLatency: true }, format: 'ezls', notes: [] });
+    expect({ ...spec, notes: [] }).toEqual({ app: 'live', ladder: fixtureLadder, output: { segmentSeconds: 2, lowLatency: true, streamType: 'hls', segmentFormat: 'fmp4' }, format: 'ezls', notes: [] });
     expect(checkLadderSpec(spec.ladder)).toBe(spec.ladder);
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
   });
@@ -162,7 +167,7 @@ describe("parseJobRequest: ezLiveStreaming's format", () => {
     ['more outputs than rungs', ezls((o, v) => (o['Video_outputs'] = Array.from({ length: MAX_RUNGS + 1 }, (_, i) => ({ ...v[0], Label: `v${i}` })))), ['Output.Video_outputs']],
     ['DRM configured', ezls((o) => (o['Drm'] = { Disable_clear_key: 0, Protection_system: 'FairPlay', Protection_scheme: 'cbcs' })), ['Output.Drm']],
     ['object detection', ezls((o) => (o['Detection'] = { Input_video_frame_rate: 5, Encode_codec: 'h264' })), ['Output.Detection']],
-    ['DASH', ezls((o) => (o['Stream_type'] = 'dash')), ['Output.Stream_type']],
+    ['DASH over MPEG-TS', ezls((o) => ((o['Stream_type'] = 'dash'), (o['Segment_format'] = 'mpegts'))), ['Output.Segment_format']],
     ['an unknown Stream_type', ezls((o) => (o['Stream_type'] = 'rtsp')), ['Output.Stream_type']],
     ['MPEG-TS segments', ezls((o) => (o['Segment_format'] = 'ts')), ['Output.Segment_format']],
     ['Segment_duration of a minute', ezls((o) => (o['Segment_duration'] = 60)), ['Output.Segment_duration']],
