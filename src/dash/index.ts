@@ -12,4 +12,4 @@ export {
   LL_GRID_REANCHOR_FRACTION,
   LL_GRID_DURATION_TOLERANCE,
 } from './live-mpd.js';
-export type { DashRendition, DashTimeline, LiveSegment as DashSegment, LiveMpdOptions, LiveMpdResult, LowLatencyDashOptions } from './live-mpd.js';
+export type { DashAnchor, DashRendition, DashTimeline, LiveSegment as DashSegment, LiveMpdOptions, LiveMpdResult, LowLatencyDashOptions } from './live-mpd.js';

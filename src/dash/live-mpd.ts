@@ -81,8 +81,14 @@ export interface LowLatencyDashOptions {
   readonly maxPlaybackRate: number;
 }
 
-/** Regular MPD: players start this many segment targets behind the live edge (HLS's HOLD-BACK is three). */
-export const SUGGESTED_PRESENTATION_DELAY_SEGMENTS = 3;
+/**
+ * Regular MPD: players start this many segment targets behind the live edge. Not HLS's three:
+ * Shaka (its default autoCorrectDrift) counts the delay from the end of the newest listed
+ * segment, which is already up to a segment old, so three put it 6.2–8.2 s behind (6.83 s median
+ * measured); with two, dash.js played 4.7 s behind with at least 2 s buffered and no stall
+ * (docs/dash.md). One segment stalled dash.js (../shared/research/dash.md).
+ */
+export const SUGGESTED_PRESENTATION_DELAY_SEGMENTS = 2;
 
 /**
  * Low-latency MPD: a segment may start this fraction of @duration off its place on the grid
@@ -124,15 +130,25 @@ function timed(s: LiveSegment): s is TimedSegment {
   return s.startTicks !== undefined && s.durationTicks !== undefined;
 }
 
+/** MPD@availabilityStartTime shared by the MPDs of one presentation (manifest.mpd and manifest-ll.mpd): set once, by the first to show a Period. */
+export interface DashAnchor {
+  astMs: number | undefined;
+}
+
 export class LiveDashPresentation {
-  #astMs: number | undefined;
+  readonly #anchor: DashAnchor;
   #periods: PeriodState[] = [];
   #publishKey = '';
   #publishTimeMs = 0;
 
+  /** `anchor`: shared with the other MPD flavour of the same stream, so both have one availabilityStartTime. */
+  constructor(anchor: DashAnchor = { astMs: undefined }) {
+    this.#anchor = anchor;
+  }
+
   /** MPD@availabilityStartTime, epoch ms, once the first Period is known. */
   get availabilityStartTimeMs(): number | undefined {
-    return this.#astMs;
+    return this.#anchor.astMs;
   }
 
   /**
@@ -147,8 +163,8 @@ export class LiveDashPresentation {
     const lowLatency = notLowLatency === undefined ? options.lowLatency : undefined;
     this.#discover(listed, lowLatency === undefined ? undefined : options.segmentTargetSeconds);
     const visible = this.#periods.filter((p) => this.#shown(p, listed));
-    if (visible.length === 0 || this.#astMs === undefined) return undefined;
-    const ast = this.#astMs;
+    const ast = this.#anchor.astMs;
+    if (visible.length === 0 || ast === undefined) return undefined;
     const periods: Period[] = [];
     visible.forEach((state, i) => {
       const next = visible[i + 1];
@@ -235,7 +251,9 @@ export class LiveDashPresentation {
   }
 
   #add(firstMsn: number, startMs: number, reanchor: boolean): void {
-    this.#astMs ??= startMs;
+    // The other flavour may have set it from an earlier segment: a Period never starts before it.
+    this.#anchor.astMs ??= startMs;
+    startMs = Math.max(startMs, this.#anchor.astMs);
     // A Period never starts before the previous one (dates of a republish follow the clock, but a date is only ms-exact).
     const previous = this.#periods.at(-1);
     const start = previous === undefined ? startMs : Math.max(startMs, previous.startMs);

@@ -118,7 +118,8 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
   #state(group: string): StreamState {
     let state = this.#streams.get(group);
     if (state === undefined) {
-      state = { presentations: { regular: new LiveDashPresentation(), 'low-latency': new LiveDashPresentation() }, rendered: {}, notLowLatency: undefined };
+      const anchor = { astMs: undefined };
+      state = { presentations: { regular: new LiveDashPresentation(anchor), 'low-latency': new LiveDashPresentation(anchor) }, rendered: {}, notLowLatency: undefined };
       this.#streams.set(group, state);
     }
     return state;

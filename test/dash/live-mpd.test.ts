@@ -52,7 +52,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     const result = new LiveDashPresentation().render(renditions(), OPTIONS)!;
     const text = renderMpd(result.mpd);
     expect(text).toBe(`<?xml version="1.0" encoding="UTF-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" availabilityStartTime="2026-01-01T00:00:01.000Z" publishTime="2026-01-01T00:00:09.000Z" minimumUpdatePeriod="PT2S" timeShiftBufferDepth="PT10S" suggestedPresentationDelay="PT6S" minBufferTime="PT2S" maxSegmentDuration="PT2.006S">
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" availabilityStartTime="2026-01-01T00:00:01.000Z" publishTime="2026-01-01T00:00:09.000Z" minimumUpdatePeriod="PT2S" timeShiftBufferDepth="PT10S" suggestedPresentationDelay="PT4S" minBufferTime="PT2S" maxSegmentDuration="PT2.006S">
   <Period id="p0" start="PT0S">
     <AdaptationSet id="1" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">
       <Representation id="video" bandwidth="28432" codecs="avc1.64000d" width="320" height="240" frameRate="30" sar="1:1">
@@ -105,6 +105,23 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(text).toContain('<SegmentTemplate timescale="48000" presentationTimeOffset="0" startNumber="0" duration="96000" availabilityTimeOffset="1.807" availabilityTimeComplete="false" initialization="audio/init-0.mp4" media="audio/$Number$.m4s"/>');
     expect(text).not.toContain('suggestedPresentationDelay');
     expect(mpdProblems(text)).toEqual([]);
+  });
+
+  it('the two MPDs of a stream share one availabilityStartTime, whichever is asked for first and whenever', () => {
+    const { p, renditions } = dashPackager({ lowLatency: true });
+    p.setTracks(tracks, T0);
+    const anchor = { astMs: undefined };
+    const regular = new LiveDashPresentation(anchor);
+    const lowLatency = new LiveDashPresentation(anchor);
+    publish(p, tracks, 0, 4 + 1 / 30);
+    const first = regular.render(renditions(), OPTIONS)!;
+    publish(p, tracks, 4 + 1 / 30, 16 + 1 / 30);
+    const later = lowLatency.render(renditions(), { ...OPTIONS, lowLatency: LL })!;
+    expect(later.mpd.availabilityStartTimeMs).toBe(first.mpd.availabilityStartTimeMs);
+    // Its first Period starts at its first listed segment's date, after AST.
+    expect(later.mpd.periods[0]!.startSeconds).toBeGreaterThan(0);
+    expect(dateErrors(later.mpd, renditions()).every((e) => Math.abs(e) < 1)).toBe(true);
+    expect(mpdProblems(renderMpd(later.mpd))).toEqual([]);
   });
 
   it('nothing to show before a segment is listed by every rendition that reached it', () => {
@@ -170,7 +187,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(result.notLowLatency).toBe('segment 0 of video lasts 4.000 s, not the 2 s segment target: set the encoder\'s keyframe interval to 2 s');
     const text = renderMpd(result.mpd);
     expect(text).toMatch(/<S t="0" d="360000"( r="\d")?\/>/);
-    expect(text).toContain('suggestedPresentationDelay="PT6S"');
+    expect(text).toContain('suggestedPresentationDelay="PT4S"');
     expect(text).not.toContain('availabilityTimeComplete');
   });
 

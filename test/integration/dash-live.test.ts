@@ -52,7 +52,7 @@ describe.skipIf(skip !== undefined)(`DASH from a live publish${skip === undefine
     const text = await res.text();
     expect(mpdProblems(text)).toEqual([]);
     const mpd = parseXml(text);
-    expect(mpd.attributes).toMatchObject({ type: 'dynamic', minimumUpdatePeriod: 'PT2S', suggestedPresentationDelay: 'PT6S', timeShiftBufferDepth: 'PT10S' });
+    expect(mpd.attributes).toMatchObject({ type: 'dynamic', minimumUpdatePeriod: 'PT2S', suggestedPresentationDelay: 'PT4S', timeShiftBufferDepth: 'PT10S' });
     expect(children(mpd, 'UTCTiming').map((u) => u.attributes)).toEqual([{ schemeIdUri: 'urn:mpeg:dash:utc:http-xsdate:2014', value: '/time' }]);
     const [period] = children(mpd, 'Period');
     const sets = children(period!, 'AdaptationSet');
@@ -161,7 +161,7 @@ describe.skipIf(skip !== undefined)(`DASH from a live publish${skip === undefine
     await waitUntil(async () => (await getText(live.httpUrl('live/gop4/manifest.mpd'))) !== undefined, 15_000, 'the MPD of live/gop4');
     await waitUntil(async () => ((await getText(live.httpUrl('live/gop4/manifest-ll.mpd'))) ?? '').includes('<SegmentTimeline>'), 15_000, 'two segments of live/gop4');
     const text = (await getText(live.httpUrl('live/gop4/manifest-ll.mpd')))!;
-    expect(text).toContain('suggestedPresentationDelay="PT6S"');
+    expect(text).toContain('suggestedPresentationDelay="PT4S"');
     expect(text).not.toContain('availabilityTimeComplete');
     const reason = 'segment 0 of video lasts 4.000 s, not the 2 s segment target: set the encoder\'s keyframe interval to 2 s';
     const streams = (await (await fetch(live.httpUrl('api/streams'))).json()) as { streams: Array<{ streamKey: string; dash: object }> };
