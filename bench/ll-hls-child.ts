@@ -17,7 +17,10 @@
  * - `profiled` after `profile` {action: 'start' | 'stop', path}: a CPU profile of the window between
  *   (V8's sampler through node:inspector), written to `path` as a .cpuprofile;
  * - `usage` {rss, heapUsed, parked, at} on request (`{type: 'usage', gc: true}` collects first; the
- *   child runs with --expose-gc).
+ *   child runs with --expose-gc);
+ * - `dash-writes` {writes: [{path, first, last, count}], open} on request: the DASH parts written to
+ *   chunked segment answers since the last request (DashDelivery.takePartWrites), and how many such
+ *   answers are open.
  *
  * `stop` kills ffmpeg (by its PID) and closes the server; losing the parent does the same. ffmpeg
  * is also bounded by `-t` (argv[2], seconds), so it cannot outlive a killed child for long.
@@ -129,6 +132,9 @@ process.on('message', (m: { type: string; gc?: boolean; action?: 'start' | 'stop
   } else if (m.type === 'written') {
     process.send!({ type: 'written', count: written.length, first: Math.min(...written), last: Math.max(...written) });
     written = [];
+  } else if (m.type === 'dash-writes') {
+    // DASH chunked answers: per part file, when it was first and last written (epoch ms) and to how many answers.
+    process.send!({ type: 'dash-writes', writes: [...server.dash.takePartWrites()].map(([path, w]) => ({ path, ...w })), open: server.dash.openChunked });
   } else if (m.type === 'profile') void profile(m as Parameters<typeof profile>[0]);
   else if (m.type === 'stop') stop();
 });

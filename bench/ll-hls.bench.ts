@@ -128,6 +128,13 @@ export class LlServerChild {
     return reply;
   }
 
+  /** DASH parts written to chunked segment answers since the last call (DashDelivery.takePartWrites), and the answers open. */
+  dashWrites(): Promise<{ writes: Array<{ path: string; first: number; last: number; count: number }>; open: number }> {
+    const reply = message<{ writes: Array<{ path: string; first: number; last: number; count: number }>; open: number }>(this.#child, 'dash-writes', 5000);
+    this.#child.send({ type: 'dash-writes' });
+    return reply;
+  }
+
   /** Blocking playlist answers the server finished writing since the last call: how many, first and last time (epoch ms). */
   written(): Promise<{ count: number; first: number; last: number }> {
     const reply = message<{ count: number; first: number; last: number }>(this.#child, 'written', 5000);

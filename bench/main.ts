@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
+import { dashChunkedBench } from './dash-chunked.bench.js';
 import { liveServerBench } from './live-server.bench.js';
 import { llHlsBench } from './ll-hls.bench.js';
 import { packageCliBench } from './package-cli.bench.js';
@@ -18,7 +19,8 @@ import { transcodeBench } from './transcode.bench.js';
  * server under concurrent publishers and the serving of a live stream's files, both side by side
  * with nginx-rtmp (live-server.bench.ts, serving.bench.ts; nginx and wrk from Debian, skipped with a
  * note by --quick when missing), and LL-HLS parked blocking playlist requests (ll-hls.bench.ts),
- * each server in a process of its own. Last, the transcode tier (transcode.bench.ts): its server
+ * each server in a process of its own, and DASH chunked answers for the segment being written
+ * (dash-chunked.bench.ts). Last, the transcode tier (transcode.bench.ts): its server
  * runs in this process, so it comes after every other suite has closed its own.
  */
 
@@ -55,6 +57,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: LL-HLS parked blocking playlist requests${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nLL-HLS: N blocking playlist requests parked on one stream, released by one part (server in its own process, ffmpeg -re publisher, loopback):`);
   console.log(await llHlsBench({ quick }));
+  process.stderr.write(`bench: DASH chunked answers${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\nDASH: N open chunked answers for the video segment being written, each part written as it is made (server in its own process, ffmpeg -re publisher, loopback):`);
+  console.log(await dashChunkedBench({ quick }));
   process.stderr.write(`bench: transcode tier, a 3-rung ladder${quick ? ' (quick)' : ''}…\n`);
   console.log(`\ntranscode tier: a 720p30 publish through a 3-rung ladder (server in this process, ffmpeg -re publisher):`);
   console.log(await transcodeBench({ quick }));

@@ -59,6 +59,10 @@ const HOLD_NEXT_SEGMENTS = 1.5;
 const STALL_SEGMENTS = 3;
 
 const SEGMENT_FILE = /^(0|[1-9]\d{0,15})\.m4s$/;
+/** Part files kept joined for chunked answers: a few segments' worth of parts of a few streams' renditions. */
+const PART_CACHE_FILES = 256;
+/** Part write records kept between two takePartWrites calls. */
+const PART_WRITES_KEPT = 4096;
 
 export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
   readonly #options: DashDeliveryOptions;
@@ -67,6 +71,9 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
   /** Chunked answers open now, and counters. */
   readonly counters = { chunkedOpened: 0, chunkedCompleted: 0, chunkedAborted: 0, heldNotFound: 0 };
   #open = 0;
+  readonly #partCache = new Map<string, PartBytes>();
+  /** Per part file (`<app>/<key>/<rendition>/<msn>.<i>.m4s`) written to chunked answers: when first and last (epoch ms), to how many. */
+  readonly #partWrites = new Map<string, { first: number; last: number; count: number }>();
 
   constructor(options: DashDeliveryOptions) {
     super();
@@ -105,6 +112,17 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     return body;
   }
 
+  /**
+   * The parts written to chunked answers since the last call: per part file, the epoch ms (high
+   * resolution) of its first and last write and how many answers got it. For the release-latency
+   * benchmark and its test; at most PART_WRITES_KEPT parts are kept.
+   */
+  takePartWrites(): Map<string, { first: number; last: number; count: number }> {
+    const taken = new Map(this.#partWrites);
+    this.#partWrites.clear();
+    return taken;
+  }
+
   /** Why stream `group`'s low-latency MPD is answered as the regular one (as of its last render), or undefined. */
   notLowLatency(group: string): string | undefined {
     return this.#streams.get(group)?.notLowLatency;
@@ -113,6 +131,32 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
   /** The stream is gone: its presentations (AST, Periods) go too; a new publish starts a new one. */
   forget(group: string): void {
     this.#streams.delete(group);
+    // Its numbers start again at 0 with the next publish: no part of this one may answer for them.
+    for (const path of this.#partCache.keys()) if (path.startsWith(`${group}/`)) this.#partCache.delete(path);
+  }
+
+  /** The part file at `path` as one buffer: read from the store and joined once, then shared by every answer (the newest PART_CACHE_FILES). */
+  readonly #readPart: PartReader = (path) => {
+    const cached = this.#partCache.get(path);
+    if (cached !== undefined) return cached;
+    const keep = (file: StoredFile | undefined): PartBytes | undefined => {
+      if (file === undefined) return undefined;
+      const part = { bytes: file.pieces.length === 1 ? Buffer.from(file.pieces[0]!.buffer, file.pieces[0]!.byteOffset, file.pieces[0]!.byteLength) : Buffer.concat(file.pieces), contentType: file.contentType };
+      if (this.#partCache.size >= PART_CACHE_FILES) this.#partCache.delete(this.#partCache.keys().next().value!);
+      this.#partCache.set(path, part);
+      return part;
+    };
+    const found = this.#options.store.get(path);
+    return found instanceof Promise ? found.then(keep) : keep(found);
+  };
+
+  #wrote(path: string): void {
+    const at = performance.timeOrigin + performance.now();
+    const known = this.#partWrites.get(path);
+    if (known !== undefined) {
+      known.last = at;
+      known.count += 1;
+    } else if (this.#partWrites.size < PART_WRITES_KEPT) this.#partWrites.set(path, { first: at, last: at, count: 1 });
   }
 
   #state(group: string): StreamState {
@@ -140,7 +184,7 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     const { timeline } = snapshot;
     const writing = timeline.open?.msn ?? timeline.nextMsn;
     if (msn < writing || msn > writing + 1) return false;
-    const answer = new ChunkedSegment(this.#options.store, `${group}/${rendition}`, msn, res, head, this.#options.hls.segmentTargetSeconds * 1000);
+    const answer = new ChunkedSegment(this.#readPart, `${group}/${rendition}`, msn, res, head, this.#options.hls.segmentTargetSeconds * 1000, (path) => this.#wrote(path));
     this.counters.chunkedOpened += 1;
     this.#open += 1;
     const unwatch = live.watch(group, rendition, (s) => answer.update(s));
@@ -158,29 +202,44 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
 
 type Outcome = 'complete' | 'not-found' | 'aborted';
 
+/** A part file as one buffer, read from the store once and shared by every chunked answer. */
+interface PartBytes {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+}
+
+type PartReader = (path: string) => PartBytes | undefined | Promise<PartBytes | undefined>;
+
+/** Sent after the last part: the answer ends. */
+const END = Symbol('end');
+
 /**
- * One chunked answer: the segment's parts in order, each written in one burst as soon as it is
- * listed. Reads from the store run one after another, so parts go out in order even when a read
- * is asynchronous.
+ * One chunked answer: the segment's parts in order, each as one write (one chunk) as soon as it is
+ * listed. A part the store holds in memory is written in the same turn as its snapshot; a read
+ * that waits (a store on disk) holds the parts after it, so they still go out in order.
  */
 class ChunkedSegment {
   readonly done: Promise<Outcome>;
   #resolve!: (outcome: Outcome) => void;
-  readonly #store: SegmentStore;
+  readonly #read: PartReader;
   readonly #folder: string;
   readonly #msn: number;
   readonly #res: ServerResponse;
   readonly #head: boolean;
   readonly #segmentMs: number;
+  readonly #wrote: (path: string) => void;
   /** Parts written or queued. */
   #queued = 0;
   #started = false;
   #finished = false;
-  #chain: Promise<void> = Promise.resolve();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #pending: Array<string | typeof END> = [];
+  #reading = false;
+  #timer: NodeJS.Timeout;
+  #stallArmed = false;
 
-  constructor(store: SegmentStore, folder: string, msn: number, res: ServerResponse, head: boolean, segmentMs: number) {
-    this.#store = store;
+  constructor(read: PartReader, folder: string, msn: number, res: ServerResponse, head: boolean, segmentMs: number, wrote: (path: string) => void) {
+    this.#read = read;
+    this.#wrote = wrote;
     this.#folder = folder;
     this.#msn = msn;
     this.#res = res;
@@ -190,7 +249,8 @@ class ChunkedSegment {
     res.once('close', () => {
       if (!this.#finished) this.#finish('aborted');
     });
-    this.#arm(HOLD_NEXT_SEGMENTS * segmentMs);
+    this.#timer = setTimeout(() => this.#finish(this.#started ? 'aborted' : 'not-found'), HOLD_NEXT_SEGMENTS * segmentMs);
+    this.#timer.unref();
   }
 
   update(snapshot: LiveSnapshot): void {
@@ -200,7 +260,7 @@ class ChunkedSegment {
     if (listed !== undefined) {
       if (listed.parts === undefined || listed.parts.length < this.#queued) {
         // Written whole, not as its parts: only an answer not started yet can send it.
-        if (!this.#started) this.#enqueue([listed.uri], true);
+        if (!this.#started && this.#queued === 0) this.#enqueue([listed.uri], true);
         else this.#finish('aborted');
         return;
       }
@@ -219,46 +279,66 @@ class ChunkedSegment {
 
   #enqueue(uris: readonly string[], last: boolean): void {
     this.#queued += uris.length;
-    this.#arm(STALL_SEGMENTS * this.#segmentMs);
-    for (const uri of uris) {
-      const path = `${this.#folder}/${uri}`;
-      this.#chain = this.#chain.then(() => this.#write(path));
-    }
-    if (last) this.#chain = this.#chain.then(() => this.#finish('complete'));
+    // From the first part on, the bound is a stall of the stream, not the wait for its first part.
+    if (!this.#stallArmed) {
+      this.#stallArmed = true;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#finish(this.#started ? 'aborted' : 'not-found'), STALL_SEGMENTS * this.#segmentMs);
+      this.#timer.unref();
+    } else this.#timer.refresh();
+    for (const uri of uris) this.#pending.push(`${this.#folder}/${uri}`);
+    if (last) this.#pending.push(END);
+    this.#pump();
   }
 
-  async #write(path: string): Promise<void> {
-    if (this.#finished) return;
-    let file: StoredFile | undefined;
-    try {
-      file = await this.#store.get(path);
-    } catch {
-      file = undefined;
+  #pump(): void {
+    while (!this.#reading && !this.#finished && this.#pending.length > 0) {
+      const next = this.#pending.shift()!;
+      if (next === END) return this.#finish('complete');
+      let got: PartBytes | undefined | Promise<PartBytes | undefined>;
+      try {
+        got = this.#read(next);
+      } catch {
+        got = undefined;
+      }
+      if (got instanceof Promise) {
+        this.#reading = true;
+        got.then(
+          (part) => {
+            this.#reading = false;
+            this.#emit(next, part);
+            this.#pump();
+          },
+          () => {
+            this.#reading = false;
+            this.#emit(next, undefined);
+          },
+        );
+        return;
+      }
+      this.#emit(next, got);
     }
+  }
+
+  #emit(path: string, part: PartBytes | undefined): void {
     if (this.#finished) return;
-    if (file === undefined) return this.#finish(this.#started ? 'aborted' : 'not-found');
+    if (part === undefined) return this.#finish(this.#started ? 'aborted' : 'not-found');
     const res = this.#res;
     if (!this.#started) {
       this.#started = true;
-      res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-cache', ...CORS_HEADERS });
+      res.writeHead(200, { 'content-type': part.contentType, 'cache-control': 'no-cache', ...CORS_HEADERS });
       if (this.#head) return this.#finish('complete');
     }
-    // One burst per part: its pieces leave in one writev.
-    res.cork();
-    for (const piece of file.pieces) res.write(piece);
-    process.nextTick(() => res.uncork());
-  }
-
-  #arm(ms: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#finish(this.#started ? 'aborted' : 'not-found'), ms);
-    this.#timer.unref();
+    // One write: one chunk, the part's bytes whole.
+    res.write(part.bytes);
+    this.#wrote(path);
   }
 
   #finish(outcome: Outcome): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
+    this.#pending.length = 0;
     const res = this.#res;
     if (!res.destroyed && !res.writableEnded) {
       if (outcome === 'complete') res.end();
