@@ -1,0 +1,36 @@
+import { delay } from './process.js';
+
+/**
+ * The TS output (src/server/ts-output.ts) for real-player tests: a player that joins a running
+ * output. The first `ts.m3u8` request starts the output and is answered with its first segment
+ * alone, so a player that makes it starts at the live edge (RFC 8216 6.3.3 asks for three target
+ * durations from the end) and waits at each segment boundary; a player joining an output someone
+ * already reads finds the window filling and starts where it should.
+ */
+
+/** Players reload the playlist every target; the output stops after three unread targets (TS_IDLE_SEGMENTS). */
+const WARM_POLL_MS = 1000;
+
+/** Reads `playlistUrl` every second until it lists `segments` TS segments; rejects after `timeoutMs`. */
+export async function warmTsOutput(playlistUrl: string, segments: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(playlistUrl);
+    const text = res.status === 200 ? await res.text() : (await res.arrayBuffer(), '');
+    if ((text.match(/^ts\/\d+\.ts$/gm) ?? []).length >= segments) return;
+    if (Date.now() > deadline) throw new Error(`${playlistUrl} did not list ${segments} segments within ${timeoutMs} ms: ${res.status} ${text}`);
+    await delay(WARM_POLL_MS);
+  }
+}
+
+/** The publisher of test/browser/ll-hls-ladder.test.ts: 640x360 testsrc 30 fps, 2 s GOP, 2 B-frames, AAC 48 kHz, `seconds` long. */
+export function testsrcPublisherArgs(rtmpUrl: string, seconds: number): string[] {
+  return [
+    '-v', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '800k', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '96k',
+    '-t', String(seconds), '-f', 'flv', rtmpUrl,
+  ]; // prettier-ignore
+}
