@@ -22,6 +22,7 @@ const EXAMPLES: readonly DocExample[] = [
   { page: 'hub.md', section: 'Example' },
   { page: 'http.md', section: 'Example', packages: ['fastify'] },
   { page: 'transcode.md', section: 'Example' },
+  { page: 'dash.md', section: 'Example' },
 ];
 
 describe('docs examples type-check as written', () => {
