@@ -1,6 +1,6 @@
 import { HlsLivePackager, resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type LiveSnapshot } from '../hls/index.js';
 import type { LiveStream, Reader } from '../hub/index.js';
-import type { Track } from '../media/index.js';
+import type { Sample, Track } from '../media/index.js';
 import type { SegmentStore } from '../store/index.js';
 import type { ColdStoreOps } from './cold-store-ops.js';
 import { prefixedStore } from './prefixed-store.js';
@@ -41,6 +41,9 @@ export interface HlsEgressOptions {
   ladders?: Pick<LadderTier, 'packaged' | 'renditionName'>;
 }
 
+/** Segments a TS output starts with (muxed from the recent CMAF ones): RFC 8216 6.3.3 has players start three target durations from the end. */
+const TS_START_SEGMENTS = 3;
+
 /** The packager must see every sample: a generous bound, far above a GOP at any sane bit rate. */
 const PACKAGER_QUEUE_BYTES = 64 * 1024 * 1024;
 
@@ -63,6 +66,12 @@ export class HlsEgress {
   #ended = false;
   /** HLS over MPEG-TS, while someone reads it (ts-output.ts). */
   #ts: TsOutput | undefined;
+  /**
+   * The last TS_START_SEGMENTS segments of every rendition as the packager published them (the
+   * samples are still the packager's, only referenced): a TS output that starts muxes them first,
+   * so its first playlist lists as many segments as a player needs to start behind the live edge.
+   */
+  #recent: Array<[LiveSegmentEvent, () => readonly Sample[], Track]> = [];
   /** TS segments muxed by the outputs stopped before the current one. */
   #tsMuxedBefore = 0;
   readonly #own: SegmentStore;
@@ -82,7 +91,10 @@ export class HlsEgress {
       onSegment: (segment) => events.segment(name, segment),
       onPart: (part) => events.part(name, part),
       onWriteError: (error) => events.error(name, error),
-      onSegmentSamples: (segment, samples, track) => this.#ts?.segment(segment, samples, track),
+      onSegmentSamples: (segment, samples, track) => {
+        this.#keepRecent([segment, samples, track]);
+        this.#ts?.segment(segment, samples, track);
+      },
       ...(options.ladders === undefined ? {} : { renditionName: (track: Track) => options.ladders!.renditionName(stream, track) }),
     });
     this.packager.subscribe((snapshot) => events.snapshot(name, snapshot));
@@ -100,6 +112,12 @@ export class HlsEgress {
     const drain = (): void => void this.#guard('package', () => this.#package(reader));
     reader.onReadable(drain);
     drain();
+  }
+
+  #keepRecent(entry: [LiveSegmentEvent, () => readonly Sample[], Track]): void {
+    this.#recent.push(entry);
+    const newest = entry[0].msn;
+    if (this.#recent[0]![0].msn <= newest - TS_START_SEGMENTS) this.#recent = this.#recent.filter(([e]) => e.msn > newest - TS_START_SEGMENTS);
   }
 
   /** MPEG-TS segments muxed for this stream so far (0 while nobody asked for `ts.m3u8`). */
@@ -125,6 +143,7 @@ export class HlsEgress {
         tracks: () => this.packager.renditions.filter((r) => !r.removed).map((r) => r.track),
         error: (error) => this.#options.events.error(this.name, error),
       });
+      for (const [segment, samples, track] of this.#recent) this.#ts.segment(segment, samples, track);
     }
     return this.#ts.playlist(timeoutMs);
   }

@@ -3,8 +3,8 @@
  * from our samples to 188-byte packets (PAT/PMT, PES with PTS/DTS, PCR, continuity counters), with
  * H.264/H.265 as Annex B access units and AAC as ADTS frames.
  */
-export { TsMuxer, PMT_PID, FIRST_ES_PID, PCR_DELAY_TICKS, PCR_REFRESH_TICKS } from './muxer.js';
-export type { TsSegmentInput, TsSegmentOptions } from './muxer.js';
+export { TsMuxer, DEFAULT_TIMESTAMP_OFFSET_TICKS, PMT_PID, FIRST_ES_PID, PCR_DELAY_TICKS, PCR_REFRESH_TICKS } from './muxer.js';
+export type { TsMuxerOptions, TsSegmentInput, TsSegmentOptions } from './muxer.js';
 export { crc32Mpeg2 } from './crc32.js';
 export { patPayload, pmtPayload, PAT_PID, PROGRAM_NUMBER, STREAM_TYPE, MAX_PMT_STREAMS } from './psi.js';
 export type { PmtInput, PmtStream } from './psi.js';

@@ -43,6 +43,19 @@ const MAX_AUDIO_STREAMS = 32;
 /** Per-segment input: every sample of the segment (any track order), or each track's samples by track id. */
 export type TsSegmentInput = readonly Sample[] | ReadonlyMap<number, readonly Sample[]>;
 
+export interface TsMuxerOptions {
+  /**
+   * 90 kHz ticks added to every PTS and DTS written (and so to the PCR). Default
+   * DEFAULT_TIMESTAMP_OFFSET_TICKS (1.4 s, as FFmpeg's mpegts muxer starts): a stream whose media
+   * time starts at 0 then never writes a DTS moved below 0 by the decode delay (which would wrap to
+   * 2^33) nor a PCR held at 0 while the DTS runs ahead of it. 0 writes the media times as they are.
+   */
+  readonly timestampOffsetTicks?: number;
+}
+
+/** 1.4 s: the decode delay (≤ 0.7 s) and the PCR's lead (PCR_DELAY_TICKS, 0.7 s) both fit below it. */
+export const DEFAULT_TIMESTAMP_OFFSET_TICKS = 126_000;
+
 export interface TsSegmentOptions {
   /**
    * The segment starts a new presentation (an HLS EXT-X-DISCONTINUITY: republish, new timeline):
@@ -91,7 +104,12 @@ export class TsMuxer {
    * without a TS mapping here (H.264, H.265 and AAC have one), and a CodecError for a malformed
    * avcC, hvcC or AudioSpecificConfig.
    */
-  constructor(tracks: readonly Track[]) {
+  readonly #offset: number;
+
+  constructor(tracks: readonly Track[], options: TsMuxerOptions = {}) {
+    const offset = options.timestampOffsetTicks ?? DEFAULT_TIMESTAMP_OFFSET_TICKS;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= 2 ** 32) throw new MediaError('ERR_MEDIA_INVALID', `timestampOffsetTicks must be an integer from 0 to 2^32 − 1, got ${offset}`, {});
+    this.#offset = offset;
     if (tracks.length === 0 || tracks.length > MAX_PMT_STREAMS) {
       throw new MediaError('ERR_MEDIA_INVALID', `a TS program takes 1 to ${MAX_PMT_STREAMS} tracks, got ${tracks.length}`, { tracks: tracks.length });
     }
@@ -185,11 +203,11 @@ export class TsMuxer {
         const delay = decodeDelays.get(mux.track.id)!;
         for (const s of samples) {
           const au = annexBPieces(s.data, s.keyframe, mux.video);
-          units.push({ mux, dts: ticks(s.dts) - delay, pts: ticks(s.pts), chunks: au.chunks, byteLength: au.byteLength, randomAccess: au.randomAccess });
+          units.push({ mux, dts: ticks(s.dts) - delay + this.#offset, pts: ticks(s.pts) + this.#offset, chunks: au.chunks, byteLength: au.byteLength, randomAccess: au.randomAccess });
         }
       } else {
         for (const g of groupAudioFrames(samples, mux.audio!, ticks)) {
-          units.push({ mux, dts: ticks(g.first.dts), pts: ticks(g.first.pts), chunks: g.chunks, byteLength: g.byteLength, randomAccess: false });
+          units.push({ mux, dts: ticks(g.first.dts) + this.#offset, pts: ticks(g.first.pts) + this.#offset, chunks: g.chunks, byteLength: g.byteLength, randomAccess: false });
         }
       }
     }

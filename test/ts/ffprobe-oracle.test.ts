@@ -8,6 +8,9 @@ import { to90kHz, TsMuxer } from '../../src/ts/index.js';
 import { ffmpegPath, ffprobePath } from '../helpers/ffmpeg.js';
 import { decodeAll, loadSource, mapLimit, probe, type Probe, type ProbedPacket } from '../helpers/packaging.js';
 
+/** Media times written as they are (no start offset), so they compare with the input's. */
+const RAW = { timestampOffsetTicks: 0 };
+
 /**
  * FFmpeg 5.1 as the oracle for the TS muxer: each fixture's samples, cut into segments by the CMAF
  * segmenter exactly as the server cuts them, muxed segment by segment by one TsMuxer, written as
@@ -51,7 +54,7 @@ function muxFixture(file: string, shiftCompositionDelay = false): Muxed {
     const list = bySequence.get(e.sequence) ?? bySequence.set(e.sequence, []).get(e.sequence)!;
     for (const part of e.parts) list.push(...part.samples);
   }
-  const muxer = new TsMuxer(source.tracks);
+  const muxer = new TsMuxer(source.tracks, RAW);
   const name = file.replace(/\.flv$/, shiftCompositionDelay ? '-shifted' : '');
   const samples = new Map<number, Sample[]>();
   const buffers: Uint8Array[] = [];

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CodecError, crc32Mpeg2, MediaError, PCR_DELAY_TICKS, TsMuxer } from '../../src/ts/index.js';
 import { aacTrack, avcc, avcTrack, hevcTrack, hex, pcrOf, readPackets, readPes, sample } from './helpers.js';
 
+/** Media times written as they are (no start offset), so they compare with the input's. */
+const RAW = { timestampOffsetTicks: 0 };
+
 const video = avcTrack(1);
 const audio = aacTrack(2, '1210');
 const IDR = hex('65 88 84 00 33');
@@ -12,7 +15,7 @@ const ES = new Set([0x100, 0x101]);
 
 describe('TsMuxer: segment layout', () => {
   it('PAT, PMT, then PES packets in decode order; PIDs 0x100 and 0x101, PCR on video', () => {
-    const muxer = new TsMuxer([video, audio]);
+    const muxer = new TsMuxer([video, audio], RAW);
     expect([...muxer.pids]).toEqual([[1, 0x100], [2, 0x101]]);
     expect(muxer.pcrPid).toBe(0x100);
     const ts = muxer.segment([frame(0), frame(1), aac(0), aac(1), aac(2)]);
@@ -34,7 +37,7 @@ describe('TsMuxer: segment layout', () => {
   });
 
   it('PCR runs PCR_DELAY_TICKS behind the DTS, never backwards, and is refreshed before audio when video is sparse', () => {
-    const muxer = new TsMuxer([video, audio]);
+    const muxer = new TsMuxer([video, audio], RAW);
     const far = 10 * 90_000;
     const ts = muxer.segment([sample(1, far, far, 45_000, true, avcc(IDR)), ...[0, 1, 2, 3, 4, 5, 6, 7].map((j) => aac(Math.round((far / 90_000) * 44_100 / 1024) + 1 + j, 10))]);
     const pcrs = readPackets(ts).filter((p) => p.pid === 0x100).map((p) => pcrOf(p.adaptation)).filter((v) => v !== undefined);
@@ -47,14 +50,14 @@ describe('TsMuxer: segment layout', () => {
   });
 
   it('audio alone: the PCR rides on the audio PID', () => {
-    const muxer = new TsMuxer([aacTrack(7, '1190', 48_000)]);
+    const muxer = new TsMuxer([aacTrack(7, '1190', 48_000)], RAW);
     expect(muxer.pcrPid).toBe(0x100);
     const first = readPackets(muxer.segment([sample(7, 96_000, 96_000, 1024, true, new Uint8Array(9))])).find((p) => p.pid === 0x100)!;
     expect(pcrOf(first.adaptation)).toBe(180_000 - PCR_DELAY_TICKS);
   });
 
   it('continuity counters continue across segments; discontinuity marks each PID\'s first packet and restarts the PCR', () => {
-    const muxer = new TsMuxer([video, audio]);
+    const muxer = new TsMuxer([video, audio], RAW);
     const a = readPackets(muxer.segment([frame(0), aac(0)]));
     const b = readPackets(muxer.segment([frame(1), aac(2)]));
     expect(b.filter((p) => p.pid === 0).map((p) => p.cc)).toEqual([1]);
@@ -70,17 +73,17 @@ describe('TsMuxer: segment layout', () => {
 
   it('a Map of samples by track gives the same bytes as the flat list', () => {
     const samples = [frame(0), aac(0), frame(1), aac(1)];
-    const flat = new TsMuxer([video, audio]).segment(samples);
-    const byTrack = new TsMuxer([video, audio]).segment(new Map([[1, [frame(0), frame(1)]], [2, [aac(0), aac(1)]]]));
+    const flat = new TsMuxer([video, audio], RAW).segment(samples);
+    const byTrack = new TsMuxer([video, audio], RAW).segment(new Map([[1, [frame(0), frame(1)]], [2, [aac(0), aac(1)]]]));
     expect(Buffer.from(byTrack).equals(Buffer.from(flat))).toBe(true);
   });
 
   it('an empty segment is PAT + PMT', () => {
-    expect(new TsMuxer([video]).segment([]).length).toBe(2 * 188);
+    expect(new TsMuxer([video], RAW).segment([]).length).toBe(2 * 188);
   });
 
   it('HEVC gets stream_type 0x24 in the PMT', () => {
-    const pmt = readPackets(new TsMuxer([hevcTrack(1)]).segment([]))[1]!;
+    const pmt = readPackets(new TsMuxer([hevcTrack(1)], RAW).segment([]))[1]!;
     expect(pmt.payload[13]).toBe(0x24);
   });
 });
@@ -95,7 +98,7 @@ describe('TsMuxer: hostile input is a typed error, and a failed segment changes 
     ['a NAL length past the sample end', [sample(1, 0, 0, 1, true, hex('00 00 10 00 65'))], CodecError, 'ERR_CODEC_TRUNCATED'],
     ['an AAC frame too long for ADTS', [sample(2, 0, 0, 1024, true, new Uint8Array(9000))], CodecError, 'ERR_CODEC_INVALID'],
   ])('%s', (_name, samples, type, code) => {
-    const muxer = new TsMuxer([video, audio]);
+    const muxer = new TsMuxer([video, audio], RAW);
     const before = readPackets(muxer.segment([frame(0)]));
     expect(() => muxer.segment(samples)).toThrow(type);
     expect(() => muxer.segment(samples)).toThrow(expect.objectContaining({ code }));
@@ -104,7 +107,7 @@ describe('TsMuxer: hostile input is a typed error, and a failed segment changes 
   });
 
   it('a Map whose list holds another track\'s sample', () => {
-    expect(() => new TsMuxer([video, audio]).segment(new Map([[1, [aac(0)]]]))).toThrow(expect.objectContaining({ code: 'ERR_MEDIA_INVALID' }));
+    expect(() => new TsMuxer([video, audio], RAW).segment(new Map([[1, [aac(0)]]]))).toThrow(expect.objectContaining({ code: 'ERR_MEDIA_INVALID' }));
   });
 
   it.each([
@@ -113,11 +116,11 @@ describe('TsMuxer: hostile input is a typed error, and a failed segment changes 
     ['Opus', [{ ...audio, codec: 'opus' as const }]],
     ['VP9', [{ ...video, codec: 'vp9' as const }]],
   ])('constructor: %s is ERR_MEDIA_INVALID', (_name, tracks) => {
-    expect(() => new TsMuxer(tracks)).toThrow(expect.objectContaining({ code: 'ERR_MEDIA_INVALID' }));
+    expect(() => new TsMuxer(tracks, RAW)).toThrow(expect.objectContaining({ code: 'ERR_MEDIA_INVALID' }));
   });
 
   it('a malformed avcC is a CodecError at construction', () => {
-    expect(() => new TsMuxer([{ ...video, decoderConfig: hex('01 64') }])).toThrow(CodecError);
+    expect(() => new TsMuxer([{ ...video, decoderConfig: hex('01 64') }], RAW)).toThrow(CodecError);
   });
 });
 
@@ -131,7 +134,7 @@ describe('TsMuxer: shifted composition delay (the live segmenter\'s negative off
   ];
 
   it('every DTS moves back by the largest lead of the first segment; PTS stay; DTS ≤ PTS throughout', () => {
-    const muxer = new TsMuxer([video]);
+    const muxer = new TsMuxer([video], RAW);
     const a = readPes(muxer.segment(shifted(0)), ES);
     expect(muxer.decodeDelay(1)).toBe(3000);
     const b = readPes(muxer.segment(shifted(12_000)), ES);
@@ -147,8 +150,23 @@ describe('TsMuxer: shifted composition delay (the live segmenter\'s negative off
     ]);
   });
 
-  it('a discontinuity measures it afresh; samples without negative offsets keep their DTS', () => {
+  it('by default every time starts 1.4 s later: a stream from media time 0 with B-frames writes no DTS below 0 and its PCR runs 0.7 s behind from the first packet', () => {
     const muxer = new TsMuxer([video]);
+    const ts = muxer.segment(shifted(0));
+    const pes = readPes(ts, ES);
+    expect(pes.map((p) => [p.pts, p.dts ?? p.pts])).toEqual([
+      [126_000, 123_000],
+      [135_000, 126_000],
+      [129_000, 129_000],
+      [132_000, 132_000],
+    ]);
+    const pcrs = readPackets(ts).map((p) => pcrOf(p.adaptation)).filter((x): x is number => x !== undefined);
+    expect(pcrs[0]).toBe(123_000 - PCR_DELAY_TICKS);
+    expect(pcrs.every((pcr, i) => pcr === (pes[i]!.dts ?? pes[i]!.pts) - PCR_DELAY_TICKS)).toBe(true);
+  });
+
+  it('a discontinuity measures it afresh; samples without negative offsets keep their DTS', () => {
+    const muxer = new TsMuxer([video], RAW);
     muxer.segment(shifted(0));
     muxer.segment([frame(0), frame(1)], { discontinuity: true });
     expect(muxer.decodeDelay(1)).toBe(0);
