@@ -54,10 +54,10 @@ const STREAM = 'live/tshlsjs';
  * up to it ("Injecting N audio frames @ 0.000s due to X ms gap"): our TS moves video DTS back by the
  * decode delay (src/ts/muxer.ts decodeDelay) and audio starts on its own frame grid, so the first
  * fragment has up to the delay of 2 B-frames at 30 fps (67 ms) plus one AAC frame (21 ms). Only
- * there: a gap filled anywhere later is a hole between our segments.
+ * there (within the first 0.1 s of the timeline): a gap filled anywhere later is a hole between our segments.
  */
 const START_AUDIO_GAP_ALLOWANCE_MS = 90;
-const START_AUDIO_GAP = /\[mp4-remuxer\]: Injecting \d+ audio frames @ 0\.000s due to (\d+) ms gap/;
+const START_AUDIO_GAP = /\[mp4-remuxer\]: Injecting \d+ audio frames @ 0\.0\d\ds due to (\d+) ms gap/;
 /** hls.js log lines kept in the page (the demuxer's warnings among them), printed on failure. */
 const MAX_LOG_LINES = 2000;
 
