@@ -23,6 +23,7 @@ const EXAMPLES: readonly DocExample[] = [
   { page: 'http.md', section: 'Example', packages: ['fastify'] },
   { page: 'transcode.md', section: 'Example' },
   { page: 'dash.md', section: 'Example' },
+  { page: 'hls.md', section: 'MPEG-TS output' },
 ];
 
 describe('docs examples type-check as written', () => {
