@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 
 /**
  * The page side of test/browser/dash-players.test.ts: a page at the media server's origin whose
@@ -22,6 +22,10 @@ export interface DashPageConfig {
   readonly sampleIntervalMs: number;
   /** The players' own logs at info level (Shaka's debug build). */
   readonly verbose: boolean;
+  /** dash.js: settings given to updateSettings before initialize (e.g. ABR off for forced switches). */
+  readonly dashjsSettings?: unknown;
+  /** Shaka: configuration given to configure() before load. */
+  readonly shakaConfig?: unknown;
 }
 
 /** One sample; `t` is ms since the page script started. */
@@ -43,6 +47,21 @@ export interface DashSample {
   seeking: boolean;
   readyState: number;
   ranges: string;
+  /** The element's decoded picture size: the rendered rung. */
+  videoWidth: number;
+  videoHeight: number;
+  /** The player's current video Representation (dash.js) or active variant's video (Shaka): id and height. */
+  representation: string | null;
+}
+
+/** A quality or Period event of the player; `t` is ms since the page script started. */
+export interface DashPlayerEvent {
+  t: number;
+  /** dash.js QUALITY_CHANGE_REQUESTED/RENDERED, PERIOD_SWITCH_COMPLETED; Shaka 'adaptation', 'variantchanged'. */
+  type: string;
+  /** The Representation id (dash.js) or the video id and height (Shaka), or the Period id. */
+  detail: string;
+  currentTime: number;
 }
 
 export interface DashPlayerError {
@@ -60,6 +79,8 @@ export interface DashProbe {
   playing: number[];
   seeks: { t: number; to: number }[];
   samples: DashSample[];
+  /** Quality and Period events (see DashPlayerEvent). */
+  playerEvents: DashPlayerEvent[];
   waitingNow: boolean;
   /** Read by the page from the MPD it fetched after the first 'playing': epoch ms and seconds. */
   mpd: { astMs: number; periodStartSeconds: number; periods: number } | null;
@@ -85,6 +106,8 @@ interface MediaLike {
   paused: boolean;
   readyState: number;
   playbackRate: number;
+  videoWidth: number;
+  videoHeight: number;
   muted: boolean;
   autoplay: boolean;
   buffered: { length: number; start: (i: number) => number; end: (i: number) => number };
@@ -94,7 +117,8 @@ interface MediaLike {
 interface DashjsPlayerLike {
   initialize: (view: unknown, url: string, autoPlay: boolean) => void;
   updateSettings: (settings: unknown) => void;
-  on: (event: string, listener: (e: { error?: { code?: number; message?: string } | string }) => void) => void;
+  on: (event: string, listener: (e: { error?: { code?: number; message?: string } | string; mediaType?: string; newRepresentation?: { id?: string; height?: number }; toStreamInfo?: { id?: string } | null }) => void) => void;
+  getCurrentRepresentationForType: (type: string) => { id: string; height: number } | null;
   getCurrentLiveLatency: () => number;
   getTargetLiveDelay: () => number;
   getLowLatencyModeEnabled: () => boolean;
@@ -105,6 +129,8 @@ interface ShakaPlayerLike {
   attach: (video: unknown) => Promise<void>;
   load: (url: string) => Promise<void>;
   addEventListener: (type: string, listener: (e: { detail?: { code?: number; severity?: number; category?: number; message?: string } }) => void) => void;
+  configure: (config: unknown) => boolean;
+  getVariantTracks: () => Array<{ active: boolean; videoId: number | null; height: number | null }>;
   getStats: () => { liveLatency: number } & Record<string, unknown>;
   getConfiguration: () => { streaming: { lowLatencyMode: boolean } };
   getManifest: () => { isLowLatency: boolean } | null;
@@ -129,7 +155,7 @@ function pageMain(config: DashPageConfig): void {
   const w = globalThis as unknown as PageGlobals;
   const t0 = w.performance.now();
   const now = (): number => w.performance.now() - t0;
-  const probe: DashProbe = { errors: [], waiting: [], playing: [], seeks: [], samples: [], waitingNow: false, mpd: null, playerAstMs: null, lowLatency: null, finalStats: null, scriptError: null, startEpochMs: Date.now(), timer: undefined };
+  const probe: DashProbe = { errors: [], waiting: [], playing: [], seeks: [], samples: [], playerEvents: [], waitingNow: false, mpd: null, playerAstMs: null, lowLatency: null, finalStats: null, scriptError: null, startEpochMs: Date.now(), timer: undefined };
   w.tidecastProbe = probe;
   const video = w.document.getElementById('video') as MediaLike;
   video.addEventListener('waiting', () => {
@@ -144,6 +170,9 @@ function pageMain(config: DashPageConfig): void {
   });
   const error = (code: string, message: string): void => {
     probe.errors.push({ t: now(), code, message, currentTime: video.currentTime });
+  };
+  const playerEvent = (type: string, detail: string): void => {
+    probe.playerEvents.push({ t: now(), type, detail, currentTime: video.currentTime });
   };
 
   // AST and the first Period's start as the MPD says them, read once playback runs (so as not to slow the start).
@@ -162,6 +191,7 @@ function pageMain(config: DashPageConfig): void {
 
   let playerLatency = (): number | null => null;
   let targetLatency = (): number | null => null;
+  let representation = (): string | null => null;
   let modeAndAst = (): void => undefined;
   if (config.player === 'dashjs') {
     const player = w.dashjs.MediaPlayer().create();
@@ -173,6 +203,17 @@ function pageMain(config: DashPageConfig): void {
       error(typeof err === 'object' ? `dashjs ${err.code ?? '?'}` : 'dashjs', typeof err === 'object' ? String(err.message ?? '') : String(err));
     });
     player.on(events['PLAYBACK_ERROR']!, (e) => error('dashjs playbackError', JSON.stringify(e.error ?? null)));
+    if (config.dashjsSettings !== undefined) player.updateSettings(config.dashjsSettings);
+    for (const name of ['QUALITY_CHANGE_REQUESTED', 'QUALITY_CHANGE_RENDERED']) {
+      player.on(events[name]!, (e) => {
+        if (e.mediaType === 'video') playerEvent(name, `${e.newRepresentation?.id ?? '?'} ${e.newRepresentation?.height ?? '?'}`);
+      });
+    }
+    player.on(events['PERIOD_SWITCH_COMPLETED']!, (e) => playerEvent('PERIOD_SWITCH_COMPLETED', String(e.toStreamInfo?.id ?? '?')));
+    representation = () => {
+      const r = player.getCurrentRepresentationForType('video');
+      return r === null ? null : `${r.id} ${r.height}`;
+    };
     playerLatency = () => {
       const v = player.getCurrentLiveLatency();
       return Number.isFinite(v) && v > 0 ? v : null;
@@ -190,6 +231,13 @@ function pageMain(config: DashPageConfig): void {
     if (config.verbose && w.shaka.log !== undefined) w.shaka.log.setLevel(w.shaka.log.Level['INFO']!);
     const player = new w.shaka.Player();
     w.tidecastPlayer = player;
+    if (config.shakaConfig !== undefined) player.configure(config.shakaConfig);
+    const activeVideo = (): string | null => {
+      const v = player.getVariantTracks().find((t) => t.active);
+      return v === undefined ? null : `${v.videoId ?? '?'} ${v.height ?? '?'}`;
+    };
+    for (const name of ['adaptation', 'variantchanged']) player.addEventListener(name, () => playerEvent(name, activeVideo() ?? '?'));
+    representation = activeVideo;
     player.addEventListener('error', (e) => {
       const d = e.detail ?? {};
       error(`shaka ${d.code ?? '?'} severity ${d.severity ?? '?'} category ${d.category ?? '?'}`, String(d.message ?? JSON.stringify(d)));
@@ -214,6 +262,7 @@ function pageMain(config: DashPageConfig): void {
       });
   }
 
+  let modeReadAt = Number.NEGATIVE_INFINITY;
   const sample = (): void => {
     const ct = video.currentTime;
     let bufferAhead = 0;
@@ -223,12 +272,16 @@ function pageMain(config: DashPageConfig): void {
     const mpd = probe.mpd;
     // The element's clock is MPD time (AST-relative): dash.js and Shaka both append with timestampOffset = Period@start − PTO/timescale.
     const wallLatency = mpd === null || ct === 0 ? null : Date.now() / 1000 - (mpd.astMs / 1000 + ct);
-    let latency: number | null = null;
-    try {
-      latency = playerLatency();
-    } catch {
-      latency = null;
-    }
+    // Either call may throw while the player switches streams (Periods): the sample then has nulls.
+    const safely = (read: () => string | number | null): string | number | null => {
+      try {
+        return read();
+      } catch {
+        return null;
+      }
+    };
+    const latency = safely(playerLatency) as number | null;
+    const rendition = safely(representation) as string | null;
     probe.samples.push({
       t: now(),
       currentTime: ct,
@@ -242,8 +295,13 @@ function pageMain(config: DashPageConfig): void {
       seeking: video.seeking,
       readyState: video.readyState,
       ranges: Array.from({ length: video.buffered.length }, (_, i) => `${video.buffered.start(i).toFixed(3)}-${video.buffered.end(i).toFixed(3)}`).join(' '),
+      videoWidth: video.videoWidth,
+      videoHeight: video.videoHeight,
+      representation: rendition,
     });
-    if (probe.playing.length > 0) {
+    // At most every 500 ms: Shaka's getManifest() warns on the console at each call.
+    if (probe.playing.length > 0 && now() - modeReadAt >= 500) {
+      modeReadAt = now();
       try {
         modeAndAst();
       } catch (e) {
@@ -306,5 +364,71 @@ export async function stopDashPage(page: Page): Promise<DashProbe> {
     const w = globalThis as unknown as { tidecastProbe: DashProbe; clearInterval: (id: unknown) => void };
     w.clearInterval(w.tidecastProbe.timer);
     return { ...w.tidecastProbe, timer: undefined };
+  });
+}
+
+/** A request of the page, seen from the browser (playwright's events); epoch ms until `onPageTime` puts it on the page's time. */
+export interface DashRequest {
+  at: number;
+  method: string;
+  path: string;
+  status?: number;
+  /** When the body had been read to its end (a chunked answer lasts while its segment is written). */
+  finishedAt?: number;
+  failed?: string;
+}
+
+/** Every request of `page` under `prefix` (and to `/time`), with its status, end or failure: the same record as dash-players.test.ts keeps. */
+export function recordDashRequests(page: Page, origin: string, prefix: string): DashRequest[] {
+  const requests: DashRequest[] = [];
+  const byRequest = new Map<Request, DashRequest>();
+  page.on('request', (request) => {
+    // The page's own document (opened at /time, see openDashPage) is not the player's request.
+    if (request.isNavigationRequest() || (!request.url().startsWith(prefix) && !request.url().startsWith(`${origin}/time`))) return;
+    const seen: DashRequest = { at: Date.now(), method: request.method(), path: request.url().slice(origin.length) };
+    requests.push(seen);
+    byRequest.set(request, seen);
+  });
+  page.on('response', (response) => {
+    const seen = byRequest.get(response.request());
+    if (seen !== undefined) seen.status = response.status();
+  });
+  page.on('requestfinished', (request) => {
+    const seen = byRequest.get(request);
+    if (seen !== undefined) seen.finishedAt = Date.now();
+  });
+  page.on('requestfailed', (request) => {
+    const seen = byRequest.get(request);
+    if (seen !== undefined) seen.failed = request.failure()?.errorText ?? 'failed';
+  });
+  return requests;
+}
+
+/** Puts epoch-ms request times on the page's time (ms since its script started, `probe.startEpochMs`). */
+export function onPageTime(requests: DashRequest[], startEpochMs: number): void {
+  for (const r of requests) {
+    r.at -= startEpochMs;
+    if (r.finishedAt !== undefined) r.finishedAt -= startEpochMs;
+  }
+}
+
+/**
+ * dash.js: plays the video Representation `id` from now on (setRepresentationForTypeById; with
+ * `abr.autoSwitchBitrate.video` false in `dashjsSettings`, its ABR leaves it there). Resolves with
+ * the page's time of the call, ms.
+ */
+export async function setDashjsVideoRepresentation(page: Page, id: string): Promise<number> {
+  return page.evaluate((rid) => {
+    const w = globalThis as unknown as { tidecastProbe: DashProbe; performance: { now: () => number }; tidecastPlayer: { setRepresentationForTypeById: (type: string, id: string) => void } };
+    w.tidecastPlayer.setRepresentationForTypeById('video', rid);
+    return Date.now() - w.tidecastProbe.startEpochMs;
+  }, id);
+}
+
+/** dash.js: the video Representations of the active Period, id and height. */
+export async function dashjsVideoRepresentations(page: Page): Promise<Array<{ id: string; height: number; bandwidth: number }>> {
+  return page.evaluate(() => {
+    const w = globalThis as unknown as { tidecastPlayer: { getRepresentationsByType: (type: string) => Array<{ id: string; height: number; bandwidth: number }> } };
+    return w.tidecastPlayer.getRepresentationsByType('video').map((r) => ({ id: r.id, height: r.height, bandwidth: r.bandwidth }));
   });
 }
