@@ -257,6 +257,11 @@ class ChunkedSegment {
     if (this.#finished) return;
     const { timeline } = snapshot;
     const listed = timeline.segments.find((s) => s.msn === this.#msn) ?? timeline.retired.find((s) => s.msn === this.#msn);
+    // The first segment of a new presentation (a republish, a codec change) was asked for before
+    // its Period was in any MPD: the player counted on from the previous Period, whose numbers stop
+    // before it. Its media would land at the old Period's times: 404, never those bytes.
+    const opening = listed ?? (timeline.open?.msn === this.#msn ? timeline.open : undefined);
+    if (opening?.discontinuity === true && !this.#started) return this.#finish('not-found');
     if (listed !== undefined) {
       if (listed.parts === undefined || listed.parts.length < this.#queued) {
         // Written whole, not as its parts: only an answer not started yet can send it.
