@@ -101,6 +101,9 @@ export const LL_GRID_REANCHOR_FRACTION = 1 / 8;
 /** Low-latency MPD: a listed segment lasting more than this fraction off @duration makes the stream unfit for `@duration` addressing. */
 export const LL_GRID_DURATION_TOLERANCE = 0.25;
 
+/** Consecutive segments whose dates differ from their duration by more than this (ms) start a new Period: dates are whole milliseconds, rounded down. */
+const DATE_JUMP_MS = 2;
+
 export const DASH_PROFILES = ['urn:mpeg:dash:profile:isoff-live:2011', 'urn:mpeg:dash:profile:cmaf:2019'] as const;
 export const UTC_TIMING_SCHEME = 'urn:mpeg:dash:utc:http-xsdate:2014';
 const PERIOD_CONNECTIVITY = 'urn:mpeg:dash:period-connectivity:2015';
@@ -177,7 +180,7 @@ export class LiveDashPresentation {
     });
     if (periods.length === 0) return undefined;
     const maxSegmentSeconds = Math.max(...listed.flatMap(({ rendition, segments }) => segments.map((s) => s.durationTicks / (s.track ?? rendition.track).timescale)));
-    const key = (renditions.every((r) => r.timeline.ended) ? 'ended ' : '') + periods.map((p) => `${p.id} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
+    const key = (renditions.every((r) => r.timeline.ended) ? 'ended ' : '') + periods.map((p) => `${p.id} ${p.durationSeconds ?? ''} ${p.adaptationSets.map((a) => a.representations.map((r) => `${r.id}:${r.segmentTemplate.startNumber}:${r.segmentTemplate.timeline?.length ?? 0}`).join(',')).join(';')}`).join('|');
     if (key !== this.#publishKey) {
       this.#publishKey = key;
       this.#publishTimeMs = options.nowMs;
@@ -233,6 +236,18 @@ export class LiveDashPresentation {
       if (byMsn.get(msn)!.some((s) => s.discontinuity)) {
         this.#add(msn, startOf(msn), false);
         continue;
+      }
+      // The packager re-anchored its dates (the encoder's clock drifted, presentation-clock.ts): the
+      // media goes on, its dates jump; a Period keeps every segment at its date.
+      const lead = listed.find((x) => x.rendition.name === leaderName);
+      const here = lead?.segments.find((x) => x.msn === msn);
+      const before = lead?.segments.find((x) => x.msn === msn - 1);
+      if (here !== undefined && before !== undefined) {
+        const expected = before.programDateTimeMs + (before.durationTicks * 1000) / (before.track ?? lead!.rendition.track).timescale;
+        if (Math.abs(here.programDateTimeMs - expected) > DATE_JUMP_MS) {
+          this.#add(msn, here.programDateTimeMs, true);
+          continue;
+        }
       }
       if (gridSeconds === undefined || leaderName === undefined) continue;
       const l = listed.find((x) => x.rendition.name === leaderName)!;
@@ -331,10 +346,14 @@ export class LiveDashPresentation {
       });
     }
     const startSeconds = (state.startMs - astMs) / 1000;
+    // Low-latency, the last Period while the publisher is away (no segment being written, the
+    // newest one ended a while ago): it ends where its media does, or a player counting numbers by
+    // the clock asks for segments that will never be (the next publish starts a new Period).
+    const away = next === undefined && lowLatency !== undefined ? awayEndMs(inPeriod, options) : undefined;
     return {
       id: state.id,
       startSeconds,
-      ...(next === undefined ? {} : { durationSeconds: (next.startMs - state.startMs) / 1000 }),
+      ...(next !== undefined ? { durationSeconds: (next.startMs - state.startMs) / 1000 } : away !== undefined ? { durationSeconds: Math.max(0, Math.round(away - state.startMs)) / 1000 } : {}),
       adaptationSets: sets,
     };
   }
@@ -381,6 +400,25 @@ export class LiveDashPresentation {
     }
     return { id: rendition.name, bandwidth, codecs: track.codecString, audioSamplingRate: track.sampleRate, audioChannels: track.channels, segmentTemplate };
   }
+}
+
+/** How long after the newest segment's end, with nothing being written, the publisher counts as away: half a segment target, at least a second. */
+export const AWAY_AFTER_SEGMENTS = 0.5;
+
+/**
+ * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away: no rendition
+ * writes a segment, and the newest ended over AWAY_AFTER_SEGMENTS targets (≥ 1 s) before `nowMs`;
+ * undefined otherwise.
+ */
+function awayEndMs(inPeriod: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, options: LiveMpdOptions): number | undefined {
+  if (inPeriod.some(({ rendition }) => rendition.timeline.open !== undefined)) return undefined;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { rendition, segments } of inPeriod) {
+    const last = segments.at(-1);
+    if (last !== undefined) end = Math.max(end, last.programDateTimeMs + (last.durationTicks * 1000) / (last.track ?? rendition.track).timescale);
+  }
+  if (!Number.isFinite(end)) return undefined;
+  return options.nowMs - end > Math.max(1000, AWAY_AFTER_SEGMENTS * options.segmentTargetSeconds * 1000) ? end : undefined;
 }
 
 /** S elements for consecutive segments: `t` on the first and after any jump in time, equal durations merged with `r`. */

@@ -21,6 +21,8 @@ export interface LivePackagerCounters {
   segments: number;
   /** Init segment generations written (1 + codec changes). */
   generations: number;
+  /** Dates moved because the encoder's clock drifted past DRIFT_BOUND_MS from the server's (presentation-clock.ts). */
+  clockReanchors: number;
   /** Segments too short to list (a lone sample with no known duration at end()): not published. */
   emptySegments: number;
   /** LL-HLS parts published, all renditions. */
@@ -66,7 +68,7 @@ export class HlsLivePackager {
   #multivariant: string | undefined;
   #multivariantInputs: string | undefined;
   #lastNowMs = 0;
-  readonly #counters: LivePackagerCounters = { segments: 0, generations: 0, emptySegments: 0, parts: 0, partsOffTarget: 0 };
+  readonly #counters: LivePackagerCounters = { segments: 0, generations: 0, emptySegments: 0, parts: 0, partsOffTarget: 0, clockReanchors: 0 };
 
   constructor(store: SegmentStore, options: LivePackagerOptions = {}) {
     this.#options = resolveLiveOptions(options);
@@ -321,7 +323,7 @@ export class HlsLivePackager {
     const index = open?.msn === p.segmentSequence ? open.parts.length : 0;
     const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index), durationSeconds, independent: p.independent, byteLength: f.byteLength };
     rendition.timeline = appendLivePart(rendition.timeline, part, {
-      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#clock.dateOf(p.samples, rendition.track.timescale, this.#lastNowMs),
+      programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#clock.dateOf(p.samples, rendition.track.timescale, this.#lastNowMs, p.segmentSequence),
       discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
       generation: this.#generation,
     });
@@ -361,7 +363,7 @@ export class HlsLivePackager {
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
       // The date its parts were listed with, when they were: a segment's date does not move once out.
-      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(allSamples(), rendition.track.timescale, this.#lastNowMs),
+      programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(allSamples(), rendition.track.timescale, this.#lastNowMs, s.sequence),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
       ...(parts !== undefined ? { parts } : {}),
@@ -369,6 +371,8 @@ export class HlsLivePackager {
       durationTicks: s.duration,
       track: rendition.track,
     };
+    // The leading track's cut closes a segment of the drift measure (presentation-clock.ts).
+    if (this.#segmenter !== undefined && s.trackId === this.#segmenter.leaderTrackId && this.#clock.segmentCut() !== 0) this.#counters.clockReanchors += 1;
     const update = appendLiveSegment(rendition.timeline, segment, this.#options);
     rendition.timeline = update.timeline;
     rendition.discontinuityNext = false;

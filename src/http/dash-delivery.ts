@@ -92,7 +92,9 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     const snapshots = this.#options.liveDelivery.snapshots(group);
     if (snapshots.length === 0) return undefined;
     const state = this.#state(group);
-    const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ');
+    // With nothing being written the low-latency MPD depends on the clock too (a publisher away ends its Period): rendered afresh.
+    const idle = flavour === 'low-latency' && snapshots.every((s) => s.timeline.open === undefined);
+    const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ') + (idle ? ` ${this.#now()}` : '');
     const cached = state.rendered[flavour];
     if (cached?.key === key) return cached.body;
     const renditions: DashRendition[] = snapshots.map((s) => ({ name: s.rendition, track: s.track, timeline: s.timeline }));

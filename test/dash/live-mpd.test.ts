@@ -11,12 +11,12 @@ const LL = { targetLatencyMs: 1000, minLatencyMs: 700, maxLatencyMs: 2500, minPl
 const OPTIONS: LiveMpdOptions = { segmentTargetSeconds: 2, windowSegments: 6, timeUrl: '/time', nowMs: T0 + 9000 };
 
 /** Video (gop frames per keyframe) and 48 kHz audio for [fromSeconds, toSeconds) from media time 0 (+ origin), arriving 1 s after T0 + media time. */
-function publish(p: ReturnType<typeof dashPackager>['p'], tracks: readonly Track[], from: number, to: number, { gop = 60, arrivalMs = T0 + 1000, videoOrigin = 0, audioOrigin = 0 } = {}): void {
+function publish(p: ReturnType<typeof dashPackager>['p'], tracks: readonly Track[], from: number, to: number, { gop = 60, arrivalMs = T0 + 1000, videoOrigin = 0, audioOrigin = 0, rate = 1 } = {}): void {
   const video = videoFrames(Math.round(from * 30), Math.round(to * 30), gop, videoOrigin);
   const audio = tracks.length > 1 ? audioFrames(from, to, audioOrigin) : [];
   for (const s of interleave(tracks, video, audio)) {
     const ms = s.trackId === 1 ? (s.dts - videoOrigin) / 90 : ((s.dts - audioOrigin) * 1000) / 48_000;
-    p.pushSample(s, arrivalMs + Math.round(ms));
+    p.pushSample(s, arrivalMs + Math.round(ms * rate));
   }
 }
 
@@ -160,6 +160,26 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(dash.render(renditions(), OPTIONS)!.mpd.periods.map((x) => x.id)).toEqual(["p4"]);
   });
 
+  it('low-latency: while the publisher is away the last Period ends where its media does (no numbers counted past it), and a republish makes it contiguous again', () => {
+    const { p, renditions } = dashPackager({ lowLatency: true });
+    p.setTracks(tracks, T0);
+    publish(p, tracks, 0, 6);
+    p.pause(T0 + 7000);
+    const dash = new LiveDashPresentation();
+    const live = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 7100 })!;
+    expect(live.mpd.periods.map((x) => x.durationSeconds)).toEqual([undefined]);
+    const away = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 9000 })!;
+    // Audio ends last: 6.015 s (whole AAC frames).
+    expect(away.mpd.periods.map((x) => x.durationSeconds)).toEqual([6.015]);
+    expect(away.mpd.publishTimeMs).toBe(T0 + 9000);
+    p.resume(T0 + 12_000);
+    p.setTracks(tracks, T0 + 12_000);
+    publish(p, tracks, 0, 4 + 1 / 30, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
+    const back = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 17_000 })!;
+    expect(back.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], [`p${back.mpd.periods[1]!.id.slice(1)}`, 11.5, undefined]]);
+    expect(mpdProblems(renderMpd(back.mpd))).toEqual([]);
+  });
+
   it('a codec change is a new Period with the new init section, not connected to the last', () => {
     const { p, renditions } = dashPackager({ lowLatency: true });
     p.setTracks(tracks, T0);
@@ -230,6 +250,30 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     // 0.1 s off per segment: past 2 s / 8 at the third segment of each Period.
     expect(periods).toEqual(['p0', 'p3', 'p6']);
     expect(renderMpd(dash.render(renditions(), { ...OPTIONS, lowLatency: LL })!.mpd)).toContain('<SupplementalProperty schemeIdUri="urn:mpeg:dash:period-continuity:2015" value="p3"/>');
+  });
+
+  it('encoder clock drift: an encoder 2 % slow gets its dates re-anchored past 250 ms, which the MPD shows as a period-continuity Period; every segment stays at its date', () => {
+    const { p, renditions } = dashPackager({ lowLatency: true });
+    p.setTracks(tracks, T0);
+    const dash = { regular: new LiveDashPresentation(), ll: new LiveDashPresentation() };
+    const periods = new Set<string>();
+    for (let k = 0; k < 12; k++) {
+      publish(p, tracks, 2 * k, 2 * k + 2, { rate: 1.02 });
+      for (const [flavour, presentation] of Object.entries(dash)) {
+        const result = presentation.render(renditions(), flavour === 'll' ? { ...OPTIONS, lowLatency: LL } : OPTIONS);
+        if (result === undefined) continue;
+        for (const period of result.mpd.periods) periods.add(`${flavour} ${period.id}`);
+        expect(dateErrors(result.mpd, renditions()).every((e) => Math.abs(e) < 1)).toBe(true);
+        expect(mpdProblems(renderMpd(result.mpd))).toEqual([]);
+        if (result.mpd.periods.length > 1) expect(renderMpd(result.mpd)).toContain('urn:mpeg:dash:period-continuity:2015');
+      }
+    }
+    // 40 ms a segment: past 250 ms after 7 segments, then again 7 later.
+    expect(p.counters.clockReanchors).toBe(1);
+    expect([...periods].filter((x) => x.startsWith('regular')).length).toBe(2);
+    // The dates follow the arrivals again: the newest segment's date is within the bound of when its first frame came.
+    const newest = renditions().find((r) => r.name === 'video')!.timeline.segments.at(-1)!;
+    expect(Math.abs(newest.programDateTimeMs - (T0 + 1000 + Math.round(newest.msn * 2000 * 1.02)))).toBeLessThanOrEqual(250);
   });
 
   it('property: AST + Period@start + (S@t − PTO)/timescale is every segment\'s PROGRAM-DATE-TIME (to the ms), and what was shown never moves', () => {
