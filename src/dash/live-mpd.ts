@@ -33,8 +33,8 @@ export interface DashRendition {
 export interface DashTimeline {
   /** The segments the playlist lists, oldest first. */
   readonly segments: readonly LiveSegment[];
-  /** The segment whose parts are being published. */
-  readonly open: { readonly msn: number } | undefined;
+  /** The segment whose parts are being published; `discontinuity`: it starts a new presentation (the next Period). */
+  readonly open: { readonly msn: number; readonly discontinuity?: boolean } | undefined;
   /** LL-HLS PART-TARGET; undefined without parts. */
   readonly partTargetSeconds: number | undefined;
   readonly peakBitsPerSecond: number;
@@ -407,11 +407,12 @@ export const AWAY_AFTER_SEGMENTS = 0.5;
 
 /**
  * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away: no rendition
- * writes a segment, and the newest ended over AWAY_AFTER_SEGMENTS targets (≥ 1 s) before `nowMs`;
+ * writes a segment of this Period (the first one of a republish belongs to the next), and the newest ended over AWAY_AFTER_SEGMENTS targets (≥ 1 s) before `nowMs`;
  * undefined otherwise.
  */
 function awayEndMs(inPeriod: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, options: LiveMpdOptions): number | undefined {
-  if (inPeriod.some(({ rendition }) => rendition.timeline.open !== undefined)) return undefined;
+  // A segment being written that opens the next presentation is not this Period's: still away.
+  if (inPeriod.some(({ rendition }) => rendition.timeline.open !== undefined && rendition.timeline.open.discontinuity !== true)) return undefined;
   let end = Number.NEGATIVE_INFINITY;
   for (const { rendition, segments } of inPeriod) {
     const last = segments.at(-1);

@@ -93,7 +93,7 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     if (snapshots.length === 0) return undefined;
     const state = this.#state(group);
     // With nothing being written the low-latency MPD depends on the clock too (a publisher away ends its Period): rendered afresh.
-    const idle = flavour === 'low-latency' && snapshots.every((s) => s.timeline.open === undefined);
+    const idle = flavour === 'low-latency' && snapshots.every((s) => s.timeline.open === undefined || s.timeline.open.discontinuity);
     const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ') + (idle ? ` ${this.#now()}` : '');
     const cached = state.rendered[flavour];
     if (cached?.key === key) return cached.body;
