@@ -18,8 +18,11 @@ import { declaredMilliseconds } from './declared-time.js';
  * its arrival − its date on the clock; jitter only ever makes a sample later, so the smallest
  * lateness of a segment is the clock's offset, and the largest of the last DRIFT_SEGMENTS segments'
  * smallest is the drift (one segment sent in a burst cannot move it). Past DRIFT_BOUND_MS it is
- * taken out: the dates of every segment after the last one dated move by it (a re-anchor, which the
- * DASH MPD shows as a new Period), and the count goes up.
+ * taken out: the dates of every segment after the last one dated move later by it (a re-anchor,
+ * which the DASH MPD shows as a new Period), and the count goes up. Only later: media arriving
+ * ahead of its dates (an encoder clock running fast, or media pushed faster than real time, which
+ * look the same) is measured (driftMs below 0) but never moves dates back, which would date a
+ * segment before the end of the one it follows.
  */
 
 /** The drift the clock lets be before re-anchoring: a quarter of a second. */
@@ -35,6 +38,8 @@ export class PresentationClock {
   /** The smallest lateness seen in the segment being received, and in the last finished ones. */
   #segmentMin = Number.POSITIVE_INFINITY;
   #recentMins: number[] = [];
+  /** The smallest lateness of the presentation's first DRIFT_SEGMENTS segments: drift is measured from it. */
+  #baseline: number | undefined;
   /** Re-anchors of this clock (all presentations), and the drift last measured, ms. */
   reanchors = 0;
   driftMs = 0;
@@ -59,10 +64,20 @@ export class PresentationClock {
     this.#segmentMin = Number.POSITIVE_INFINITY;
     if (this.#recentMins.length > DRIFT_SEGMENTS) this.#recentMins.shift();
     if (this.#recentMins.length < DRIFT_SEGMENTS) return 0;
+    const floor = Math.min(...this.#recentMins);
+    // The first segments set the baseline: how late the first frame came against the publisher's
+    // later pace (a connection's start, a burst) is the presentation's, not drift, and stays.
+    if (this.#baseline === undefined) {
+      this.#baseline = floor;
+      return 0;
+    }
     // Negative: media arrives before its date (a fast encoder clock); positive: after (slow).
-    const drift = Math.round(Math.min(...this.#recentMins));
+    const drift = Math.round(floor - this.#baseline);
     this.driftMs = drift;
-    if (Math.abs(drift) <= DRIFT_BOUND_MS) return 0;
+    // Only later: media arriving ahead of its dates is an encoder clock running fast, or a publisher
+    // sending faster than real time (a file pushed without -re, a replay), which cannot be told
+    // apart; moving dates back would date a segment before the end of the one it follows.
+    if (drift <= DRIFT_BOUND_MS) return 0;
     this.#shifts.push({ fromMsn: this.#maxDatedMsn + 1, shiftMs: this.#shiftFor(Number.POSITIVE_INFINITY) + drift });
     this.reanchors += 1;
     this.#recentMins = [];
@@ -77,6 +92,7 @@ export class PresentationClock {
     this.#maxDatedMsn = -1;
     this.#segmentMin = Number.POSITIVE_INFINITY;
     this.#recentMins = [];
+    this.#baseline = undefined;
     this.driftMs = 0;
   }
 

@@ -37,9 +37,17 @@ describe('PresentationClock: encoder clock drift', () => {
     );
   });
 
+  it('an encoder clock running fast (or media pushed faster than real time) is measured, never moved back', () => {
+    const clock = new PresentationClock();
+    const dates = run(clock, 20, (i) => T0 + Math.round(((i * 1000) / 30) * 0.985));
+    expect(clock.reanchors).toBe(0);
+    expect(clock.driftMs).toBeLessThan(-DRIFT_BOUND_MS);
+    expect(dates).toEqual(Array.from({ length: 20 }, (_, k) => T0 + 2000 * k));
+  });
+
   it.each([
     ['slow (1.5 % behind)', 1.015],
-    ['fast (1.5 % ahead)', 0.985],
+    ['slow (3 % behind)', 1.03],
   ])('an encoder clock running %s is re-anchored once the drift passes the bound, from a segment not dated yet', (_what, rate) => {
     const clock = new PresentationClock();
     const arrival = (i: number): number => T0 + Math.round(((i * 1000) / 30) * rate);
@@ -47,7 +55,7 @@ describe('PresentationClock: encoder clock drift', () => {
     expect(clock.reanchors).toBeGreaterThanOrEqual(1);
     // Every date stays within the bound of when its first frame arrived, plus the measure's lag
     // (the smallest of 3 segments: up to 3 segments' drift, 30 ms each here).
-    for (const [k, date] of dates.entries()) expect(Math.abs(date - arrival(60 * k))).toBeLessThanOrEqual(DRIFT_BOUND_MS + 3 * 30 + 10);
+    for (const [k, date] of dates.entries()) expect(Math.abs(date - arrival(60 * k))).toBeLessThanOrEqual(DRIFT_BOUND_MS + 3 * 2000 * (rate - 1) + 10);
     // Between re-anchors the dates advance by media time exactly.
     const steps = dates.slice(1).map((d, k) => d - dates[k]!);
     expect(steps.filter((s) => s !== 2000).length).toBe(clock.reanchors);

@@ -113,11 +113,17 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined)('a 3-rung ladder 
       expect(text).toMatch(/mediaPresentationDuration="PT\d+(\.\d+)?S"/);
       expect(text).not.toContain('minimumUpdatePeriod');
       if (file === 'manifest.mpd') {
-        // Every segment's start and duration, but the last one's end: the stream's end cut it where each rung's last frame ended.
+        // Every segment's start and duration, over every Period (a loaded machine can make the
+        // packager re-anchor its dates, a new Period), but the last one's end: the stream's end cut
+        // it where each rung's last frame ended.
+        const periods = parseXml(text).children.filter((c) => c.name === 'Period');
         const timelines = reps.map((r) => {
           const out: string[] = [];
           let t = 0;
-          for (const x of r.children[0]!.children[0]!.children) {
+          const entries = periods.flatMap((p) =>
+            p.children.filter((c) => c.name === 'AdaptationSet').flatMap((a) => a.children.filter((c) => c.name === 'Representation' && c.attributes['id'] === r.attributes['id'])).flatMap((x) => x.children[0]!.children[0]!.children),
+          );
+          for (const x of entries) {
             if (x.attributes['t'] !== undefined) t = Number(x.attributes['t']);
             for (let i = 0; i <= Number(x.attributes['r'] ?? 0); i++) {
               out.push(`${t}+${x.attributes['d']}`);
