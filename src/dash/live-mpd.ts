@@ -1,5 +1,6 @@
-import type { Track } from '../media/index.js';
-import type { AdaptationSet, Descriptor, Mpd, Period, Representation, TimelineEntry, UtcTiming } from './mpd-model.js';
+import type { AdaptationSet, Descriptor, Mpd, Period, Representation, UtcTiming } from './mpd-model.js';
+import { timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
+import { awayEndMs, frameRateText, leader, lowLatencyRefusal, LL_GRID_REANCHOR_FRACTION, sameCodecs, timelineEntries } from './live-rules.js';
 
 /**
  * A live DASH presentation rendered from the same timelines as the LL-HLS playlists: every
@@ -19,67 +20,6 @@ import type { AdaptationSet, Descriptor, Mpd, Period, Representation, TimelineEn
  * stream and MPD flavour; everything else is decided again from the timelines at each render.
  */
 
-/** One HLS rendition of the stream as the MPD sees it: its folder name, its track, its timeline. */
-export interface DashRendition {
-  readonly name: string;
-  readonly track: Track;
-  readonly timeline: DashTimeline;
-}
-
-/**
- * What the MPD reads of a rendition's live timeline (the HLS packager's LiveTimeline has these
- * fields and more; dash/ does not depend on hls/, design.md "Layout").
- */
-export interface DashTimeline {
-  /** The segments the playlist lists, oldest first. */
-  readonly segments: readonly LiveSegment[];
-  /** The segment whose parts are being published; `discontinuity`: it starts a new presentation (the next Period). */
-  readonly open: { readonly msn: number; readonly discontinuity?: boolean } | undefined;
-  /** LL-HLS PART-TARGET; undefined without parts. */
-  readonly partTargetSeconds: number | undefined;
-  readonly peakBitsPerSecond: number;
-  readonly averageBitsPerSecond: number;
-  /** The publisher left for good (EXT-X-ENDLIST): no segment follows. */
-  readonly ended: boolean;
-}
-
-/** A listed segment as the MPD reads it. */
-export interface LiveSegment {
-  /** Media sequence number: `$Number$`. */
-  readonly msn: number;
-  /** PROGRAM-DATE-TIME, epoch ms. */
-  readonly programDateTimeMs: number;
-  /** A new presentation starts with it: a new Period. */
-  readonly discontinuity: boolean;
-  /** Its init section is `init-<generation>.mp4`. */
-  readonly generation: number;
-  /** S@t and S@d, in the track's timescale (segments without them are not listed). */
-  readonly startTicks?: number;
-  readonly durationTicks?: number;
-  /** The track of its generation (codec, size, rate); the rendition's current track when absent. */
-  readonly track?: Track;
-}
-
-export interface LiveMpdOptions {
-  /** The stream's segment target (the packager's), seconds: @duration of the low-latency MPD, MUP, minBufferTime. */
-  readonly segmentTargetSeconds: number;
-  /** Segments the HLS playlists list: timeShiftBufferDepth is one less. */
-  readonly windowSegments: number;
-  /** UTCTiming (http-xsdate): the server's own clock, e.g. '/time'. */
-  readonly timeUrl: string;
-  /** Epoch ms of the render: publishTime when the content changed. */
-  readonly nowMs: number;
-  /** Low-latency DASH: `$Number$` + `@duration`, availabilityTimeOffset, ServiceDescription, ProducerReferenceTime. */
-  readonly lowLatency?: LowLatencyDashOptions;
-}
-
-export interface LowLatencyDashOptions {
-  readonly targetLatencyMs: number;
-  readonly minLatencyMs: number;
-  readonly maxLatencyMs: number;
-  readonly minPlaybackRate: number;
-  readonly maxPlaybackRate: number;
-}
 
 /**
  * Regular MPD: players start this many segment targets behind the live edge. Not HLS's three:
@@ -89,17 +29,6 @@ export interface LowLatencyDashOptions {
  * (docs/dash.md). One segment stalled dash.js (../shared/research/dash.md).
  */
 export const SUGGESTED_PRESENTATION_DELAY_SEGMENTS = 2;
-
-/**
- * Low-latency MPD: a segment may start this fraction of @duration off its place on the grid
- * before the Period is re-anchored (a new Period at that segment, period-continuity). A keyframe
- * interval that is not the segment target moves every segment off the grid: that is what
- * LL_GRID_DURATION_TOLERANCE refuses.
- */
-export const LL_GRID_REANCHOR_FRACTION = 1 / 8;
-
-/** Low-latency MPD: a listed segment lasting more than this fraction off @duration makes the stream unfit for `@duration` addressing. */
-export const LL_GRID_DURATION_TOLERANCE = 0.25;
 
 /** Consecutive segments whose dates differ from their duration by more than this (ms) start a new Period: dates are whole milliseconds, rounded down. */
 const DATE_JUMP_MS = 2;
@@ -124,13 +53,6 @@ interface PeriodState {
   readonly reanchor: boolean;
   /** Per rendition, fixed once computed. */
   readonly pto: Map<string, number>;
-}
-
-/** Segments that can be placed: the packager sets their ticks. */
-type TimedSegment = LiveSegment & { readonly startTicks: number; readonly durationTicks: number };
-
-function timed(s: LiveSegment): s is TimedSegment {
-  return s.startTicks !== undefined && s.durationTicks !== undefined;
 }
 
 /** MPD@availabilityStartTime shared by the MPDs of one presentation (manifest.mpd and manifest-ll.mpd): set once, by the first to show a Period. */
@@ -220,7 +142,7 @@ export class LiveDashPresentation {
    * the last known Period's start, and (low-latency, `gridSeconds`) a segment that drifted off the
    * @duration grid. Periods none of whose segments is listed any more are dropped (but the last).
    */
-  #discover(listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, gridSeconds: number | undefined): void {
+  #discover(listed: ListedSegments, gridSeconds: number | undefined): void {
     const byMsn = new Map<number, TimedSegment[]>();
     for (const { segments } of listed) for (const s of segments) byMsn.set(s.msn, [...(byMsn.get(s.msn) ?? []), s]);
     const msns = [...byMsn.keys()].sort((a, b) => a - b);
@@ -295,7 +217,7 @@ export class LiveDashPresentation {
    * A Period is shown once every rendition that reached it (lists or writes a segment at or past
    * its first) lists a segment in it, so its set of Representations never grows once shown.
    */
-  #shown(period: PeriodState, listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>): boolean {
+  #shown(period: PeriodState, listed: ListedSegments): boolean {
     const next = this.#periods[this.#periods.indexOf(period) + 1];
     let any = false;
     for (const { rendition, segments } of listed) {
@@ -310,7 +232,7 @@ export class LiveDashPresentation {
   #period(
     state: PeriodState,
     next: PeriodState | undefined,
-    inPeriod: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>,
+    inPeriod: ListedSegments,
     astMs: number,
     options: LiveMpdOptions,
     lowLatency: LowLatencyDashOptions | undefined,
@@ -400,76 +322,4 @@ export class LiveDashPresentation {
     }
     return { id: rendition.name, bandwidth, codecs: track.codecString, audioSamplingRate: track.sampleRate, audioChannels: track.channels, segmentTemplate };
   }
-}
-
-/** How long after the newest segment's end, with nothing being written, the publisher counts as away: half a segment target, at least a second. */
-export const AWAY_AFTER_SEGMENTS = 0.5;
-
-/**
- * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away: no rendition
- * writes a segment of this Period (the first one of a republish belongs to the next), and the newest ended over AWAY_AFTER_SEGMENTS targets (≥ 1 s) before `nowMs`;
- * undefined otherwise.
- */
-function awayEndMs(inPeriod: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, options: LiveMpdOptions): number | undefined {
-  // A segment being written that opens the next presentation is not this Period's: still away.
-  if (inPeriod.some(({ rendition }) => rendition.timeline.open !== undefined && rendition.timeline.open.discontinuity !== true)) return undefined;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const { rendition, segments } of inPeriod) {
-    const last = segments.at(-1);
-    if (last !== undefined) end = Math.max(end, last.programDateTimeMs + (last.durationTicks * 1000) / (last.track ?? rendition.track).timescale);
-  }
-  if (!Number.isFinite(end)) return undefined;
-  return options.nowMs - end > Math.max(1000, AWAY_AFTER_SEGMENTS * options.segmentTargetSeconds * 1000) ? end : undefined;
-}
-
-/** S elements for consecutive segments: `t` on the first and after any jump in time, equal durations merged with `r`. */
-export function timelineEntries(segments: readonly { readonly startTicks: number; readonly durationTicks: number }[]): TimelineEntry[] {
-  const entries: Array<{ t?: number; d: number; r: number }> = [];
-  let end: number | undefined;
-  for (const s of segments) {
-    const last = entries.at(-1);
-    if (last !== undefined && s.startTicks === end && s.durationTicks === last.d) last.r += 1;
-    else entries.push({ ...(s.startTicks === end ? {} : { t: s.startTicks }), d: s.durationTicks, r: 0 });
-    end = s.startTicks + s.durationTicks;
-  }
-  return entries;
-}
-
-/**
- * Why the low-latency MPD cannot address these segments by `@duration`, or undefined when it can:
- * it needs LL-HLS parts (the chunks it announces with availabilityTimeOffset) and segments that
- * last the segment target (a keyframe interval equal to it).
- */
-export function lowLatencyRefusal(listed: ReadonlyArray<{ rendition: DashRendition; segments: readonly TimedSegment[] }>, segmentTargetSeconds: number): string | undefined {
-  const lead = leader(listed.map((l) => l.rendition));
-  if (lead === undefined) return 'no rendition';
-  if (lead.timeline.partTargetSeconds === undefined) return 'LL-HLS parts are off (lowLatency: false), so there are no chunks to deliver early';
-  const segments = listed.find((l) => l.rendition === lead)!.segments;
-  // The last listed segment may be the one a republish or an end cut short.
-  for (const s of segments.slice(0, -1)) {
-    const seconds = s.durationTicks / (s.track ?? lead.track).timescale;
-    if (Math.abs(seconds - segmentTargetSeconds) > segmentTargetSeconds * LL_GRID_DURATION_TOLERANCE) {
-      return `segment ${s.msn} of ${lead.name} lasts ${seconds.toFixed(3)} s, not the ${segmentTargetSeconds} s segment target: set the encoder's keyframe interval to ${segmentTargetSeconds} s`;
-    }
-  }
-  return undefined;
-}
-
-/** The rendition the Periods are timed by: the first video one (the ladder's first rung, or the only video), else the first. */
-function leader(renditions: readonly DashRendition[]): DashRendition | undefined {
-  return renditions.find((r) => r.track.kind === 'video') ?? renditions[0];
-}
-
-function sameCodecs(set: AdaptationSet, representations: readonly Representation[]): boolean {
-  const a = set.representations.map((r) => `${r.id} ${r.codecs}`).sort();
-  const b = representations.map((r) => `${r.id} ${r.codecs}`).sort();
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** 30 → "30", 29.97… → "30000/1001", 25 → "25"; others as a fraction over 1000. */
-export function frameRateText(fps: number): string {
-  if (Math.abs(fps - Math.round(fps)) < 1e-6) return String(Math.round(fps));
-  const ntsc = (Math.round(fps * 1.001) * 1000) / 1001;
-  if (Math.abs(fps - ntsc) < 1e-3) return `${Math.round(fps * 1.001) * 1000}/1001`;
-  return `${Math.round(fps * 1000)}/1000`;
 }

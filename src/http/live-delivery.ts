@@ -93,6 +93,8 @@ export class LiveDelivery {
   readonly #maxParked: number;
   /** The latest snapshot per `<group>\n<rendition>`. */
   readonly #latest = new Map<string, LiveSnapshot>();
+  /** The same snapshots by stream: `snapshots(group)` without a walk over every stream's. */
+  readonly #snapshotsByGroup = new Map<string, Map<string, LiveSnapshot>>();
   readonly #forgetListeners = new Set<(group: string) => void>();
   /** Per `<group>\n<rendition>`: who follows its snapshots (watch). */
   readonly #watchers = new Map<string, Set<(snapshot: LiveSnapshot) => void>>();
@@ -120,8 +122,20 @@ export class LiveDelivery {
   publish(group: string, snapshot: LiveSnapshot): void {
     const key = `${group}\n${snapshot.rendition}`;
     this.#latest.set(key, snapshot);
+    let renditions = this.#snapshotsByGroup.get(group);
+    if (renditions === undefined) this.#snapshotsByGroup.set(group, (renditions = new Map()));
+    renditions.set(snapshot.rendition, snapshot);
     const watchers = this.#watchers.get(key);
-    if (watchers !== undefined) for (const watcher of [...watchers]) watcher(snapshot);
+    if (watchers !== undefined) {
+      for (const watcher of [...watchers]) {
+        // One answer's failure (a socket gone mid-write) must not stop the packager's publish or the others.
+        try {
+          watcher(snapshot);
+        } catch {
+          // the watcher's own answer ends by its close or its timer
+        }
+      }
+    }
     const { timeline } = snapshot;
     const released = this.#parked.release(key, (w) =>
       w.kind === 'playlist' ? blockingReloadState(timeline, { msn: w.msn, ...(w.part === undefined ? {} : { part: w.part }) }) === 'ready' : partState(timeline, w.msn, w.part!) !== 'pending',
@@ -143,7 +157,8 @@ export class LiveDelivery {
   /** The stream `group` is gone (its files deleted): its snapshots and counters are dropped. */
   forget(group: string): void {
     for (const listener of this.#forgetListeners) listener(group);
-    for (const key of this.#latest.keys()) if (key.startsWith(`${group}\n`)) this.#latest.delete(key);
+    for (const rendition of this.#snapshotsByGroup.get(group)?.keys() ?? []) this.#latest.delete(`${group}\n${rendition}`);
+    this.#snapshotsByGroup.delete(group);
     this.#byGroup.delete(group);
   }
 
@@ -165,10 +180,7 @@ export class LiveDelivery {
 
   /** The latest snapshot of every rendition of stream `group`, in the order they were first published. */
   snapshots(group: string): LiveSnapshot[] {
-    const prefix = `${group}\n`;
-    const found: LiveSnapshot[] = [];
-    for (const [key, snapshot] of this.#latest) if (key.startsWith(prefix)) found.push(snapshot);
-    return found;
+    return [...(this.#snapshotsByGroup.get(group)?.values() ?? [])];
   }
 
   /**

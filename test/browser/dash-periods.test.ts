@@ -7,7 +7,7 @@ import {
   dashjsVideoRepresentations, onPageTime, openDashPage, playerVersion, PROBE_QUERY, recordDashRequests, setDashjsVideoRepresentation, stopDashPage,
   type DashProbe, type DashRequest, type PlayerName,
 } from '../helpers/dash-page.js'; // prettier-ignore
-import { ffmpegPath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegRun, testsrcPublisherArgs } from '../helpers/ffmpeg.js';
 import { round } from '../helpers/ladder-page.js';
 import { getText, nextPublish, startLiveServer, waitUntil, type LiveServer } from '../helpers/live.js';
 import { delay, killByPid, withTimeout } from '../helpers/process.js';
@@ -98,16 +98,14 @@ const ffmpeg = await ffmpegPath();
 const SUITE = process.env['TIDECAST_DASH_BROWSER'] === '1';
 const skipReason = SUITE ? browserSkipReason(ffmpeg) : 'TIDECAST_DASH_BROWSER=1 runs it (about three minutes of real-time playback)';
 
-/** testsrc and a sine, 30 fps, 2 s GOPs, `-re` to RTMP: A (and B of a republish) as dash-players.test.ts; B of a codec change 426x240 Baseline (no B-frames). */
+/** A (and B of a republish): the browser tests' publisher (testsrcPublisherArgs); B of a codec change: 426x240 Baseline (no B-frames), 2 s GOPs, AAC. */
 function publisherArgs(rtmpUrl: string, seconds: number, variant: 'source' | 'baseline240'): string[] {
-  const video = variant === 'source'
-    ? ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-b:v', '800k']
-    : ['-f', 'lavfi', '-i', 'testsrc=size=426x240:rate=30', '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-b:v', '400k'];
+  if (variant === 'source') return testsrcPublisherArgs(rtmpUrl, seconds);
   return [
     '-v', 'error', '-re',
-    ...video.slice(0, 4),
+    '-f', 'lavfi', '-i', 'testsrc=size=426x240:rate=30',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    ...video.slice(4),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-b:v', '400k',
     '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
     '-c:a', 'aac', '-b:a', '96k',
     '-t', String(seconds), '-f', 'flv', rtmpUrl,

@@ -1,8 +1,7 @@
-import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { openDashPage, playerVersion, PROBE_QUERY, stopDashPage, type DashProbe, type PlayerName } from '../helpers/dash-page.js';
-import { ffmpegPath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { openDashPage, playerVersion, PROBE_QUERY, recordDashRequests, stopDashPage, type DashProbe, type DashRequest, type PlayerName } from '../helpers/dash-page.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegRun, testsrcPublisherArgs } from '../helpers/ffmpeg.js';
 import { percentile, round } from '../helpers/ladder-page.js';
 import { getText, nextPublish, startLiveServer, waitUntil, type LiveServer } from '../helpers/live.js';
 import { delay, killByPid, withTimeout } from '../helpers/process.js';
@@ -82,28 +81,11 @@ const ffmpeg = await ffmpegPath();
 const SUITE = process.env['TIDECAST_DASH_BROWSER'] === '1';
 const skipReason = SUITE ? browserSkipReason(ffmpeg) : 'TIDECAST_DASH_BROWSER=1 runs it (a few minutes of real-time playback; .ci/run runs it alone)';
 
-/** The publisher shape of test/browser/ll-hls-ladder.test.ts: 640x360 testsrc at 30 fps, 2 s GOPs with B-frames, AAC from a sine, `-re` to RTMP. */
-function publisherArgs(rtmpUrl: string): string[] {
-  return [
-    '-v', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '800k', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k',
-    '-t', String(PUBLISH_SECONDS), '-f', 'flv', rtmpUrl,
-  ]; // prettier-ignore
-}
+/** The one publisher command (test/helpers/ffmpeg.ts testsrcPublisherArgs): PUBLISH_SECONDS of 640x360 testsrc at 30 fps, 2 s GOPs with B-frames, AAC. */
+const publisherArgs = (rtmpUrl: string): string[] => testsrcPublisherArgs(rtmpUrl, PUBLISH_SECONDS);
 
-/** A request of the page, seen from the browser; times are ms since the play's page script started. */
-interface SeenRequest {
-  at: number;
-  method: string;
-  path: string;
-  status?: number;
-  /** When the body had been read to its end (a chunked answer lasts while its segment is written). */
-  finishedAt?: number;
-  failed?: string;
-}
+/** A request of the page, seen from the browser (test/helpers/dash-page.ts recordDashRequests). */
+type SeenRequest = DashRequest;
 
 const SEGMENT = /\/\d+\.m4s$/;
 const INIT = /\/init-\d+\.mp4$/;
@@ -140,31 +122,6 @@ afterAll(async () => {
   live = undefined;
 });
 
-/** Every request of `page` under `prefix`, with its status, end or failure. */
-function recordRequests(page: Page, origin: string, prefix: string): SeenRequest[] {
-  const requests: SeenRequest[] = [];
-  const byRequest = new Map<Request, SeenRequest>();
-  page.on('request', (request) => {
-    // The page's own document (opened at /time, see openDashPage) is not the player's request.
-    if (request.isNavigationRequest() || (!request.url().startsWith(prefix) && !request.url().startsWith(`${origin}/time`))) return;
-    const seen: SeenRequest = { at: Date.now(), method: request.method(), path: request.url().slice(origin.length) };
-    requests.push(seen);
-    byRequest.set(request, seen);
-  });
-  page.on('response', (response) => {
-    const seen = byRequest.get(response.request());
-    if (seen !== undefined) seen.status = response.status();
-  });
-  page.on('requestfinished', (request) => {
-    const seen = byRequest.get(request);
-    if (seen !== undefined) seen.finishedAt = Date.now();
-  });
-  page.on('requestfailed', (request) => {
-    const seen = byRequest.get(request);
-    if (seen !== undefined) seen.failed = request.failure()?.errorText ?? 'failed';
-  });
-  return requests;
-}
 
 function figuresOf(probe: DashProbe, requests: readonly SeenRequest[], ll: boolean) {
   const firstPlaying = probe.playing[0];
@@ -234,7 +191,7 @@ describe.skipIf(skipReason !== undefined)(`dash.js and Shaka Player in Chromium 
     const prefix = `${origin}/live/${STREAM_KEY}/`;
     const page = await browser!.context.newPage();
     // Times are epoch ms until the page script reports its start; then they are put on the page's time (ms since that start).
-    const requests = recordRequests(page, origin, prefix);
+    const requests = recordDashRequests(page, origin, prefix);
     const consoleLines: Array<{ at: number; text: string }> = [];
     page.on('console', (m) => consoleLines.push({ at: Date.now(), text: `${m.type()} ${m.text()}` }));
     page.on('pageerror', (e) => consoleLines.push({ at: Date.now(), text: `PAGEERROR ${e.message}` }));

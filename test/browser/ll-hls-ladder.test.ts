@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Reader } from '../../src/hub/index.js';
 import { checkLadderSpec } from '../../src/transcode/index.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { ffmpegPath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegRun, testsrcPublisherArgs } from '../helpers/ffmpeg.js';
 import {
   advanceAfter, installLadderProbe, medianPdt, nextSwitch, pageLevels, pageNow, percentile, playbackFigures, playbackStarted, printDebug, round, setNextLevel,
   startLadderSampling, stopLadderSampling, switchLine, type LevelSwitch, type SeenRequest,
@@ -120,17 +120,8 @@ afterEach(async () => {
   live = undefined;
 });
 
-/** The one publisher command: 640x360 testsrc at 30 fps, 2 s GOPs with B-frames, AAC from a sine, `-re` to RTMP. */
-function publisherArgs(rtmpUrl: string): string[] {
-  return [
-    '-v', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '800k', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k',
-    '-t', String(PUBLISH_SECONDS), '-f', 'flv', rtmpUrl,
-  ]; // prettier-ignore
-}
+/** The one publisher command (test/helpers/ffmpeg.ts testsrcPublisherArgs): PUBLISH_SECONDS of 640x360 testsrc at 30 fps, 2 s GOPs with B-frames, AAC. */
+const publisherArgs = (rtmpUrl: string): string[] => testsrcPublisherArgs(rtmpUrl, PUBLISH_SECONDS);
 
 interface Published {
   readonly run: FfmpegRun;

@@ -1,10 +1,10 @@
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
-import { ffmpegPath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegRun, testsrcPublisherArgs } from '../helpers/ffmpeg.js';
 import { nextPublish, startLiveServer, type LiveServer } from '../helpers/live.js';
 import { delay, killByPid, withTimeout } from '../helpers/process.js';
-import { testsrcPublisherArgs, warmTsOutput } from '../helpers/ts-output.js';
+import { warmTsOutput } from '../helpers/ts-output.js';
 
 /*
  * HLS over MPEG-TS in a real player (issue 11, Done-when 6): hls.js, the server's own copy

@@ -378,7 +378,7 @@ export interface DashRequest {
   failed?: string;
 }
 
-/** Every request of `page` under `prefix` (and to `/time`), with its status, end or failure: the same record as dash-players.test.ts keeps. */
+/** Every request of `page` under `prefix` (and to `/time`), with its status, end or failure. */
 export function recordDashRequests(page: Page, origin: string, prefix: string): DashRequest[] {
   const requests: DashRequest[] = [];
   const byRequest = new Map<Request, DashRequest>();

@@ -96,3 +96,15 @@ function toMs(seconds: string | undefined): number | undefined {
   if (seconds === undefined || seconds === 'N/A') return undefined;
   return Math.round(Number(seconds) * 1000);
 }
+
+/** The browser tests' publisher: 640x360 testsrc at 30 fps, 2 s GOPs with 2 B-frames, AAC 48 kHz from a sine, `-re` to RTMP for `seconds`. */
+export function testsrcPublisherArgs(rtmpUrl: string, seconds: number): string[] {
+  return [
+    '-v', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '800k', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '96k',
+    '-t', String(seconds), '-f', 'flv', rtmpUrl,
+  ]; // prettier-ignore
+}

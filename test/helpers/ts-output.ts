@@ -23,14 +23,3 @@ export async function warmTsOutput(playlistUrl: string, segments: number, timeou
   }
 }
 
-/** The publisher of test/browser/ll-hls-ladder.test.ts: 640x360 testsrc 30 fps, 2 s GOP, 2 B-frames, AAC 48 kHz, `seconds` long. */
-export function testsrcPublisherArgs(rtmpUrl: string, seconds: number): string[] {
-  return [
-    '-v', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '800k', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k',
-    '-t', String(seconds), '-f', 'flv', rtmpUrl,
-  ]; // prettier-ignore
-}

@@ -4,10 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ffmpegPath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegRun, testsrcPublisherArgs } from '../helpers/ffmpeg.js';
 import { nextPublish, startLiveServer, type LiveServer } from '../helpers/live.js';
 import { findOnPath, killByPid, withTimeout } from '../helpers/process.js';
-import { testsrcPublisherArgs, warmTsOutput } from '../helpers/ts-output.js';
+import { warmTsOutput } from '../helpers/ts-output.js';
 
 /*
  * HLS over MPEG-TS in VLC (issue 11, Done-when 6): Debian's `cvlc` (VLC 3) plays `ts.m3u8` of a

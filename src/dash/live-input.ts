@@ -1,0 +1,79 @@
+import type { Track } from '../media/index.js';
+
+/**
+ * What a live MPD is rendered from (live-mpd.ts): each HLS rendition's track and timeline as the
+ * packager publishes them (a structural view: dash/ does not depend on hls/, design.md "Layout"),
+ * and the options of a render.
+ */
+
+/** One HLS rendition of the stream as the MPD sees it: its folder name, its track, its timeline. */
+export interface DashRendition {
+  readonly name: string;
+  readonly track: Track;
+  readonly timeline: DashTimeline;
+}
+
+/**
+ * What the MPD reads of a rendition's live timeline (the HLS packager's LiveTimeline has these
+ * fields and more; dash/ does not depend on hls/, design.md "Layout").
+ */
+export interface DashTimeline {
+  /** The segments the playlist lists, oldest first. */
+  readonly segments: readonly LiveSegment[];
+  /** The segment whose parts are being published; `discontinuity`: it starts a new presentation (the next Period). */
+  readonly open: { readonly msn: number; readonly discontinuity?: boolean } | undefined;
+  /** LL-HLS PART-TARGET; undefined without parts. */
+  readonly partTargetSeconds: number | undefined;
+  readonly peakBitsPerSecond: number;
+  readonly averageBitsPerSecond: number;
+  /** The publisher left for good (EXT-X-ENDLIST): no segment follows. */
+  readonly ended: boolean;
+}
+
+/** A listed segment as the MPD reads it. */
+export interface LiveSegment {
+  /** Media sequence number: `$Number$`. */
+  readonly msn: number;
+  /** PROGRAM-DATE-TIME, epoch ms. */
+  readonly programDateTimeMs: number;
+  /** A new presentation starts with it: a new Period. */
+  readonly discontinuity: boolean;
+  /** Its init section is `init-<generation>.mp4`. */
+  readonly generation: number;
+  /** S@t and S@d, in the track's timescale (segments without them are not listed). */
+  readonly startTicks?: number;
+  readonly durationTicks?: number;
+  /** The track of its generation (codec, size, rate); the rendition's current track when absent. */
+  readonly track?: Track;
+}
+
+export interface LiveMpdOptions {
+  /** The stream's segment target (the packager's), seconds: @duration of the low-latency MPD, MUP, minBufferTime. */
+  readonly segmentTargetSeconds: number;
+  /** Segments the HLS playlists list: timeShiftBufferDepth is one less. */
+  readonly windowSegments: number;
+  /** UTCTiming (http-xsdate): the server's own clock, e.g. '/time'. */
+  readonly timeUrl: string;
+  /** Epoch ms of the render: publishTime when the content changed. */
+  readonly nowMs: number;
+  /** Low-latency DASH: `$Number$` + `@duration`, availabilityTimeOffset, ServiceDescription, ProducerReferenceTime. */
+  readonly lowLatency?: LowLatencyDashOptions;
+}
+
+export interface LowLatencyDashOptions {
+  readonly targetLatencyMs: number;
+  readonly minLatencyMs: number;
+  readonly maxLatencyMs: number;
+  readonly minPlaybackRate: number;
+  readonly maxPlaybackRate: number;
+}
+
+/** The listed segments of each rendition, as a render reads them. */
+export type ListedSegments = ReadonlyArray<{ readonly rendition: DashRendition; readonly segments: readonly TimedSegment[] }>;
+
+/** Segments that can be placed: the packager sets their ticks. */
+export type TimedSegment = LiveSegment & { readonly startTicks: number; readonly durationTicks: number };
+
+export function timed(s: LiveSegment): s is TimedSegment {
+  return s.startTicks !== undefined && s.durationTicks !== undefined;
+}
