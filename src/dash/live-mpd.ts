@@ -117,7 +117,10 @@ export class LiveDashPresentation {
       profiles: DASH_PROFILES,
       availabilityStartTimeMs: ast,
       publishTimeMs: this.#publishTimeMs,
-      ...(ended ? { mediaPresentationDurationSeconds: Math.max(0, Math.round(endMs - ast) / 1000) } : { minimumUpdatePeriodSeconds: target }),
+      // Regular MPD: a new segment is known only from the MPD, so a player may learn of it a whole
+      // update period after it was made; with a full segment's period that ate the whole 2-segment
+      // delay (dash.js stalled once in CI). Half a segment leaves it a second of margin.
+      ...(ended ? { mediaPresentationDurationSeconds: Math.max(0, Math.round(endMs - ast) / 1000) } : { minimumUpdatePeriodSeconds: lowLatency === undefined ? target / 2 : target }),
       timeShiftBufferDepthSeconds: Math.max(1, options.windowSegments - 1) * target,
       ...(lowLatency === undefined ? { suggestedPresentationDelaySeconds: SUGGESTED_PRESENTATION_DELAY_SEGMENTS * target } : {}),
       minBufferTimeSeconds: target,

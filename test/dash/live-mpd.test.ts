@@ -52,7 +52,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     const result = new LiveDashPresentation().render(renditions(), OPTIONS)!;
     const text = renderMpd(result.mpd);
     expect(text).toBe(`<?xml version="1.0" encoding="UTF-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" availabilityStartTime="2026-01-01T00:00:01.000Z" publishTime="2026-01-01T00:00:09.000Z" minimumUpdatePeriod="PT2S" timeShiftBufferDepth="PT10S" suggestedPresentationDelay="PT4S" minBufferTime="PT2S" maxSegmentDuration="PT2.006S">
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" availabilityStartTime="2026-01-01T00:00:01.000Z" publishTime="2026-01-01T00:00:09.000Z" minimumUpdatePeriod="PT1S" timeShiftBufferDepth="PT10S" suggestedPresentationDelay="PT4S" minBufferTime="PT2S" maxSegmentDuration="PT2.006S">
   <Period id="p0" start="PT0S">
     <AdaptationSet id="1" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">
       <Representation id="video" bandwidth="28432" codecs="avc1.64000d" width="320" height="240" frameRate="30" sar="1:1">
@@ -216,7 +216,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     p.setTracks(tracks, T0);
     publish(p, tracks, 0, 5);
     const dash = new LiveDashPresentation();
-    expect(renderMpd(dash.render(renditions(), OPTIONS)!.mpd)).toContain('minimumUpdatePeriod="PT2S"');
+    expect(renderMpd(dash.render(renditions(), OPTIONS)!.mpd)).toContain('minimumUpdatePeriod="PT1S"');
     p.end(T0 + 7000);
     const text = renderMpd(dash.render(renditions(), { ...OPTIONS, nowMs: T0 + 7001 })!.mpd);
     expect(text).not.toContain('minimumUpdatePeriod');

@@ -52,7 +52,7 @@ describe.skipIf(skip !== undefined)(`DASH from a live publish${skip === undefine
     const text = await res.text();
     expect(mpdProblems(text)).toEqual([]);
     const mpd = parseXml(text);
-    expect(mpd.attributes).toMatchObject({ type: 'dynamic', minimumUpdatePeriod: 'PT2S', suggestedPresentationDelay: 'PT4S', timeShiftBufferDepth: 'PT10S' });
+    expect(mpd.attributes).toMatchObject({ type: 'dynamic', minimumUpdatePeriod: 'PT1S', suggestedPresentationDelay: 'PT4S', timeShiftBufferDepth: 'PT10S' });
     expect(children(mpd, 'UTCTiming').map((u) => u.attributes)).toEqual([{ schemeIdUri: 'urn:mpeg:dash:utc:http-xsdate:2014', value: '/time' }]);
     const [period] = children(mpd, 'Period');
     const sets = children(period!, 'AdaptationSet');
