@@ -18,7 +18,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(): Promise<{ p: HlsLivePackager; store: MemoryStore; dash: DashDelivery; url: (path: string) => string }> {
+interface Setup {
+  p: HlsLivePackager;
+  store: MemoryStore;
+  dash: DashDelivery;
+  url: (path: string) => string;
+  /** Resolves once the server has taken the next request (a fixed sleep raced the first fetch's start-up on a loaded machine). */
+  received: () => Promise<void>;
+}
+
+async function setup(): Promise<Setup> {
   const store = new MemoryStore();
   const live = new LiveDelivery();
   // The server's store holds a stream's files under `<app>/<key>/`; this packager writes them at the root.
@@ -26,8 +35,10 @@ async function setup(): Promise<{ p: HlsLivePackager; store: MemoryStore; dash: 
   const dash = new DashDelivery({ liveDelivery: live, store: served, hls: { segmentTargetSeconds: 2, windowSegments: 6 } });
   const p = new HlsLivePackager(store, { lowLatency: true });
   p.subscribe((snapshot) => live.publish('live/cam', snapshot));
+  let onRequest: (() => void) | undefined;
   server = createServer((req, res) => {
     const [, , , rendition, file] = (req.url ?? '').split('/');
+    onRequest?.();
     if (!dash.segment('live/cam', rendition!, file!, res, req.method === 'HEAD')) {
       res.writeHead(404);
       res.end();
@@ -35,7 +46,13 @@ async function setup(): Promise<{ p: HlsLivePackager; store: MemoryStore; dash: 
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const port = (server!.address() as AddressInfo).port;
-  return { p, store, dash, url: (path) => `http://127.0.0.1:${port}/live/cam/${path}` };
+  return {
+    p,
+    store,
+    dash,
+    url: (path) => `http://127.0.0.1:${port}/live/cam/${path}`,
+    received: () => new Promise<void>((resolve) => (onRequest = resolve)),
+  };
 }
 
 const push = (p: HlsLivePackager, from: number, to: number, origin = 0, arrival = T0): void => {
@@ -44,12 +61,13 @@ const push = (p: HlsLivePackager, from: number, to: number, origin = 0, arrival 
 
 describe('DashDelivery: chunked answers for the segment being written', () => {
   it('streams the parts made so far, then each new one, then ends; the bytes are the segment file', async () => {
-    const { p, store, url } = await setup();
+    const { p, store, url, received } = await setup();
     p.setTracks([videoTrack()], T0);
     push(p, 0, 61); // segment 0 listed, segment 1 open with its first part pending
     push(p, 61, 70);
+    const taken = received();
     const answer = fetch(url('video/1.m4s'));
-    await new Promise((r) => setTimeout(r, 20));
+    await taken;
     push(p, 70, 121); // the rest of segment 1, and the keyframe that closes it
     const res = await answer;
     expect(res.status).toBe(200);
@@ -66,13 +84,14 @@ describe('DashDelivery: chunked answers for the segment being written', () => {
   });
 
   it("a request waiting for the next number when the publisher leaves and comes back gets a 404, not the new presentation's first segment", async () => {
-    const { p, url } = await setup();
+    const { p, url, received } = await setup();
     p.setTracks([videoTrack()], T0);
     push(p, 0, 120);
     p.pause(T0 + 4000); // segment 1 closed by the pause; the next number is 2
     expect(p.timeline('video')!.nextMsn).toBe(2);
+    const taken = received();
     const waiting = fetch(url('video/2.m4s'));
-    await new Promise((r) => setTimeout(r, 20));
+    await taken;
     p.resume(T0 + 6000);
     p.setTracks([videoTrack()], T0 + 6000);
     push(p, 0, 121, 900_000, T0 + 6000); // the new presentation: segment 2 (DISCONTINUITY) and 3
