@@ -376,7 +376,10 @@ export async function parkedRound(
     // then a request for a later part of that segment would be answered at once; wait for the next.
     await new Promise((r) => setTimeout(r, 1));
     const after = server.events.slice(server.events.lastIndexOf(newest) + 1);
-    if (!after.some((e) => e.type === 'segment' && e.msn >= newest.msn) && !after.some((e) => e.type === 'part')) break;
+    if (after.some((e) => e.type === 'segment' && e.msn >= newest.msn) || after.some((e) => e.type === 'part')) continue;
+    // The part asked for must be one this segment will have: past its last part, the segment's
+    // close (the next part's time, or sooner) releases the requests, which may not all be parked yet.
+    if (newest.index + options.ahead <= fewestParts(server.events) - 1) break;
   }
   const msn = newest.msn;
   const part = newest.index + options.ahead;
@@ -414,6 +417,14 @@ export async function parkedRound(
   const delays = received.map((a) => (a instanceof Error ? NaN : a.lastByteAt - event.at));
   const firstByteDelays = received.map((a) => (a instanceof Error ? NaN : a.firstByteAt - event.at));
   return { msn, part, trigger: event, triggerUri, answers: received, delays, firstByteDelays, spreadMs: Math.max(...delays), serverLastWriteMs: written.last - event.at, serverFirstWriteMs: written.first - event.at, parkMs, parkedUsage };
+}
+
+/** The fewest parts a closed segment had so far (the looped fixture's GOPs vary by a frame or two); 10 before any closed. */
+function fewestParts(events: ReadonlyArray<PartEvent | SegmentEvent>): number {
+  const parts = new Map<number, number>();
+  for (const e of events) if (e.type === 'part') parts.set(e.msn, Math.max(parts.get(e.msn) ?? 0, e.index + 1));
+  const closed = events.filter((e) => e.type === 'segment' && parts.has(e.msn)).map((e) => parts.get(e.msn)!);
+  return closed.length === 0 ? 10 : Math.min(...closed);
 }
 
 /** Whether an answer is the 200 playlist that lists the trigger's part (or segment). */
