@@ -20,14 +20,29 @@ export interface DashRendition {
 export interface DashTimeline {
   /** The segments the playlist lists, oldest first. */
   readonly segments: readonly LiveSegment[];
-  /** The segment whose parts are being published; `discontinuity`: it starts a new presentation (the next Period). */
-  readonly open: { readonly msn: number; readonly discontinuity?: boolean } | undefined;
+  /**
+   * The segment whose parts are being published; `discontinuity`: it starts a new presentation
+   * (the next Period, which the low-latency MPD shows from its first part: its date and first tick).
+   */
+  readonly open: OpenSegment | undefined;
   /** LL-HLS PART-TARGET; undefined without parts. */
   readonly partTargetSeconds: number | undefined;
   readonly peakBitsPerSecond: number;
   readonly averageBitsPerSecond: number;
   /** The publisher left for good (EXT-X-ENDLIST): no segment follows. */
   readonly ended: boolean;
+  /** The publisher left, perhaps to come back: nothing is being written (the last Period ends where its media does). */
+  readonly away?: boolean;
+}
+
+/** The segment being written, as far as the MPD reads it. */
+export interface OpenSegment {
+  readonly msn: number;
+  readonly discontinuity?: boolean;
+  readonly programDateTimeMs?: number;
+  readonly generation?: number;
+  /** S@t it will have. */
+  readonly startTicks?: number;
 }
 
 /** A listed segment as the MPD reads it. */
@@ -76,4 +91,15 @@ export type TimedSegment = LiveSegment & { readonly startTicks: number; readonly
 
 export function timed(s: LiveSegment): s is TimedSegment {
   return s.startTicks !== undefined && s.durationTicks !== undefined;
+}
+
+/**
+ * The first segment of a new presentation while it is being written, placed like a listed one of
+ * no duration yet (the low-latency MPD announces its Period from the first part); undefined for
+ * any other open segment.
+ */
+export function openingSegment(rendition: DashRendition): TimedSegment | undefined {
+  const open = rendition.timeline.open;
+  if (open?.discontinuity !== true || open.startTicks === undefined || open.programDateTimeMs === undefined || open.generation === undefined) return undefined;
+  return { msn: open.msn, programDateTimeMs: open.programDateTimeMs, discontinuity: true, generation: open.generation, startTicks: open.startTicks, durationTicks: 0, track: rendition.track };
 }

@@ -1,5 +1,5 @@
 import type { AdaptationSet, Descriptor, Mpd, Period, Representation, UtcTiming } from './mpd-model.js';
-import { timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
+import { openingSegment, timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
 import { awayEndMs, frameRateText, leader, lowLatencyRefusal, LL_GRID_REANCHOR_FRACTION, sameCodecs, timelineEntries } from './live-rules.js';
 
 /**
@@ -42,6 +42,8 @@ export interface LiveMpdResult {
   readonly mpd: Mpd;
   /** The low-latency flavour was asked for but could not be offered: why (the MPD is then the regular one). */
   readonly notLowLatency?: string;
+  /** The first segment number of the MPD's last Period: a request for that segment from now on is for that Period. */
+  readonly lastPeriodFirstMsn: number;
 }
 
 interface PeriodState {
@@ -53,6 +55,8 @@ interface PeriodState {
   readonly reanchor: boolean;
   /** Per rendition, fixed once computed. */
   readonly pto: Map<string, number>;
+  /** Epoch ms where its media ended when the publisher left (awayEndMs): it stays ended, a comeback is the next Period. */
+  endMs?: number;
 }
 
 /** MPD@availabilityStartTime shared by the MPDs of one presentation (manifest.mpd and manifest-ll.mpd): set once, by the first to show a Period. */
@@ -81,16 +85,25 @@ export class LiveDashPresentation {
    * segment listed, or the first one not listed by every rendition that reached it).
    */
   render(renditions: readonly DashRendition[], options: LiveMpdOptions): LiveMpdResult | undefined {
-    const listed = renditions.map((r) => ({ rendition: r, segments: r.timeline.segments.filter(timed) }));
-    const all = listed.flatMap((l) => l.segments);
-    if (all.length === 0) return undefined;
-    const notLowLatency = options.lowLatency === undefined ? undefined : lowLatencyRefusal(listed, options.segmentTargetSeconds);
+    const complete = renditions.map((r) => ({ rendition: r, segments: r.timeline.segments.filter(timed) }));
+    if (complete.every((l) => l.segments.length === 0)) return undefined;
+    const notLowLatency = options.lowLatency === undefined ? undefined : lowLatencyRefusal(complete, options.segmentTargetSeconds);
     const lowLatency = notLowLatency === undefined ? options.lowLatency : undefined;
+    // Low-latency: a comeback's Period is shown from its first part (players address its segments
+    // by the clock and get the first one chunked), not a segment later.
+    const listed =
+      lowLatency === undefined
+        ? complete
+        : complete.map(({ rendition, segments }) => {
+            const opening = openingSegment(rendition);
+            return opening === undefined ? { rendition, segments } : { rendition, segments: [...segments, opening] };
+          });
     this.#discover(listed, lowLatency === undefined ? undefined : options.segmentTargetSeconds);
     const visible = this.#periods.filter((p) => this.#shown(p, listed));
     const ast = this.#anchor.astMs;
     if (visible.length === 0 || ast === undefined) return undefined;
     const periods: Period[] = [];
+    let lastPeriodFirstMsn = 0;
     visible.forEach((state, i) => {
       const next = visible[i + 1];
       // Segments up to the next Period known, shown or not (a Period not shown yet is the last one).
@@ -98,7 +111,10 @@ export class LiveDashPresentation {
       const inPeriod = listed.map(({ rendition, segments }) => ({ rendition, segments: segments.filter((s) => s.msn >= state.firstMsn && s.msn < end) }));
       const previous = periods.at(-1);
       const period = this.#period(state, next, inPeriod, ast, options, lowLatency, previous);
-      if (period.adaptationSets.length > 0) periods.push(period);
+      if (period.adaptationSets.length > 0) {
+        periods.push(period);
+        lastPeriodFirstMsn = state.firstMsn;
+      }
     });
     if (periods.length === 0) return undefined;
     const maxSegmentSeconds = Math.max(...listed.flatMap(({ rendition, segments }) => segments.map((s) => s.durationTicks / (s.track ?? rendition.track).timescale)));
@@ -137,7 +153,7 @@ export class LiveDashPresentation {
       periods,
       utcTimings: [utcTiming],
     };
-    return { mpd, ...(notLowLatency === undefined ? {} : { notLowLatency }) };
+    return { mpd, lastPeriodFirstMsn, ...(notLowLatency === undefined ? {} : { notLowLatency }) };
   }
 
   /**
@@ -218,18 +234,25 @@ export class LiveDashPresentation {
 
   /**
    * A Period is shown once every rendition that reached it (lists or writes a segment at or past
-   * its first) lists a segment in it, so its set of Representations never grows once shown.
+   * its first) lists a segment in it, so its set of Representations never grows once shown; one
+   * known only from segments being written, once every rendition still live writes it.
    */
   #shown(period: PeriodState, listed: ListedSegments): boolean {
     const next = this.#periods[this.#periods.indexOf(period) + 1];
     let any = false;
+    let complete = false;
+    let missing = false;
     for (const { rendition, segments } of listed) {
-      const has = segments.some((s) => s.msn >= period.firstMsn && (next === undefined || s.msn < next.firstMsn));
+      const inIt = segments.filter((s) => s.msn >= period.firstMsn && (next === undefined || s.msn < next.firstMsn));
+      const has = inIt.length > 0;
       const reached = has || segments.some((s) => s.msn >= period.firstMsn) || (rendition.timeline.open?.msn ?? -1) >= period.firstMsn;
       if (reached && !has && next === undefined) return false;
       any ||= has;
+      complete ||= inIt.some((s) => s.durationTicks > 0);
+      missing ||= !has && !rendition.timeline.ended;
     }
-    return any;
+    // Announced from its first parts only (openingSegment): once every rendition has begun it.
+    return any && (complete || !missing);
   }
 
   #period(
@@ -271,10 +294,11 @@ export class LiveDashPresentation {
       });
     }
     const startSeconds = (state.startMs - astMs) / 1000;
-    // Low-latency, the last Period while the publisher is away (no segment being written, the
-    // newest one ended a while ago): it ends where its media does, or a player counting numbers by
-    // the clock asks for segments that will never be (the next publish starts a new Period).
-    const away = next === undefined && lowLatency !== undefined ? awayEndMs(inPeriod, options) : undefined;
+    // The last Period while the publisher is away ends where its media does (awayEndMs).
+    // Low-latency only: a player of the regular MPD waits on its timeline, and dash.js ends
+    // playback (MediaSource endOfStream) once the only Period has a duration and is all buffered.
+    if (next === undefined && lowLatency !== undefined) state.endMs ??= awayEndMs(inPeriod);
+    const away = next === undefined ? state.endMs : undefined;
     return {
       id: state.id,
       startSeconds,

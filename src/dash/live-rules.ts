@@ -1,6 +1,6 @@
 import type { Track } from '../media/index.js';
 import type { AdaptationSet, Representation, TimelineEntry } from './mpd-model.js';
-import type { DashRendition, ListedSegments, LiveMpdOptions } from './live-input.js';
+import type { DashRendition, ListedSegments } from './live-input.js';
 
 /**
  * The rules a live MPD render applies to the listed segments (live-mpd.ts): how they become S
@@ -19,24 +19,21 @@ export const LL_GRID_REANCHOR_FRACTION = 1 / 8;
 /** Low-latency MPD: a listed segment lasting more than this fraction off @duration makes the stream unfit for `@duration` addressing. */
 export const LL_GRID_DURATION_TOLERANCE = 0.25;
 
-/** How long after the newest segment's end, with nothing being written, the publisher counts as away: half a segment target, at least a second. */
-export const AWAY_AFTER_SEGMENTS = 0.5;
-
 /**
- * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away: no rendition
- * writes a segment of this Period (the first one of a republish belongs to the next), and the newest ended over AWAY_AFTER_SEGMENTS targets (≥ 1 s) before `nowMs`;
- * undefined otherwise.
+ * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away (every
+ * rendition's timeline says so: the packager cut and listed what it had when the publisher left),
+ * undefined otherwise. The last Period then ends there: a player counting numbers by the clock
+ * would ask for segments that will never be, and one playing a timeline would wait for more. A
+ * comeback starts the next Period.
  */
-export function awayEndMs(inPeriod: ListedSegments, options: LiveMpdOptions): number | undefined {
-  // A segment being written that opens the next presentation is not this Period's: still away.
-  if (inPeriod.some(({ rendition }) => rendition.timeline.open !== undefined && rendition.timeline.open.discontinuity !== true)) return undefined;
+export function awayEndMs(inPeriod: ListedSegments): number | undefined {
+  if (inPeriod.length === 0 || !inPeriod.every(({ rendition }) => rendition.timeline.away === true || rendition.timeline.ended)) return undefined;
   let end = Number.NEGATIVE_INFINITY;
   for (const { rendition, segments } of inPeriod) {
     const last = segments.at(-1);
     if (last !== undefined) end = Math.max(end, last.programDateTimeMs + (last.durationTicks * 1000) / (last.track ?? rendition.track).timescale);
   }
-  if (!Number.isFinite(end)) return undefined;
-  return options.nowMs - end > Math.max(1000, AWAY_AFTER_SEGMENTS * options.segmentTargetSeconds * 1000) ? end : undefined;
+  return Number.isFinite(end) ? end : undefined;
 }
 
 /** S elements for consecutive segments: `t` on the first and after any jump in time, equal durations merged with `r`. */

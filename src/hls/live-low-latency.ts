@@ -18,6 +18,8 @@ export interface OpenSegmentTags {
   readonly programDateTimeMs: number;
   readonly discontinuity: boolean;
   readonly generation: number;
+  /** The decode time of its first sample (track timescale). */
+  readonly startTicks?: number;
 }
 
 /** Appends a part of the segment being written (a new open segment when `part.msn` is new). */

@@ -14,7 +14,7 @@ import { listedAverage, liveRenditionPlaylists, plainMultivariant, renderLiveMul
 import { checkedRenditionName, deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
-import { appendLiveSegment, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
+import { appendLiveSegment, awayLiveTimeline, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
 
 export interface LivePackagerCounters {
   /** Segments published, all renditions. */
@@ -137,7 +137,15 @@ export class HlsLivePackager {
    */
   pause(nowMs: number): MaybePromise<void> {
     checkNow(nowMs);
-    return this.#commit(this.#flush());
+    const changes = this.#flush();
+    // The timelines say the publisher is away (a DASH MPD ends its last Period); the playlists' text is unchanged.
+    for (const rendition of this.#renditions.values()) {
+      if (rendition.removed) continue;
+      const before = rendition.timeline;
+      rendition.timeline = awayLiveTimeline(before);
+      if (rendition.timeline !== before) this.#playlist(rendition, changes, false);
+    }
+    return this.#commit(changes);
   }
 
   /**
@@ -326,6 +334,7 @@ export class HlsLivePackager {
       programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#clock.dateOf(p.samples, rendition.track.timescale, this.#lastNowMs, p.segmentSequence),
       discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
       generation: this.#generation,
+      startTicks: open?.msn === p.segmentSequence ? open.startTicks : p.startDts,
     });
     this.#counters.parts += 1;
     changes.push({ type: 'put', path: `${rendition.name}/${part.uri}`, file: fragmentFile(f, mediaContentType(rendition.track)) });

@@ -60,6 +60,8 @@ export interface OpenLiveSegment {
   readonly programDateTimeMs: number;
   readonly discontinuity: boolean;
   readonly generation: number;
+  /** The decode time of its first sample, in the track's timescale (what S@t will be). */
+  readonly startTicks?: number;
   readonly parts: readonly LivePart[];
 }
 
@@ -80,6 +82,12 @@ export interface LiveTimeline {
   /** Number the next segment must exceed the last one by; EXT-X-MEDIA-SEQUENCE of an empty playlist. */
   readonly nextMsn: number;
   readonly ended: boolean;
+  /**
+   * The publisher left and nothing is being written (its open segments were cut and listed): a
+   * comeback (resume) or the end follows. The playlist does not show it; a DASH MPD ends its last
+   * Period where the media does.
+   */
+  readonly away: boolean;
   /** LL-HLS PART-TARGET (4.4.3.7), fixed for the rendition's life; undefined: no parts. */
   readonly partTargetSeconds: number | undefined;
   /** LL-HLS: the segment whose parts are being published, until appendLiveSegment lists it. */
@@ -121,6 +129,7 @@ export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, 
     averageBitsPerSecond: 0,
     nextMsn: firstMsn,
     ended: false,
+    away: false,
     partTargetSeconds,
     open: undefined,
   };
@@ -182,6 +191,7 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
     averageBitsPerSecond: averageBitrate(segments),
     nextMsn: segment.msn + 1,
     ended: timeline.ended,
+    away: timeline.away,
     partTargetSeconds: timeline.partTargetSeconds,
     open: timeline.open !== undefined && timeline.open.msn > segment.msn ? timeline.open : undefined,
   };
@@ -216,9 +226,14 @@ export function endLiveTimeline(timeline: LiveTimeline): LiveTimeline {
   return timeline.ended ? timeline : { ...timeline, ended: true, open: undefined };
 }
 
+/** The publisher left, perhaps to come back: nothing is being written until reopenLiveTimeline. */
+export function awayLiveTimeline(timeline: LiveTimeline): LiveTimeline {
+  return timeline.away || timeline.ended ? timeline : { ...timeline, away: true, open: undefined };
+}
+
 /** The same stream was published again: the playlist goes on (after a discontinuity). */
 export function reopenLiveTimeline(timeline: LiveTimeline): LiveTimeline {
-  return timeline.ended ? { ...timeline, ended: false } : timeline;
+  return timeline.ended || timeline.away ? { ...timeline, ended: false, away: false } : timeline;
 }
 
 /**

@@ -51,12 +51,21 @@ interface StreamState {
   readonly presentations: Record<MpdFlavour, LiveDashPresentation>;
   readonly rendered: Partial<Record<MpdFlavour, { readonly key: string; readonly body: string | undefined }>>;
   notLowLatency: string | undefined;
+  /** The newest Period any MPD answer showed, by its first segment number: a request for that segment since then is for that Period. */
+  announcedMsn: number;
 }
 
 /** How long a request for the segment after the one being written waits for its first part, in segment targets. */
 const HOLD_NEXT_SEGMENTS = 1.5;
 /** An open chunked answer that sees no new part for this many segment targets ends (the stream stalled). */
 const STALL_SEGMENTS = 3;
+/**
+ * While the publisher is away, a request for the next number waits up to this many segment
+ * targets (the stream's end, after the server's grace, answers it sooner): a 404 would be an error
+ * event in a player that asked by the clock just as the publisher left, which instead moves on
+ * (a seek over the end of the Period, aborting the request) once its MPD shows that end.
+ */
+const HOLD_AWAY_SEGMENTS = 10;
 
 const SEGMENT_FILE = /^(0|[1-9]\d{0,15})\.m4s$/;
 /** Part files kept joined for chunked answers: a few segments' worth of parts of a few streams' renditions. */
@@ -92,9 +101,7 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     const snapshots = this.#options.liveDelivery.snapshots(group);
     if (snapshots.length === 0) return undefined;
     const state = this.#state(group);
-    // With nothing being written the low-latency MPD depends on the clock too (a publisher away ends its Period): rendered afresh.
-    const idle = flavour === 'low-latency' && snapshots.every((s) => s.timeline.open === undefined || s.timeline.open.discontinuity);
-    const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ') + (idle ? ` ${this.#now()}` : '');
+    const key = snapshots.map((s) => `${s.rendition}:${s.version}`).join(' ');
     const cached = state.rendered[flavour];
     if (cached?.key === key) return cached.body;
     const renditions: DashRendition[] = snapshots.map((s) => ({ name: s.rendition, track: s.track, timeline: s.timeline }));
@@ -109,6 +116,7 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
       state.notLowLatency = result.notLowLatency;
       this.emit('lowLatencyChange', group, result.notLowLatency);
     }
+    if (result !== undefined) state.announcedMsn = Math.max(state.announcedMsn, result.lastPeriodFirstMsn);
     const body = result === undefined ? undefined : renderMpd(result.mpd);
     state.rendered[flavour] = { key, body };
     return body;
@@ -165,7 +173,7 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     let state = this.#streams.get(group);
     if (state === undefined) {
       const anchor = { astMs: undefined };
-      state = { presentations: { regular: new LiveDashPresentation(anchor), 'low-latency': new LiveDashPresentation(anchor) }, rendered: {}, notLowLatency: undefined };
+      state = { presentations: { regular: new LiveDashPresentation(anchor), 'low-latency': new LiveDashPresentation(anchor) }, rendered: {}, notLowLatency: undefined, announcedMsn: 0 };
       this.#streams.set(group, state);
     }
     return state;
@@ -186,7 +194,9 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
     const { timeline } = snapshot;
     const writing = timeline.open?.msn ?? timeline.nextMsn;
     if (msn < writing || msn > writing + 1) return false;
-    const answer = new ChunkedSegment(this.#readPart, `${group}/${rendition}`, msn, res, head, this.#options.hls.segmentTargetSeconds * 1000, (path) => this.#wrote(path));
+    // The first segment of a new presentation is this answer's to send only if an MPD showed its Period before the request came.
+    const mayOpen = (this.#streams.get(group)?.announcedMsn ?? -1) >= msn;
+    const answer = new ChunkedSegment(this.#readPart, `${group}/${rendition}`, msn, res, head, this.#options.hls.segmentTargetSeconds * 1000, mayOpen, (path) => this.#wrote(path));
     this.counters.chunkedOpened += 1;
     this.#open += 1;
     const unwatch = live.watch(group, rendition, (s) => answer.update(s));
@@ -238,9 +248,14 @@ class ChunkedSegment {
   #reading = false;
   #timer: NodeJS.Timeout;
   #stallArmed = false;
+  readonly #mayOpen: boolean;
+  readonly #since = Date.now();
+  /** The publisher was away at the last snapshot. */
+  #away = false;
 
-  constructor(read: PartReader, folder: string, msn: number, res: ServerResponse, head: boolean, segmentMs: number, wrote: (path: string) => void) {
+  constructor(read: PartReader, folder: string, msn: number, res: ServerResponse, head: boolean, segmentMs: number, mayOpen: boolean, wrote: (path: string) => void) {
     this.#read = read;
+    this.#mayOpen = mayOpen;
     this.#wrote = wrote;
     this.#folder = folder;
     this.#msn = msn;
@@ -251,19 +266,27 @@ class ChunkedSegment {
     res.once('close', () => {
       if (!this.#finished) this.#finish('aborted');
     });
-    this.#timer = setTimeout(() => this.#finish(this.#started ? 'aborted' : 'not-found'), HOLD_NEXT_SEGMENTS * segmentMs);
+    this.#timer = setTimeout(() => this.#held(), HOLD_NEXT_SEGMENTS * segmentMs);
     this.#timer.unref();
+  }
+
+  /** The wait for the first part is over: a 404, unless the publisher is away (then up to HOLD_AWAY_SEGMENTS). */
+  #held(): void {
+    if (this.#away && Date.now() - this.#since < HOLD_AWAY_SEGMENTS * this.#segmentMs) this.#timer.refresh();
+    else this.#finish('not-found');
   }
 
   update(snapshot: LiveSnapshot): void {
     if (this.#finished) return;
     const { timeline } = snapshot;
+    this.#away = timeline.away;
     const listed = timeline.segments.find((s) => s.msn === this.#msn) ?? timeline.retired.find((s) => s.msn === this.#msn);
-    // The first segment of a new presentation (a republish, a codec change) was asked for before
-    // its Period was in any MPD: the player counted on from the previous Period, whose numbers stop
-    // before it. Its media would land at the old Period's times: 404, never those bytes.
+    // The first segment of a new presentation (a republish, a codec change) asked for before its
+    // Period was in any MPD: the player counted on from the previous Period, whose numbers stop
+    // before it, and its media would land at the old Period's times. Never those bytes: the
+    // request waits out its hold (the player, shown the old Period's end, usually gives it up).
     const opening = listed ?? (timeline.open?.msn === this.#msn ? timeline.open : undefined);
-    if (opening?.discontinuity === true && !this.#started) return this.#finish('not-found');
+    if (opening?.discontinuity === true && !this.#mayOpen && !this.#started) return;
     if (listed !== undefined) {
       if (listed.parts === undefined || listed.parts.length < this.#queued) {
         // Written whole, not as its parts: only an answer not started yet can send it.

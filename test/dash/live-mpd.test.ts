@@ -160,23 +160,34 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(dash.render(renditions(), OPTIONS)!.mpd.periods.map((x) => x.id)).toEqual(["p4"]);
   });
 
-  it('low-latency: while the publisher is away the last Period ends where its media does (no numbers counted past it), and a republish makes it contiguous again', () => {
+  it('low-latency: while the publisher is away the last Period ends where its media does, at once (the regular MPD waits on its timeline); the comeback shows from its first part, in the regular MPD from its first segment', () => {
     const { p, renditions } = dashPackager({ lowLatency: true });
     p.setTracks(tracks, T0);
     publish(p, tracks, 0, 6);
-    p.pause(T0 + 7000);
-    const dash = new LiveDashPresentation();
-    const live = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 7100 })!;
+    const ll = new LiveDashPresentation();
+    const regular = new LiveDashPresentation();
+    const live = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 6900 })!;
     expect(live.mpd.periods.map((x) => x.durationSeconds)).toEqual([undefined]);
-    const away = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 9000 })!;
+    p.pause(T0 + 7000);
     // Audio ends last: 6.015 s (whole AAC frames).
-    expect(away.mpd.periods.map((x) => x.durationSeconds)).toEqual([6.015]);
-    expect(away.mpd.publishTimeMs).toBe(T0 + 9000);
+    expect(ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 7000 })!.mpd.periods.map((x) => x.durationSeconds)).toEqual([6.015]);
+    expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 7000 })!.mpd.periods.map((x) => x.durationSeconds)).toEqual([undefined]);
     p.resume(T0 + 12_000);
     p.setTracks(tracks, T0 + 12_000);
-    publish(p, tracks, 0, 4 + 1 / 30, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
-    const back = dash.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 17_000 })!;
-    expect(back.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], [`p${back.mpd.periods[1]!.id.slice(1)}`, 11.5, undefined]]);
+    // Half a second of the comeback: its first segment is being written (parts only).
+    publish(p, tracks, 0, 0.5, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
+    const early = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 13_000 })!;
+    expect(early.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
+    expect(early.lastPeriodFirstMsn).toBe(3);
+    const template = early.mpd.periods[1]!.adaptationSets[0]!.representations[0]!.segmentTemplate;
+    expect([template.startNumber, template.presentationTimeOffset, template.initialization]).toEqual([3, 450_000, 'video/init-0.mp4']);
+    expect(mpdProblems(renderMpd(early.mpd))).toEqual([]);
+    // The regular MPD lists segments only: the old Period alone until the first new one is listed.
+    expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 13_000 })!.mpd.periods.map((x) => [x.id, x.durationSeconds])).toEqual([['p0', undefined]]);
+    publish(p, tracks, 0.5, 4 + 1 / 30, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
+    const back = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 17_000 })!;
+    expect(back.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
+    expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 17_000 })!.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
     expect(mpdProblems(renderMpd(back.mpd))).toEqual([]);
   });
 

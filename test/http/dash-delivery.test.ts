@@ -100,3 +100,41 @@ describe('DashDelivery: chunked answers for the segment being written', () => {
     expect((await fetch(url('video/2.m4s'))).status).toBe(404);
   });
 });
+
+describe('DashDelivery: the first segment of a comeback', () => {
+  it('a request for the next number made while the publisher was live, held across its leaving and return, never gets the new presentation', async () => {
+    const { p, url, received } = await setup();
+    p.setTracks([videoTrack()], T0);
+    push(p, 0, 70); // segment 1 being written
+    const taken = received();
+    const waiting = fetch(url('video/2.m4s'));
+    await taken;
+    p.pause(T0 + 2400);
+    p.resume(T0 + 6000);
+    p.setTracks([videoTrack()], T0 + 6000);
+    push(p, 0, 121, 900_000, T0 + 6000); // segment 2 (DISCONTINUITY) and 3
+    expect((await waiting).status).toBe(404);
+  });
+});
+
+describe('DashDelivery: the comeback announced by the low-latency MPD', () => {
+  it('a request for the first segment of the comeback made after an MPD showed its Period streams it as it is written', async () => {
+    const { p, store, dash, url, received } = await setup();
+    p.setTracks([videoTrack()], T0);
+    push(p, 0, 120);
+    p.pause(T0 + 4000); // segment 1 closed by the pause; the next number is 2
+    p.resume(T0 + 6000);
+    p.setTracks([videoTrack()], T0 + 6000);
+    push(p, 0, 10, 900_000, T0 + 6000); // segment 2 (DISCONTINUITY) being written: its first part
+    const mpd = dash.mpd('live/cam', 'low-latency')!;
+    expect(mpd).toContain('<Period id="p2"');
+    const taken = received();
+    const answer = fetch(url('video/2.m4s'));
+    await taken;
+    push(p, 10, 61, 900_000, T0 + 6000); // the rest of segment 2, closed by the keyframe of 3
+    const res = await answer;
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.compare(Buffer.from(bytes), Buffer.from(joinPieces(store.get('video/2.m4s')!)))).toBe(0);
+  });
+});
