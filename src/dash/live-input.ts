@@ -31,7 +31,7 @@ export interface DashTimeline {
   readonly averageBitsPerSecond: number;
   /** The publisher left for good (EXT-X-ENDLIST): no segment follows. */
   readonly ended: boolean;
-  /** The publisher left, perhaps to come back: nothing is being written (the last Period ends where its media does). */
+  /** The publisher left, perhaps to come back: nothing is being written (the low-latency MPD is updated more often). */
   readonly away?: boolean;
 }
 

@@ -1,6 +1,6 @@
 import type { AdaptationSet, Descriptor, Mpd, Period, Representation, UtcTiming } from './mpd-model.js';
 import { openingSegment, timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
-import { awayEndMs, frameRateText, leader, lowLatencyRefusal, LL_GRID_REANCHOR_FRACTION, sameCodecs, timelineEntries } from './live-rules.js';
+import { frameRateText, leader, lowLatencyRefusal, LL_GRID_REANCHOR_FRACTION, sameCodecs, timelineEntries } from './live-rules.js';
 
 /**
  * A live DASH presentation rendered from the same timelines as the LL-HLS playlists: every
@@ -55,8 +55,6 @@ interface PeriodState {
   readonly reanchor: boolean;
   /** Per rendition, fixed once computed. */
   readonly pto: Map<string, number>;
-  /** Epoch ms where its media ended when the publisher left (awayEndMs): it stays ended, a comeback is the next Period. */
-  endMs?: number;
 }
 
 /** MPD@availabilityStartTime shared by the MPDs of one presentation (manifest.mpd and manifest-ll.mpd): set once, by the first to show a Period. */
@@ -124,6 +122,10 @@ export class LiveDashPresentation {
       this.#publishTimeMs = options.nowMs;
     }
     const utcTiming: UtcTiming = { schemeIdUri: UTC_TIMING_SCHEME, value: options.timeUrl };
+    // Low-latency, while the publisher is away or its comeback's first segment is being written:
+    // players address segments by the clock, so the sooner they see the Period change, the fewer
+    // requests they make for numbers of the old Period that will never be.
+    const settling = lowLatency !== undefined && renditions.some((r) => r.timeline.away === true || r.timeline.open?.discontinuity === true);
     const target = options.segmentTargetSeconds;
     // Ended (every rendition has EXT-X-ENDLIST): no more updates, and the presentation lasts until its last segment ends.
     const ended = renditions.every((r) => r.timeline.ended);
@@ -136,7 +138,7 @@ export class LiveDashPresentation {
       // Regular MPD: a new segment is known only from the MPD, so a player may learn of it a whole
       // update period after it was made; with a full segment's period that ate the whole 2-segment
       // delay (dash.js stalled once in CI). Half a segment leaves it a second of margin.
-      ...(ended ? { mediaPresentationDurationSeconds: Math.max(0, Math.round(endMs - ast) / 1000) } : { minimumUpdatePeriodSeconds: lowLatency === undefined ? target / 2 : target }),
+      ...(ended ? { mediaPresentationDurationSeconds: Math.max(0, Math.round(endMs - ast) / 1000) } : { minimumUpdatePeriodSeconds: lowLatency === undefined ? target / 2 : settling ? target / 4 : target }),
       timeShiftBufferDepthSeconds: Math.max(1, options.windowSegments - 1) * target,
       ...(lowLatency === undefined ? { suggestedPresentationDelaySeconds: SUGGESTED_PRESENTATION_DELAY_SEGMENTS * target } : {}),
       minBufferTimeSeconds: target,
@@ -265,12 +267,16 @@ export class LiveDashPresentation {
     previous: Period | undefined,
   ): Period {
     const present = inPeriod.filter((x) => x.segments.length > 0);
+    const away = inPeriod.length > 0 && inPeriod.every(({ rendition }) => rendition.timeline.away === true);
     const sets: AdaptationSet[] = [];
     for (const [id, kind] of [[1, 'video'], [2, 'audio']] as const) {
       const members = present.filter((x) => x.rendition.track.kind === kind);
       if (members.length === 0) continue;
       const representations = members
-        .map(({ rendition, segments }) => this.#representation(state, rendition, segments, options, lowLatency))
+        // Low-latency: a Period another follows, or the last one while the publisher is away, lists
+        // its segments (SegmentTimeline), so no player counts its numbers by the clock into the time
+        // the publisher was away (the number it would ask for next is the comeback's first segment).
+        .map(({ rendition, segments }) => this.#representation(state, rendition, segments, options, next === undefined && !away ? lowLatency : undefined))
         .filter((r): r is Representation => r !== undefined)
         .sort((a, b) => b.bandwidth - a.bandwidth);
       if (representations.length === 0) continue;
@@ -294,15 +300,15 @@ export class LiveDashPresentation {
       });
     }
     const startSeconds = (state.startMs - astMs) / 1000;
-    // The last Period while the publisher is away ends where its media does (awayEndMs).
-    // Low-latency only: a player of the regular MPD waits on its timeline, and dash.js ends
-    // playback (MediaSource endOfStream) once the only Period has a duration and is all buffered.
-    if (next === undefined && lowLatency !== undefined) state.endMs ??= awayEndMs(inPeriod);
-    const away = next === undefined ? state.endMs : undefined;
+    // A Period lasts until the next one starts: Periods are contiguous, and the time the publisher
+    // was away is a gap at the end of the old one (players jump it). Not ended where its media
+    // does: Shaka takes a Period's end from the next start whatever @duration says, dash.js seeks
+    // to an early end and, between Periods, stays seeking; and an only Period with a duration, all
+    // buffered, makes dash.js end playback for good (MediaSource endOfStream).
     return {
       id: state.id,
       startSeconds,
-      ...(next !== undefined ? { durationSeconds: (next.startMs - state.startMs) / 1000 } : away !== undefined ? { durationSeconds: Math.max(0, Math.round(away - state.startMs)) / 1000 } : {}),
+      ...(next !== undefined ? { durationSeconds: (next.startMs - state.startMs) / 1000 } : {}),
       adaptationSets: sets,
     };
   }

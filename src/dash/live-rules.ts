@@ -19,23 +19,6 @@ export const LL_GRID_REANCHOR_FRACTION = 1 / 8;
 /** Low-latency MPD: a listed segment lasting more than this fraction off @duration makes the stream unfit for `@duration` addressing. */
 export const LL_GRID_DURATION_TOLERANCE = 0.25;
 
-/**
- * The end (epoch ms) of the newest segment of `inPeriod` when the publisher is away (every
- * rendition's timeline says so: the packager cut and listed what it had when the publisher left),
- * undefined otherwise. The last Period then ends there: a player counting numbers by the clock
- * would ask for segments that will never be, and one playing a timeline would wait for more. A
- * comeback starts the next Period.
- */
-export function awayEndMs(inPeriod: ListedSegments): number | undefined {
-  if (inPeriod.length === 0 || !inPeriod.every(({ rendition }) => rendition.timeline.away === true || rendition.timeline.ended)) return undefined;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const { rendition, segments } of inPeriod) {
-    const last = segments.at(-1);
-    if (last !== undefined) end = Math.max(end, last.programDateTimeMs + (last.durationTicks * 1000) / (last.track ?? rendition.track).timescale);
-  }
-  return Number.isFinite(end) ? end : undefined;
-}
-
 /** S elements for consecutive segments: `t` on the first and after any jump in time, equal durations merged with `r`. */
 export function timelineEntries(segments: readonly { readonly startTicks: number; readonly durationTicks: number }[]): TimelineEntry[] {
   const entries: Array<{ t?: number; d: number; r: number }> = [];

@@ -84,8 +84,8 @@ export interface LiveTimeline {
   readonly ended: boolean;
   /**
    * The publisher left and nothing is being written (its open segments were cut and listed): a
-   * comeback (resume) or the end follows. The playlist does not show it; a DASH MPD ends its last
-   * Period where the media does.
+   * comeback (resume) or the end follows. The playlist does not show it; DASH delivery holds a
+   * request for the next number meanwhile, and its low-latency MPD is updated more often.
    */
   readonly away: boolean;
   /** LL-HLS PART-TARGET (4.4.3.7), fixed for the rendition's life; undefined: no parts. */

@@ -132,7 +132,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(new LiveDashPresentation().render(renditions(), OPTIONS)).toBeUndefined();
   });
 
-  it('a republish is a new Period: start = its first date − AST, PTO = its start, period-connectivity; the first gets a duration; AST stays', () => {
+  it('a republish is a new Period: start = its first date − AST, PTO = its start, period-connectivity; the first lasts until it (the time away is a gap at its end); AST stays', () => {
     const { p, renditions } = dashPackager({ lowLatency: true });
     p.setTracks(tracks, T0);
     publish(p, tracks, 0, 6 + 1 / 30);
@@ -147,7 +147,7 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(after.mpd.availabilityStartTimeMs).toBe(before.mpd.availabilityStartTimeMs);
     expect(after.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([
       ['p0', 0, 11.5],
-      ["p4", 11.5, undefined],
+      ['p4', 11.5, undefined],
     ]);
     const text = renderMpd(after.mpd);
     expect(text).toContain('<SupplementalProperty schemeIdUri="urn:mpeg:dash:period-connectivity:2015" value="p0"/>');
@@ -160,17 +160,21 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     expect(dash.render(renditions(), OPTIONS)!.mpd.periods.map((x) => x.id)).toEqual(["p4"]);
   });
 
-  it('low-latency: while the publisher is away the last Period ends where its media does, at once (the regular MPD waits on its timeline); the comeback shows from its first part, in the regular MPD from its first segment', () => {
+  it('while the publisher is away the only Period stays open and lists its segments (the low-latency MPD is updated four times as often); the comeback shows in the low-latency MPD from its first part, and the old Period then lists its segments', () => {
     const { p, renditions } = dashPackager({ lowLatency: true });
     p.setTracks(tracks, T0);
     publish(p, tracks, 0, 6);
     const ll = new LiveDashPresentation();
     const regular = new LiveDashPresentation();
     const live = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 6900 })!;
-    expect(live.mpd.periods.map((x) => x.durationSeconds)).toEqual([undefined]);
+    expect([live.mpd.periods.map((x) => x.durationSeconds), live.mpd.minimumUpdatePeriodSeconds]).toEqual([[undefined], 2]);
     p.pause(T0 + 7000);
-    // Audio ends last: 6.015 s (whole AAC frames).
-    expect(ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 7000 })!.mpd.periods.map((x) => x.durationSeconds)).toEqual([6.015]);
+    // An only Period with a duration, all buffered, makes dash.js end playback for good.
+    const away = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 7000 })!;
+    expect([away.mpd.periods.map((x) => x.durationSeconds), away.mpd.minimumUpdatePeriodSeconds]).toEqual([[undefined], 0.5]);
+    // It lists its segments meanwhile: no number is counted by the clock into the time away (the next one will be the comeback's).
+    const awayTemplate = away.mpd.periods[0]!.adaptationSets[0]!.representations[0]!.segmentTemplate;
+    expect([awayTemplate.duration, awayTemplate.timeline?.length, awayTemplate.availabilityTimeOffsetSeconds]).toEqual([undefined, 1, undefined]);
     expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 7000 })!.mpd.periods.map((x) => x.durationSeconds)).toEqual([undefined]);
     p.resume(T0 + 12_000);
     p.setTracks(tracks, T0 + 12_000);
@@ -178,15 +182,17 @@ describe('LiveDashPresentation: the MPD of a live stream, from the HLS timelines
     publish(p, tracks, 0, 0.5, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
     const early = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 13_000 })!;
     expect(early.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
-    expect(early.lastPeriodFirstMsn).toBe(3);
-    const template = early.mpd.periods[1]!.adaptationSets[0]!.representations[0]!.segmentTemplate;
-    expect([template.startNumber, template.presentationTimeOffset, template.initialization]).toEqual([3, 450_000, 'video/init-0.mp4']);
+    expect([early.lastPeriodFirstMsn, early.mpd.minimumUpdatePeriodSeconds]).toEqual([3, 0.5]);
+    // The old Period lists its segments (no number past its last is counted by the clock); the new one is addressed by @duration.
+    const [old, comeback] = early.mpd.periods.map((x) => x.adaptationSets[0]!.representations[0]!.segmentTemplate);
+    expect([old!.startNumber, old!.duration, old!.timeline?.length]).toEqual([0, undefined, 1]);
+    expect([comeback!.startNumber, comeback!.presentationTimeOffset, comeback!.duration, comeback!.initialization]).toEqual([3, 450_000, 180_000, 'video/init-0.mp4']);
     expect(mpdProblems(renderMpd(early.mpd))).toEqual([]);
     // The regular MPD lists segments only: the old Period alone until the first new one is listed.
     expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 13_000 })!.mpd.periods.map((x) => [x.id, x.durationSeconds])).toEqual([['p0', undefined]]);
     publish(p, tracks, 0.5, 4 + 1 / 30, { arrivalMs: T0 + 12_500, videoOrigin: 450_000, audioOrigin: 240_000 });
     const back = ll.render(renditions(), { ...OPTIONS, lowLatency: LL, nowMs: T0 + 17_000 })!;
-    expect(back.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
+    expect([back.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds]), back.mpd.minimumUpdatePeriodSeconds]).toEqual([[['p0', 0, 11.5], ['p3', 11.5, undefined]], 2]);
     expect(regular.render(renditions(), { ...OPTIONS, nowMs: T0 + 17_000 })!.mpd.periods.map((x) => [x.id, x.startSeconds, x.durationSeconds])).toEqual([['p0', 0, 11.5], ['p3', 11.5, undefined]]);
     expect(mpdProblems(renderMpd(back.mpd))).toEqual([]);
   });
