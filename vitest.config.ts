@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
  * a new folder does too until it is added here.
  */
 const SHARED_WORKER_FILES = [
-  ...['amf', 'bytes', 'codec', 'flv', 'cmaf', 'hub', 'media', 'config', 'store', 'hls', 'dash', 'ts', 'rtmp', 'http'].map((folder) => `test/${folder}/**/*.test.ts`),
+  ...['amf', 'bytes', 'codec', 'flv', 'cmaf', 'hub', 'media', 'config', 'store', 'hls', 'dash', 'ts', 'rtmp', 'http', 'observability'].map((folder) => `test/${folder}/**/*.test.ts`),
   'test/errors.test.ts',
   'test/architecture.test.ts',
 ];
