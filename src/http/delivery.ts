@@ -11,6 +11,7 @@ import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
 import { MPD_CONTENT_TYPE, type DashDelivery, type MpdFlavour } from './dash-delivery.js';
 import type { StreamSummary } from './streams-api.js';
+import type { HealthReport } from '../observability/index.js';
 
 export interface DeliveryOptions {
   /** Where the packagers put each stream's files, under `<app>/<key>/`. */
@@ -28,6 +29,8 @@ export interface DeliveryOptions {
   dash?: DashDelivery;
   /** HLS over MPEG-TS (`ts.m3u8`): produced while read; `playlist` starts it and answers once it has a segment. */
   ts?: { playlist(app: string, key: string): Promise<string | undefined> };
+  /** The stream-health report of a stream key's newest publish (docs/health.md), undefined if never published. */
+  health?: (app: string, key: string) => HealthReport | undefined;
 }
 
 /**
@@ -36,6 +39,7 @@ export interface DeliveryOptions {
  *   GET /                          the page: live streams, a player (hls.js from this server)
  *   GET /assets/hls.min.js         hls.js from the installed package
  *   GET /api/streams               live streams as JSON
+ *   GET /api/streams/:app/:key/health  the stream-health report of the key's newest publish
  *   GET|HEAD /<app>/<key>/<path>   playlists, init and media segments from the store
  *
  * Files go out as the store holds them, a list of pieces (header + sample views): no join.
@@ -50,6 +54,15 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(hlsJs),
   );
   app.get('/api/streams', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ streams: options.streams() }));
+  const health = options.health;
+  if (health !== undefined) {
+    app.get('/api/streams/:app/:key/health', async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply) => {
+      const { app: appName, key } = request.params;
+      const report = health(appName, key);
+      if (report === undefined) return reply.code(404).header('cache-control', 'no-store').send({ error: 'no publish of this stream key' });
+      return reply.header('cache-control', 'no-store').send({ app: appName, streamKey: key, ...report });
+    });
+  }
   // The server's clock for DASH players (UTCTiming http-xsdate, ISO 8601 with milliseconds): never a public time server.
   app.get('/time', async (_request, reply) => reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(new Date().toISOString()));
   const dash = options.dash;

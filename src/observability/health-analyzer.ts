@@ -115,7 +115,9 @@ export class StreamHealthAnalyzer {
       keyframe: frame.kind === 'audio' || frame.keyframe === true,
       bytes: frame.bytes,
     });
-    this.#prune(frame.arrivalMs);
+    // Pruned a second's worth at a time: one splice per second, not one per frame.
+    const oldest = this.#frames[frame.kind][0]!.arrivalMs;
+    if (oldest < frame.arrivalMs - this.#windowMs - 1000) this.#prune(frame.arrivalMs);
   }
 
   /** The findings over the last window of arrivals before `nowMs`. */
@@ -328,8 +330,9 @@ export class StreamHealthAnalyzer {
   }
 
   #bitrate(): HealthFinding[] {
-    const advertisedKbps = (this.#metadata.videodatarate ?? 0) + (this.#metadata.audiodatarate ?? 0);
-    if (!(advertisedKbps > 0)) return [];
+    // Only against an advertised video rate: ffmpeg without -b:v says 0 (CRF), and audio alone says nothing of video.
+    if (!((this.#metadata.videodatarate ?? 0) > 0)) return [];
+    const advertisedKbps = this.#metadata.videodatarate! + (this.#metadata.audiodatarate ?? 0);
     // Bits per second of media time, by whole seconds of timestamps.
     const buckets = new Map<number, number>();
     for (const f of [...this.#frames.video, ...this.#frames.audio]) {

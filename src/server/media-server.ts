@@ -67,7 +67,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
+    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
@@ -78,6 +78,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.hub.on('streamStart', ({ stream }) => this.egressOf(stream).start());
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
+      segmentTargetSeconds: resolveLiveOptions(options.hls).segmentTargetSeconds,
       limits: this.settings,
       events: {
         publish: (stream) => this.emit('publish', stream),

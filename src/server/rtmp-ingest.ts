@@ -1,6 +1,7 @@
 import type { Hub, Publisher } from '../hub/index.js';
 import { MediaError, type TidecastError } from '../errors/index.js';
 import type { Track } from '../media/index.js';
+import { StreamHealthAnalyzer, type EncoderMetadata, type HealthReport } from '../observability/index.js';
 import type { PublishRequest, RtmpServer, ServerSession } from '../rtmp/index.js';
 import { FlvToMedia, type FlvToMediaCounters } from './flv-to-media.js';
 import { KeyframeWatch, type KeyframeWatchLimits } from './keyframe-watch.js';
@@ -29,6 +30,8 @@ interface Ingest {
   keyframes: KeyframeWatch;
   /** Tracks changed since the last sample: announce them before the next one. */
   tracksPending: boolean;
+  /** The publish's stream-health analyzer (docs/health.md), fed the frames as the encoder timed them. */
+  health: StreamHealthAnalyzer;
 }
 
 /** A session's publishing streams, by message stream id: the sink a media message goes to. */
@@ -51,9 +54,13 @@ export class RtmpIngest {
   readonly #byPublisher = new Map<Publisher, Ingest>();
   /** Tags each stream key's publishes could not use, all publishes together (`<app>/<key>`). */
   readonly #tags = new Map<string, FlvToMediaCounters>();
+  /** The newest publish's health analyzer per stream key (`<app>/<key>`), kept after it ends until the stream is forgotten. */
+  readonly #health = new Map<string, StreamHealthAnalyzer>();
+  readonly #segmentTargetSeconds: number;
 
-  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents }) {
+  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents; segmentTargetSeconds: number }) {
     this.#hub = hub;
+    this.#segmentTargetSeconds = options.segmentTargetSeconds;
     this.#now = options.now;
     this.#limits = options.limits;
     this.#events = options.events;
@@ -81,7 +88,9 @@ export class RtmpIngest {
       media: new FlvToMedia(this.tagCounters(request.app, request.streamKey)),
       keyframes: new KeyframeWatch(this.#limits),
       tracksPending: false,
+      health: new StreamHealthAnalyzer({ segmentTargetSeconds: this.#segmentTargetSeconds }),
     };
+    this.#health.set(`${request.app}/${request.streamKey}`, ingest.health);
     sinks[request.messageStreamId] = ingest;
     this.#byPublisher.set(result.publisher, ingest);
     this.#events.publish({ app: request.app, streamKey: request.streamKey });
@@ -106,9 +115,15 @@ export class RtmpIngest {
     return counters;
   }
 
-  /** Forgets a stream key's counters (its stream was forgotten). */
+  /** The health report of the newest publish of `app/streamKey` (docs/health.md), undefined if it was never published. */
+  health(app: string, streamKey: string): HealthReport | undefined {
+    return this.#health.get(`${app}/${streamKey}`)?.report(this.#now());
+  }
+
+  /** Forgets a stream key's counters and health (its stream was forgotten). */
   forget(app: string, streamKey: string): void {
     this.#tags.delete(`${app}/${streamKey}`);
+    this.#health.delete(`${app}/${streamKey}`);
   }
 
   #wire(session: ServerSession): void {
@@ -117,21 +132,39 @@ export class RtmpIngest {
     const onMedia = (m: { typeId: number; timestamp: number; payload: Uint8Array; messageStreamId: number }): void => {
       const ingest = sinks[m.messageStreamId];
       if (ingest === undefined || !ingest.publisher.active) return;
-      for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) {
-        if (e.type === 'track') ingest.tracksPending = true;
-        else if (e.type === 'sample') {
+      const beforeConfig = ingest.media.counters.beforeConfig;
+      const events = ingest.media.push(m.typeId, m.timestamp, m.payload);
+      const now = this.#now();
+      if (ingest.media.counters.beforeConfig > beforeConfig) ingest.health.beforeConfig(m.typeId === 9 ? 'video' : 'audio', now);
+      for (const e of events) {
+        if (e.type === 'track') {
+          ingest.tracksPending = true;
+          ingest.health.track(e.track);
+        } else if (e.type === 'sample') {
+          const track = e.sample.trackId === ingest.media.videoTrack?.id ? ingest.media.videoTrack : ingest.media.audioTrack;
+          const compositionTimeMs = track === undefined ? 0 : Math.round(((e.sample.pts - e.sample.dts) * 1000) / track.timescale);
+          ingest.health.frame({ kind: track?.kind ?? 'audio', timestampMs: m.timestamp, compositionTimeMs, keyframe: e.sample.keyframe, bytes: e.sample.data.length, arrivalMs: now });
           const overdue = ingest.keyframes.observe(e.sample, ingest.media.videoTrack);
           if (overdue !== undefined) return this.#abort(ingest, overdue);
           if (ingest.tracksPending) {
             ingest.publisher.setTracks(currentTracks(ingest.media));
             ingest.tracksPending = false;
           }
-          ingest.publisher.pushSample(e.sample, this.#now());
-        }
+          ingest.publisher.pushSample(e.sample, now);
+        } else if (e.name === 'onMetaData') ingest.health.metadata(encoderMetadata(e.value));
       }
     };
     session.on('audio', onMedia);
     session.on('video', onMedia);
+    session.on('data', (m) => {
+      const ingest = sinks[m.messageStreamId];
+      if (ingest === undefined || !ingest.publisher.active) return;
+      try {
+        for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) if (e.type === 'metadata' && e.name === 'onMetaData') ingest.health.metadata(encoderMetadata(e.value));
+      } catch {
+        // A data message that is not AMF0 script data (or not onMetaData) says nothing about health.
+      }
+    });
   }
 
   /** Ends a publish that broke a media limit: reported, then the publisher is told and closed. */
@@ -163,6 +196,17 @@ export class RtmpIngest {
     ingest.publisher.end(this.#now());
     this.#events.unpublish({ app: stream.app, streamKey: stream.streamKey });
   }
+}
+
+/** The encoder's advertised frame rate and data rates (kbit/s) from its onMetaData, where they are numbers. */
+function encoderMetadata(value: unknown): EncoderMetadata {
+  if (typeof value !== 'object' || value === null) return {};
+  const v = value as Record<string, unknown>;
+  const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : undefined);
+  const framerate = num(v['framerate']);
+  const videodatarate = num(v['videodatarate']);
+  const audiodatarate = num(v['audiodatarate']);
+  return { ...(framerate === undefined ? {} : { framerate }), ...(videodatarate === undefined ? {} : { videodatarate }), ...(audiodatarate === undefined ? {} : { audiodatarate }) };
 }
 
 function currentTracks(media: FlvToMedia): Track[] {

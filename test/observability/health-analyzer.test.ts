@@ -168,6 +168,8 @@ describe('StreamHealthAnalyzer', () => {
     const metadata = { videodatarate: 800, audiodatarate: 128 };
     expect(types(analyze(frames, [VIDEO, AUDIO], { metadata }), end(frames))).toEqual(['bitrateSpike:warning']);
     expect(types(analyze(frames), end(frames))).toEqual([]);
+    // ffmpeg without -b:v advertises no video rate (only its audio one): nothing to judge against.
+    expect(types(analyze(frames, [VIDEO, AUDIO], { metadata: { videodatarate: 0, audiodatarate: 62.5 } }), end(frames))).toEqual([]);
   });
 
   it('H.264 High 10 is an error (browsers decode 8-bit 4:2:0); HEVC a note', () => {
