@@ -31,6 +31,8 @@ export interface DeliveryOptions {
   ts?: { playlist(app: string, key: string): Promise<string | undefined> };
   /** The stream-health report of a stream key's newest publish (docs/health.md), undefined if never published. */
   health?: (app: string, key: string) => HealthReport | undefined;
+  /** Prometheus text exposition at `GET /metrics` (docs/metrics.md). */
+  metrics?: { text(): Promise<string>; readonly contentType: string };
 }
 
 /**
@@ -40,6 +42,7 @@ export interface DeliveryOptions {
  *   GET /assets/hls.min.js         hls.js from the installed package
  *   GET /api/streams               live streams as JSON
  *   GET /api/streams/:app/:key/health  the stream-health report of the key's newest publish
+ *   GET /metrics                   Prometheus metrics
  *   GET|HEAD /<app>/<key>/<path>   playlists, init and media segments from the store
  *
  * Files go out as the store holds them, a list of pieces (header + sample views): no join.
@@ -54,6 +57,8 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(hlsJs),
   );
   app.get('/api/streams', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ streams: options.streams() }));
+  const metrics = options.metrics;
+  if (metrics !== undefined) app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).header('cache-control', 'no-store').send(await metrics.text()));
   const health = options.health;
   if (health !== undefined) {
     app.get('/api/streams/:app/:key/health', async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply) => {

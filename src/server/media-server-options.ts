@@ -8,6 +8,7 @@ import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
 import type { TranscodeOptions } from './ladder-tier.js';
 import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
+import type { MetricsOptions } from './metrics.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -89,6 +90,8 @@ export interface MediaServerOptions {
   /** Wall clock in epoch ms, for PROGRAM-DATE-TIME and rates. Default Date.now (tests inject one). */
   /** The ABR ladder (transcode/): which streams get one and the ffmpeg that runs them. Default: none. */
   transcode?: TranscodeOptions;
+  /** Prometheus `/metrics` (docs/metrics.md): `maxStreams` streams get per-stream series (default 100). */
+  metrics?: MetricsOptions;
   /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
   jobs?: JobsOptions;
   now?: () => number;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DashDelivery, LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters } from '../http/index.js';
+import { DashDelivery, LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters, type StreamSummary } from '../http/index.js';
 import { resolveLiveOptions } from '../hls/index.js';
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
@@ -18,6 +18,7 @@ import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
+import { ServerMetrics } from './metrics.js';
 import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
 
@@ -48,9 +49,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly ingest: RtmpIngest;
   private readonly playback: RtmpPlayback;
   private readonly coldOps = new ColdStoreOps(); // every stream's deletes and retires, after the turn that listed its segments
-  /** ABR ladders and live jobs (transcoding.ts); `ladders` is its LadderTier. */
-  readonly transcoding: Transcoding;
+  readonly transcoding: Transcoding; // ABR ladders and live jobs (transcoding.ts); `ladders` is its LadderTier
   readonly ladders: LadderTier;
+  readonly metrics: ServerMetrics; // Prometheus /metrics (metrics.ts)
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -67,7 +68,9 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.httpConnections = limitConnections(this.http.server, options.http);
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
-    front.handler = registerDelivery(this.http, { store: this.store, streams: () => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash), liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
+    const streams = (): StreamSummary[] => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash);
+    this.metrics = new ServerMetrics({ streams, health: (a, k) => this.ingest.health(a, k), rtmpPlayers: (a, k) => this.playback.players(a, k), parked: () => this.liveDelivery.parked, now: this.now, onSegment: (listener) => this.on('segment', listener) }, options.metrics);
+    front.handler = registerDelivery(this.http, { store: this.store, streams, liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), metrics: this.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),

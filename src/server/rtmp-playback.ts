@@ -49,6 +49,13 @@ export class RtmpPlayback {
     return dropped;
   }
 
+  /** RTMP players of a stream now. */
+  players(app: string, streamKey: string): number {
+    let active = 0;
+    for (const player of this.#streams.get(`${app}/${streamKey}`)?.players ?? []) if (player.active) active += 1;
+    return active;
+  }
+
   /** Forgets a stream's figures (its stream was forgotten). */
   forget(app: string, streamKey: string): void {
     this.#streams.delete(`${app}/${streamKey}`);
