@@ -9,6 +9,7 @@ import type { TranscodeOptions } from './ladder-tier.js';
 import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
 import type { MetricsOptions } from './metrics.js';
+import type { WebhookOptions } from './webhooks.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -92,6 +93,8 @@ export interface MediaServerOptions {
   transcode?: TranscodeOptions;
   /** Prometheus `/metrics` (docs/metrics.md): `maxStreams` streams get per-stream series (default 100). */
   metrics?: MetricsOptions;
+  /** Signed webhooks for stream, session and health events (docs/webhooks.md). Default: none (events stay in process, `server.control.events`). */
+  webhooks?: WebhookOptions;
   /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
   jobs?: JobsOptions;
   now?: () => number;

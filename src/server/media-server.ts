@@ -18,7 +18,7 @@ import { createHttpServer, type HttpFront } from './http-server.js';
 import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaServerOptions } from './media-server-options.js';
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
-import { ServerMetrics } from './metrics.js';
+import { ControlPlane } from './control-plane.js';
 import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
 
@@ -45,13 +45,12 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   private readonly spillDir: string | undefined;
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
-  /** RTMP publishes → hub publishers (and the keyframe watch). */
-  private readonly ingest: RtmpIngest;
+  private readonly ingest: RtmpIngest; // RTMP publishes → hub publishers (the keyframe watch, stream health)
   private readonly playback: RtmpPlayback;
   private readonly coldOps = new ColdStoreOps(); // every stream's deletes and retires, after the turn that listed its segments
   readonly transcoding: Transcoding; // ABR ladders and live jobs (transcoding.ts); `ladders` is its LadderTier
   readonly ladders: LadderTier;
-  readonly metrics: ServerMetrics; // Prometheus /metrics (metrics.ts)
+  readonly control: ControlPlane; // metrics, webhooks and in-process events, the health watch (control-plane.ts)
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -69,8 +68,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.liveDelivery = new LiveDelivery({ maxParked: options.http?.maxParked });
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
     const streams = (): StreamSummary[] => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash);
-    this.metrics = new ServerMetrics({ streams, health: (a, k) => this.ingest.health(a, k), rtmpPlayers: (a, k) => this.playback.players(a, k), parked: () => this.liveDelivery.parked, now: this.now, onSegment: (listener) => this.on('segment', listener) }, options.metrics);
-    front.handler = registerDelivery(this.http, { store: this.store, streams, liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), metrics: this.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
+    this.control = new ControlPlane(this, this.rtmp, { streams, health: (a, k) => this.ingest.health(a, k), rtmpPlayers: (a, k) => this.playback.players(a, k), parked: () => this.liveDelivery.parked, now: this.now }, options);
+    front.handler = registerDelivery(this.http, { store: this.store, streams, liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
@@ -117,6 +116,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
 
   /** Closes sessions, ends every playlist at once, stops listening. */
   async close(): Promise<void> {
+    this.control.close();
     await this.rtmp.close();
     await this.transcoding.close();
     // One stream's failing end is reported; the others still end and the server still closes.

@@ -1,0 +1,83 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { RtmpServer } from '../rtmp/index.js';
+import type { HealthReport } from '../observability/index.js';
+import type { MediaServerEvents } from './media-server-events.js';
+import { ServerMetrics, type MetricsOptions, type MetricsSources } from './metrics.js';
+import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
+
+/**
+ * The control plane's parts that watch the server (issue 12): Prometheus metrics (metrics.ts), the
+ * webhooks and in-process events (webhooks.ts) for streams, sessions and health changes, and the
+ * health watch that turns a change of a stream's report into `stream.health_changed`.
+ */
+
+export interface ControlPlaneOptions {
+  readonly metrics?: MetricsOptions;
+  /** Webhook endpoints (docs/webhooks.md); without it events still reach `control.events` in process. */
+  readonly webhooks?: WebhookOptions;
+  /** How often each live stream's health report is compared with the last one, ms. Default 2000. */
+  readonly healthWatchMs?: number;
+}
+
+type Sources = Omit<MetricsSources, 'onSegment'>;
+
+export class ControlPlane {
+  readonly metrics: ServerMetrics;
+  /** Every event, as queued for the webhooks: `control.events.on('event', …)` for library users. */
+  readonly events: WebhookDispatcher;
+  readonly #sources: Sources;
+  readonly #health = new Map<string, string>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(server: EventEmitter<MediaServerEvents>, rtmp: RtmpServer, sources: Sources, options: ControlPlaneOptions = {}) {
+    this.#sources = sources;
+    this.metrics = new ServerMetrics({ ...sources, onSegment: (listener) => server.on('segment', listener) }, options.metrics);
+    this.events = new WebhookDispatcher(options.webhooks ?? { endpoints: [] });
+    const send = (type: Parameters<WebhookDispatcher['send']>[0], app: string, streamKey: string, data: Record<string, unknown> = {}): void => {
+      this.events.send(type, { app, streamKey, ...data }, `${app}/${streamKey}`, sources.now());
+    };
+    server.on('publish', ({ app, streamKey }) => {
+      send('stream.started', app, streamKey);
+      send('session.opened', app, streamKey, { protocol: 'rtmp', role: 'publisher' });
+    });
+    server.on('unpublish', ({ app, streamKey }) => {
+      send('session.closed', app, streamKey, { protocol: 'rtmp', role: 'publisher' });
+      send('stream.ended', app, streamKey);
+      this.#check(app, streamKey);
+    });
+    const players = new WeakMap<object, { app: string; streamKey: string; data: Record<string, unknown> }>();
+    rtmp.on('playing', (player, request) => {
+      const data = { protocol: 'rtmp', role: 'player', remoteAddress: request.session.remoteAddress };
+      players.set(player, { app: request.app, streamKey: request.streamKey, data });
+      send('session.opened', request.app, request.streamKey, data);
+    });
+    rtmp.on('stop', (_session, player) => {
+      const known = players.get(player);
+      if (known === undefined) return;
+      players.delete(player);
+      send('session.closed', known.app, known.streamKey, known.data);
+    });
+    this.#timer = setInterval(() => {
+      for (const s of sources.streams()) this.#check(s.app, s.streamKey);
+    }, options.healthWatchMs ?? 2000);
+    this.#timer.unref();
+  }
+
+  /** Stops the health watch and the webhook deliveries (queued events are dropped). */
+  close(): void {
+    clearInterval(this.#timer);
+    this.events.close();
+  }
+
+  /** `stream.health_changed` when a stream's status or its set of findings differs from the last check. */
+  #check(app: string, streamKey: string): void {
+    const report: HealthReport | undefined = this.#sources.health(app, streamKey);
+    if (report === undefined || report.status === 'noData') return;
+    const name = `${app}/${streamKey}`;
+    const signature = `${report.status} ${report.findings.map((f) => `${f.type}:${f.severity}`).join(',')}`;
+    const previous = this.#health.get(name);
+    if (previous === signature) return;
+    this.#health.set(name, signature);
+    this.events.send('stream.health_changed', { app, streamKey, status: report.status, findings: report.findings }, name, this.#sources.now());
+  }
+}
