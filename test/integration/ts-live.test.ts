@@ -26,7 +26,9 @@ beforeAll(async () => {
   live = await startLiveServer({});
   await live.publish('ts', { seconds: 40, loop: true, timeoutMs: 60_000 });
   await live.publish('unread', { seconds: 40, loop: true, timeoutMs: 60_000 });
-  await waitUntil(() => (live.server.liveDelivery.snapshot('live/ts', 'video')?.timeline.segments.length ?? 0) >= 3, 15_000, 'three segments');
+  // Both tracks: a TS segment is muxed once every track's segment of its number is cut (audio's a frame after video's).
+  const listed = (rendition: string): number => live.server.liveDelivery.snapshot('live/ts', rendition)?.timeline.segments.length ?? 0;
+  await waitUntil(() => listed('video') >= 3 && listed('audio') >= 3, 15_000, 'three segments of each track');
 }, 30_000);
 
 afterAll(async () => {
