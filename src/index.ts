@@ -13,6 +13,6 @@ export * as cmaf from './cmaf/index.js';
 export * as hls from './hls/index.js';
 export * as hub from './hub/index.js';
 export * as store from './store/index.js';
-export { createMediaServer, MediaServer, packageFlv } from './server/index.js';
-export type { LadderChoice, MediaServerEvents, MediaServerOptions, PackageFlvOptions, PackageFlvProgress, TranscodeOptions } from './server/index.js';
+export { createMediaServer, MediaServer, packageFlv, Authorizer, hashKey, signToken, staticKeys, hmacTokens, httpCallback, jwtStrategy } from './server/index.js';
+export type { LadderChoice, MediaServerEvents, MediaServerOptions, PackageFlvOptions, PackageFlvProgress, TranscodeOptions, AuthAction, AuthDecision, AuthRequest, AuthStrategy, AppAuthPolicy, WebhookEvent, WebhookOptions } from './server/index.js';
 export * from './errors/index.js';

@@ -2,7 +2,9 @@ import type { EventEmitter } from 'eventemitter3';
 import type { RtmpServer } from '../rtmp/index.js';
 import type { HealthReport } from '../observability/index.js';
 import type { MediaServerEvents } from './media-server-events.js';
+import { Authorizer, type AuthorizerOptions } from './authorization.js';
 import { ServerMetrics, type MetricsOptions, type MetricsSources } from './metrics.js';
+import type { IngestAccess } from './rtmp-ingest.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 
 /**
@@ -17,7 +19,22 @@ export interface ControlPlaneOptions {
   readonly webhooks?: WebhookOptions;
   /** How often each live stream's health report is compared with the last one, ms. Default 2000. */
   readonly healthWatchMs?: number;
+  /** Publish and play authorization (docs/auth.md): per-app strategies. Default none: everything is open. */
+  readonly auth?: Omit<AuthorizerOptions, 'now'>;
 }
+
+/** A refused publish or play, as the API and the dashboard list them. */
+export interface AuthDenial {
+  readonly atMs: number;
+  readonly action: string;
+  readonly app: string;
+  readonly key: string;
+  readonly ip: string;
+  readonly reason: string;
+}
+
+/** Denials kept for the API and the dashboard. */
+const RECENT_DENIALS = 50;
 
 type Sources = Omit<MetricsSources, 'onSegment'>;
 
@@ -25,6 +42,10 @@ export class ControlPlane {
   readonly metrics: ServerMetrics;
   /** Every event, as queued for the webhooks: `control.events.on('event', …)` for library users. */
   readonly events: WebhookDispatcher;
+  /** Publish (RTMP ingest) and play authorization, when `auth` is configured. */
+  readonly access: IngestAccess | undefined;
+  /** The newest refusals first, at most RECENT_DENIALS. */
+  readonly recentDenials: AuthDenial[] = [];
   readonly #sources: Sources;
   readonly #health = new Map<string, string>();
   readonly #timer: NodeJS.Timeout;
@@ -33,6 +54,31 @@ export class ControlPlane {
     this.#sources = sources;
     this.metrics = new ServerMetrics({ ...sources, onSegment: (listener) => server.on('segment', listener) }, options.metrics);
     this.events = new WebhookDispatcher(options.webhooks ?? { endpoints: [] });
+    if (options.auth !== undefined) {
+      const authorizer = new Authorizer({ ...options.auth, now: sources.now });
+      const access: IngestAccess = {
+        authorize: (request) => authorizer.authorize(request),
+        denied: (d) => {
+          const denial = { atMs: sources.now(), ...d };
+          this.recentDenials.unshift(denial);
+          this.recentDenials.length = Math.min(this.recentDenials.length, RECENT_DENIALS);
+          server.emit('authDenied', denial);
+        },
+      };
+      this.access = access;
+      // RTMP play: decided before the player is let in (the session waits).
+      rtmp.on('play', (request) => {
+        const ask = { action: 'play' as const, app: request.app, key: request.streamKey, protocol: 'rtmp' as const, ip: request.session.remoteAddress, query: request.query };
+        request.waitFor(
+          authorizer.authorize(ask).then((decision) => {
+            if (decision.allow) return true;
+            access.denied({ action: 'play', app: ask.app, key: ask.key, ip: ask.ip, reason: decision.reason });
+            request.reject(`not authorized: ${decision.reason}`);
+            return false;
+          }),
+        );
+      });
+    }
     const send = (type: Parameters<WebhookDispatcher['send']>[0], app: string, streamKey: string, data: Record<string, unknown> = {}): void => {
       this.events.send(type, { app, streamKey, ...data }, `${app}/${streamKey}`, sources.now());
     };

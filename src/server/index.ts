@@ -15,3 +15,7 @@ export type { StreamCounterSources } from './stream-counters.js';
 export { tuneHeapGrowing, DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_RANGE } from './heap-tuning.js';
 export { LadderTier, MIN_FFMPEG_VERSION } from './ladder-tier.js';
 export type { LadderChoice, LadderTierEvents, TranscodeOptions } from './ladder-tier.js';
+export { Authorizer, hashKey, signToken, staticKeys, hmacTokens, httpCallback, jwtStrategy } from './authorization.js';
+export type { AuthAction, AuthDecision, AuthRequest, AuthStrategy, AppAuthPolicy, AuthorizerOptions, CallbackOptions, JwtOptions } from './authorization.js';
+export type { WebhookEvent, WebhookEventType, WebhookEndpoint, WebhookOptions, WebhookCounters } from './webhooks.js';
+export type { ControlPlane, AuthDenial } from './control-plane.js';

@@ -15,6 +15,8 @@ export interface MediaServerEvents {
    * the server goes on.
    */
   streamError: [stream: StreamName, error: unknown];
+  /** A publish or play was refused by the authorization (docs/auth.md): what was asked, by whom, and why. */
+  authDenied: [denial: { atMs: number; action: string; app: string; key: string; ip: string; reason: string }];
   /** A stream's ladder had trouble it works around: an ffmpeg crash and respawn, a timestamp mismatch, a backlog skip. */
   transcodeWarning: [stream: StreamName, message: string, details: Record<string, unknown>];
 }

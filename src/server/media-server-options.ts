@@ -10,6 +10,7 @@ import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
 import type { MetricsOptions } from './metrics.js';
 import type { WebhookOptions } from './webhooks.js';
+import type { AuthorizerOptions } from './authorization.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -95,6 +96,8 @@ export interface MediaServerOptions {
   metrics?: MetricsOptions;
   /** Signed webhooks for stream, session and health events (docs/webhooks.md). Default: none (events stay in process, `server.control.events`). */
   webhooks?: WebhookOptions;
+  /** Publish and play authorization (docs/auth.md): per-app strategies, fail-closed. Default none: open. */
+  auth?: Omit<AuthorizerOptions, 'now'>;
   /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
   jobs?: JobsOptions;
   now?: () => number;

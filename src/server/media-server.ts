@@ -81,6 +81,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.ingest = new RtmpIngest(this.rtmp, this.hub, {
       now: this.now,
       segmentTargetSeconds: resolveLiveOptions(options.hls).segmentTargetSeconds,
+      access: this.control.access,
       limits: this.settings,
       events: {
         publish: (stream) => this.emit('publish', stream),

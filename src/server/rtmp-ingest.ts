@@ -3,6 +3,7 @@ import { MediaError, type TidecastError } from '../errors/index.js';
 import type { Track } from '../media/index.js';
 import { StreamHealthAnalyzer, type EncoderMetadata, type HealthReport } from '../observability/index.js';
 import type { PublishRequest, RtmpServer, ServerSession } from '../rtmp/index.js';
+import type { AuthDecision, AuthRequest } from './authorization.js';
 import { FlvToMedia, type FlvToMediaCounters } from './flv-to-media.js';
 import { KeyframeWatch, type KeyframeWatchLimits } from './keyframe-watch.js';
 
@@ -19,6 +20,12 @@ export interface RtmpIngestEvents {
   limit(stream: StreamName, error: MediaError): void;
   /** Why a publish of this name is refused (a stopped job's key); undefined lets it in. */
   refuse?(stream: StreamName): string | undefined;
+}
+
+/** Publish authorization (control-plane.ts): the decision, and where a denial is reported. */
+export interface IngestAccess {
+  authorize(request: AuthRequest): Promise<AuthDecision>;
+  denied(denial: { action: AuthRequest['action']; app: string; key: string; ip: string; reason: string }): void;
 }
 
 /** One publishing RTMP stream: its hub handle, its FLV → media adapter and its keyframe watch. */
@@ -57,10 +64,12 @@ export class RtmpIngest {
   /** The newest publish's health analyzer per stream key (`<app>/<key>`), kept after it ends until the stream is forgotten. */
   readonly #health = new Map<string, StreamHealthAnalyzer>();
   readonly #segmentTargetSeconds: number;
+  readonly #access: IngestAccess | undefined;
 
-  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents; segmentTargetSeconds: number }) {
+  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents; segmentTargetSeconds: number; access?: IngestAccess }) {
     this.#hub = hub;
     this.#segmentTargetSeconds = options.segmentTargetSeconds;
+    this.#access = options.access;
     this.#now = options.now;
     this.#limits = options.limits;
     this.#events = options.events;
@@ -73,12 +82,28 @@ export class RtmpIngest {
   #onPublish(request: PublishRequest): void {
     const sinks = this.#sinks.get(request.session);
     if (sinks === undefined) return request.reject('session is not wired for publishing');
-    const refused = this.#events.refuse?.({ app: request.app, streamKey: request.streamKey });
+    const access = this.#access;
+    if (access === undefined) return this.#admit(request, sinks, request.streamKey, undefined);
+    // The session holds the stream's messages until the decision: the publish starts only if allowed.
+    const decided = access.authorize({ action: 'publish', app: request.app, key: request.streamKey, protocol: 'rtmp', ip: request.session.remoteAddress, query: request.query }).then((decision) => {
+      if (!decision.allow) {
+        access.denied({ action: 'publish', app: request.app, key: request.streamKey, ip: request.session.remoteAddress, reason: decision.reason });
+        request.reject(`not authorized: ${decision.reason}`);
+        return;
+      }
+      // A callback may publish a secret key under a public name.
+      this.#admit(request, sinks, decision.name ?? request.streamKey, decision.lifetimeMs);
+    });
+    request.waitFor(decided);
+  }
+
+  #admit(request: PublishRequest, sinks: Sinks, streamKey: string, lifetimeMs: number | undefined): void {
+    const refused = this.#events.refuse?.({ app: request.app, streamKey });
     if (refused !== undefined) return request.reject(refused);
     const publisherId = `rtmp-${request.session.id}-${request.messageStreamId}`;
-    const result = this.#hub.publish({ app: request.app, streamKey: request.streamKey, publisherId, nowMs: this.#now() });
+    const result = this.#hub.publish({ app: request.app, streamKey, publisherId, nowMs: this.#now() });
     if (!result.ok) {
-      request.reject(`${request.app}/${request.streamKey} is already being published`);
+      request.reject(`${request.app}/${streamKey} is already being published`);
       return;
     }
     const ingest: Ingest = {
@@ -90,10 +115,19 @@ export class RtmpIngest {
       tracksPending: false,
       health: new StreamHealthAnalyzer({ segmentTargetSeconds: this.#segmentTargetSeconds }),
     };
-    this.#health.set(`${request.app}/${request.streamKey}`, ingest.health);
+    this.#health.set(`${request.app}/${streamKey}`, ingest.health);
     sinks[request.messageStreamId] = ingest;
     this.#byPublisher.set(result.publisher, ingest);
-    this.#events.publish({ app: request.app, streamKey: request.streamKey });
+    this.#events.publish({ app: request.app, streamKey });
+    if (lifetimeMs !== undefined) {
+      // The authorization's lifetime (a callback's, a token's expiry): the publish ends then.
+      const timer = setTimeout(() => {
+        if (!ingest.publisher.active) return;
+        ingest.session.abortPublish(ingest.messageStreamId, new MediaError('ERR_MEDIA_AUTH_EXPIRED', `the authorization of ${request.app}/${streamKey} expired`, { app: request.app, streamKey }));
+      }, lifetimeMs);
+      timer.unref();
+      ingest.session.once('close', () => clearTimeout(timer));
+    }
   }
 
   /** Ends the RTMP publish of `app/streamKey`, if one is live: the publisher hears `error` (NetStream.Failed) and its session closes. */
