@@ -46,7 +46,11 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
   server.dash.on('lowLatencyChange', (group, reason) =>
     reason === undefined ? log.info({ stream: group }, `DASH ${group}: manifest-ll.mpd is low-latency again`) : log.warn({ stream: group, reason }, `DASH ${group}: manifest-ll.mpd answered as the regular MPD: ${reason}`),
   );
-  server.on('authDenied', (d) => log.warn({ action: d.action, app: d.app, streamKey: d.key, ip: d.ip }, `${d.action} of ${d.app}/${d.key} not authorized: ${d.reason}`));
+  // A refused publish key may be a mistyped secret (static keys): the log shows its start and length only.
+  server.on('authDenied', (d) => {
+    const key = d.action === 'publish' ? `${d.key.slice(0, 2)}…(${d.key.length} chars)` : d.key.slice(0, 200);
+    log.warn({ action: d.action, app: d.app.slice(0, 200), streamKey: key, ip: d.ip }, `${d.action} of ${d.app.slice(0, 200)}/${key} not authorized: ${d.reason}`);
+  });
   server.on('transcodeWarning', (s, message, details) => log.warn({ app: s.app, streamKey: s.streamKey, ...details }, `ladder ${s.app}/${s.streamKey}: ${message}`));
   server.on('streamError', (s, err) => {
     const e = err as { code?: string; message?: string; details?: unknown };
