@@ -50,6 +50,11 @@ const VFR_SHARE = 0.1;
 const AV_DRIFT_MS = 300;
 /** A second of media above this multiple of the encoder's advertised rate is a spike. */
 const SPIKE_FACTOR = 2;
+/**
+ * Frames kept per kind, whatever the window: a peer decides its frame rate, so the memory a publish
+ * costs here is bounded by count too (30 s of 240 fps video fits; beyond it the oldest go).
+ */
+const MAX_FRAMES_KEPT = 8192;
 
 interface Recorded {
   readonly arrivalMs: number;
@@ -99,7 +104,9 @@ export class StreamHealthAnalyzer {
 
   /** A frame the server could not use: it came before its track's sequence header. */
   beforeConfig(kind: 'video' | 'audio', arrivalMs: number): void {
-    this.#beforeConfig[kind].push(arrivalMs);
+    const list = this.#beforeConfig[kind];
+    list.push(arrivalMs);
+    if (list.length > MAX_FRAMES_KEPT) list.shift();
     this.#firstArrivalMs ??= arrivalMs;
   }
 
@@ -116,8 +123,9 @@ export class StreamHealthAnalyzer {
       bytes: frame.bytes,
     });
     // Pruned a second's worth at a time: one splice per second, not one per frame.
-    const oldest = this.#frames[frame.kind][0]!.arrivalMs;
-    if (oldest < frame.arrivalMs - this.#windowMs - 1000) this.#prune(frame.arrivalMs);
+    const list = this.#frames[frame.kind];
+    if (list[0]!.arrivalMs < frame.arrivalMs - this.#windowMs - 1000) this.#prune(frame.arrivalMs);
+    if (list.length > MAX_FRAMES_KEPT + 1024) list.splice(0, list.length - MAX_FRAMES_KEPT);
   }
 
   /** The findings over the last window of arrivals before `nowMs`. */

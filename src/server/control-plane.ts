@@ -104,7 +104,11 @@ export class ControlPlane {
       send('session.closed', known.app, known.streamKey, known.data);
     });
     this.#timer = setInterval(() => {
-      for (const s of sources.streams()) this.#check(s.app, s.streamKey);
+      try {
+        for (const s of sources.streams()) this.#check(s.app, s.streamKey);
+      } catch {
+        // The watch reads figures the server keeps; one that cannot be read now is read at the next tick.
+      }
     }, options.healthWatchMs ?? 2000);
     this.#timer.unref();
   }

@@ -36,6 +36,9 @@ export class ServerMetrics {
   readonly #delay: Histogram<'stream'>;
   /** The streams with series at the last scrape: a segment of another is observed without a stream label. */
   #shown = new Set<string>();
+  /** The scrape in progress's streams (text()). */
+  #current: StreamSummary[] | undefined;
+  #liveCount = 0;
 
   constructor(sources: MetricsSources, options: MetricsOptions = {}) {
     this.#sources = sources;
@@ -50,8 +53,8 @@ export class ServerMetrics {
         this.reset();
         collect(this, metrics.#scrape());
       };
-    new Gauge({ name: 'tidecast_streams_live', help: 'Live streams (being published or within their end grace).', registers, collect() { this.set(sources.streams().length); } }); // prettier-ignore
-    new Gauge({ name: 'tidecast_streams_over_cap', help: 'Live streams left out of the per-stream series (over the cap).', registers, collect() { this.set(Math.max(0, sources.streams().length - metrics.#maxStreams)); } }); // prettier-ignore
+    new Gauge({ name: 'tidecast_streams_live', help: 'Live streams (being published or within their end grace).', registers, collect() { metrics.#scrape(); this.set(metrics.#liveCount); } }); // prettier-ignore
+    new Gauge({ name: 'tidecast_streams_over_cap', help: 'Live streams left out of the per-stream series (over the cap).', registers, collect() { metrics.#scrape(); this.set(Math.max(0, metrics.#liveCount - metrics.#maxStreams)); } }); // prettier-ignore
     new Gauge({ name: 'tidecast_lowlatency_parked_requests', help: 'LL-HLS blocking playlist and hinted part requests waiting now.', registers, collect() { this.set(sources.parked()); } }); // prettier-ignore
     new Gauge({ name: 'tidecast_stream_bitrate_bits_per_second', help: 'Ingest payload bit rate (audio and video) over the hub\'s rate window.', labelNames: ['stream'], registers, collect: perStream((g, shown) => { for (const s of shown) g.set({ stream: nameOf(s) }, s.bitrateKbps * 1000); }) }); // prettier-ignore
     new Gauge({ name: 'tidecast_stream_frame_rate', help: 'Video frames per second (the bitstream\'s, else measured).', labelNames: ['stream'], registers, collect: perStream((g, shown) => { for (const s of shown) if (s.video?.frameRate !== undefined) g.set({ stream: nameOf(s) }, s.video.frameRate); }) }); // prettier-ignore
@@ -76,19 +79,26 @@ export class ServerMetrics {
     this.#delay.observe({ stream: this.#shown.has(stream) ? stream : '' }, value);
   }
 
-  /** The text exposition of every metric. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The text exposition of every metric: the stream summaries are gathered once for the whole scrape. */
+  async text(): Promise<string> {
+    this.#current = this.#scrape();
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.#current = undefined;
+    }
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  /** The streams given series: the first `maxStreams` by name, decided once per scrape's collect. */
+  /** The streams given series: the first `maxStreams` by name, once per scrape (text()). */
   #scrape(): StreamSummary[] {
-    const shown = this.#sources
-      .streams()
+    if (this.#current !== undefined) return this.#current;
+    const all = this.#sources.streams();
+    this.#liveCount = all.length;
+    const shown = all
       .sort((a, b) => nameOf(a).localeCompare(nameOf(b)))
       .slice(0, this.#maxStreams);
     this.#shown = new Set(shown.map(nameOf));

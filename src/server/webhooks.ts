@@ -114,7 +114,8 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
       if (queue === undefined) state.queues.set(orderKey, (queue = []));
       queue.push(event);
       state.queued += 1;
-      if (idle) void this.#drain(state, orderKey, queue);
+      // A failure outside a delivery (an event that cannot be serialized) gives the queue up; it never reaches the process.
+      if (idle) this.#drain(state, orderKey, queue).catch(() => this.#abandon(state, orderKey));
     }
     return event;
   }
@@ -130,6 +131,13 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEvents> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const c of this.#inflight) c.abort();
+  }
+
+  #abandon(state: EndpointState, orderKey: string): void {
+    const left = state.queues.get(orderKey)?.length ?? 0;
+    this.counters.givenUp += left;
+    state.queued -= left;
+    state.queues.delete(orderKey);
   }
 
   async #drain(state: EndpointState, orderKey: string, queue: WebhookEvent[]): Promise<void> {

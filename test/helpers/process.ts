@@ -91,3 +91,39 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
+
+/** A free TCP port on 127.0.0.1: bound on port 0 and closed (for daemons that cannot take port 0). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port from a listening server');
+  return address.port;
+}
+
+/**
+ * A daemon a test started: `stop()` sends SIGTERM to its PID, SIGKILL after `graceMs`, and waits
+ * for it to be gone. Spawned with stdio ignored.
+ */
+export function spawnDaemon(path: string, args: readonly string[], graceMs: number): { child: ChildProcess; pid: number | undefined; exited: () => boolean; stop: () => Promise<void> } {
+  const child = spawn(path, args, { stdio: 'ignore' });
+  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.once('error', () => undefined);
+  const pid = child.pid;
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const stop = async (): Promise<void> => {
+    if (pid === undefined || exited()) return;
+    process.kill(pid, 'SIGTERM');
+    const ended = await Promise.race([gone.then(() => true), delay(graceMs).then(() => false)]);
+    if (!ended && !exited()) {
+      process.kill(pid, 'SIGKILL');
+      await gone;
+    }
+  };
+  return { child, pid, exited, stop };
+}

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { delay, findOnPath } from './process.js';
+import { delay, findOnPath, freePort, spawnDaemon } from './process.js';
 
 /**
  * A real Prometheus for tests (Debian's `prometheus` package): on a free port, its TSDB and config in
@@ -26,22 +24,6 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from a listening server');
-  return address.port;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
 /** Starts Prometheus scraping `target` (`host:port`, path /metrics) every second; resolves once it is ready. */
 export async function startPrometheus(target: string): Promise<Prometheus> {
   if (prometheusPath === undefined) throw new Error('prometheus is not installed');
@@ -51,32 +33,23 @@ export async function startPrometheus(target: string): Promise<Prometheus> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
-  const child = spawn(prometheusPath, args, { stdio: 'ignore' });
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  child.once('error', () => undefined);
-  const pid = child.pid;
-  if (pid === undefined) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`prometheus at ${prometheusPath} did not start`);
-  }
+  const daemon = spawnDaemon(prometheusPath, args, STOP_GRACE_MS);
+  const pid = daemon.pid;
   const stop = async (): Promise<void> => {
-    if (!exited(child)) {
-      process.kill(pid, 'SIGTERM');
-      const ended = await Promise.race([gone.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
-      if (!ended && !exited(child)) {
-        process.kill(pid, 'SIGKILL');
-        await gone;
-      }
-    }
+    await daemon.stop();
     await rm(dir, { recursive: true, force: true });
   };
+  if (pid === undefined) {
+    await stop();
+    throw new Error(`prometheus at ${prometheusPath} did not start`);
+  }
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
     if (ready) break;
-    if (exited(child) || Date.now() > deadline) {
+    if (daemon.exited() || Date.now() > deadline) {
       await stop();
-      throw new Error(`prometheus on port ${port} was not ready within ${START_TIMEOUT_MS} ms (exit ${child.exitCode ?? child.signalCode ?? 'none'})`);
+      throw new Error(`prometheus on port ${port} was not ready within ${START_TIMEOUT_MS} ms (exit ${daemon.child.exitCode ?? daemon.child.signalCode ?? 'none'})`);
     }
     await delay(200);
   }

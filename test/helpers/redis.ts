@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { delay, findOnPath } from './process.js';
+import { delay, findOnPath, freePort, spawnDaemon } from './process.js';
 
 /**
  * A real redis-server for tests: on a free port, nothing saved (`--save '' --appendonly no`), its
@@ -27,19 +26,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** A free TCP port: bound on port 0 and closed. Redis does not take port 0, so it gets this one. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from a listening server');
-  return address.port;
-}
-
 /** Whether a PING on `port` gets +PONG. */
 function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -57,10 +43,6 @@ function pings(port: number): Promise<boolean> {
       if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
     });
   });
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
 }
 
 /** Attempts at a start: another process can take the free port between its close and redis's bind. */
@@ -82,30 +64,21 @@ async function startRedisOnce(): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'tidecast-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')];
-  const child = spawn(redisServerPath, args, { stdio: 'ignore' });
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  child.once('error', () => undefined);
-  const pid = child.pid;
-  if (pid === undefined) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`redis-server at ${redisServerPath} did not start`);
-  }
+  const daemon = spawnDaemon(redisServerPath, args, STOP_GRACE_MS);
+  const pid = daemon.pid;
   const stop = async (): Promise<void> => {
-    if (!exited(child)) {
-      process.kill(pid, 'SIGTERM');
-      const ended = await Promise.race([gone.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
-      if (!ended && !exited(child)) {
-        process.kill(pid, 'SIGKILL');
-        await gone;
-      }
-    }
+    await daemon.stop();
     await rm(dir, { recursive: true, force: true });
   };
+  if (pid === undefined) {
+    await stop();
+    throw new Error(`redis-server at ${redisServerPath} did not start`);
+  }
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await pings(port))) {
-    if (exited(child) || Date.now() > deadline) {
+    if (daemon.exited() || Date.now() > deadline) {
       await stop();
-      throw new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms (exit ${child.exitCode ?? child.signalCode ?? 'none'})`);
+      throw new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms (exit ${daemon.child.exitCode ?? daemon.child.signalCode ?? 'none'})`);
     }
     await delay(50);
   }

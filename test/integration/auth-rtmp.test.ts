@@ -47,6 +47,15 @@ async function publish(path: string, seconds = 4): Promise<{ code: number | null
   return { code: result.code, stderr: result.stderr };
 }
 
+/** A publish that must be accepted under `app/key`: resolves once it was, with the run's end still to come. */
+async function admitted(path: string, app: string, key: string, seconds: number): Promise<{ run: Promise<{ code: number | null; stderr: string }> }> {
+  const accepted = published(app, key);
+  const run = publish(path, seconds);
+  await accepted;
+  // Wrapped: an async function would otherwise wait for the run itself.
+  return { run };
+}
+
 /** Resolves on the server's 'publish' of app/key (the name it publishes under). */
 function published(app: string, key: string): Promise<void> {
   return new Promise((resolve) => {
@@ -102,17 +111,13 @@ describe.skipIf(ffmpeg === undefined)(`RTMP publish and play authorization with 
     expect(bad.code).not.toBe(0);
     expect(denials).toContainEqual(expect.objectContaining({ action: 'publish', app: 'keys', key: 'bad-key', reason: 'stream key not recognised for keys' }));
     expect(refusals).toContain('not authorized: stream key not recognised for keys');
-    const accepted = published('keys', 'good-key');
-    const good = publish('keys/good-key', 3);
-    await accepted;
+    const { run: good } = await admitted('keys/good-key', 'keys', 'good-key', 3);
     expect((await good).code).toBe(0);
   }, 30_000);
 
   it('HMAC tokens: a valid one publishes, an expired one is refused', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const accepted = published('tok', 'cam');
-    const ok = publish(`tok/cam?token=${signToken('tok-secret', 'publish', 'tok', 'cam', now + 300)}`, 3);
-    await accepted;
+    const { run: ok } = await admitted(`tok/cam?token=${signToken('tok-secret', 'publish', 'tok', 'cam', now + 300)}`, 'tok', 'cam', 3);
     expect((await ok).code).toBe(0);
     const expired = await publish(`tok/cam2?token=${signToken('tok-secret', 'publish', 'tok', 'cam2', now - 10)}`, 2);
     expect(expired.code).not.toBe(0);
@@ -124,9 +129,7 @@ describe.skipIf(ffmpeg === undefined)(`RTMP publish and play authorization with 
     expect(denials).toContainEqual(expect.objectContaining({ app: 'cb', key: 'whoever', reason: 'unknown key' }));
     expect((await publish('down/cam', 2)).code).not.toBe(0);
     expect(denials).toContainEqual(expect.objectContaining({ app: 'down', reason: expect.stringMatching(/^callback unreachable: .*\(fail mode deny\)$/) }));
-    const accepted = published('downopen', 'cam');
-    const open = publish('downopen/cam', 3);
-    await accepted;
+    const { run: open } = await admitted('downopen/cam', 'downopen', 'cam', 3);
     expect((await open).code).toBe(0);
   }, 30_000);
 
@@ -147,25 +150,19 @@ describe.skipIf(ffmpeg === undefined)(`RTMP publish and play authorization with 
 
   it('JWT against the JWKS served by the test: a token granting the publish is accepted, one for another app refused', async () => {
     const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setExpirationTime('5m').sign(jwtKey);
-    const accepted = published('jwt', 'cam');
-    const ok = publish(`jwt/cam?token=${await sign({ tidecast: [{ action: 'publish', app: 'jwt' }] })}`, 3);
-    await accepted;
+    const { run: ok } = await admitted(`jwt/cam?token=${await sign({ tidecast: [{ action: 'publish', app: 'jwt' }] })}`, 'jwt', 'cam', 3);
     expect((await ok).code).toBe(0);
     expect((await publish(`jwt/other?token=${await sign({ tidecast: [{ action: 'publish', app: 'elsewhere' }] })}`, 2)).code).not.toBe(0);
     expect(denials).toContainEqual(expect.objectContaining({ app: 'jwt', key: 'other', reason: 'token does not grant publish of jwt/other' }));
   }, 30_000);
 
   it.skipIf(rtmpdump === undefined)('rtmpdump is refused as a player where playback is not open, and plays where it is', async () => {
-    const accepted = published('keys', 'good-key');
-    const run = publish('keys/good-key', 8);
-    await accepted;
+    const { run } = await admitted('keys/good-key', 'keys', 'good-key', 8);
     const open = await spawnTool(rtmpdump!, ['-r', live!.rtmpUrl('keys/good-key'), '--live', '-m', '5', '-B', '2', '-o', '/dev/null'], { timeoutMs: 20_000 }).done;
     expect(open.stderr).not.toMatch(/not authorized/);
     // A second app publishing by token, whose playback needs a token too: rtmpdump without one is refused.
     const now = Math.floor(Date.now() / 1000);
-    const tokAccepted = published('tok', 'priv');
-    const tokRun = publish(`tok/priv?token=${signToken('tok-secret', 'publish', 'tok', 'priv', now + 300)}`, 6);
-    await tokAccepted;
+    const { run: tokRun } = await admitted(`tok/priv?token=${signToken('tok-secret', 'publish', 'tok', 'priv', now + 300)}`, 'tok', 'priv', 6);
     const refused = await spawnTool(rtmpdump!, ['-r', live!.rtmpUrl('tok/priv'), '--live', '-m', '5', '-B', '2', '-o', '/dev/null'], { timeoutMs: 20_000 }).done;
     expect(refused.code).not.toBe(0);
     expect(denials).toContainEqual(expect.objectContaining({ action: 'play', app: 'tok', key: 'priv' }));

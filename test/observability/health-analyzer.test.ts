@@ -217,3 +217,18 @@ describe('StreamHealthAnalyzer', () => {
     );
   });
 });
+
+describe('StreamHealthAnalyzer bounds', () => {
+  it('keeps at most a bounded number of frames per kind, whatever rate a peer sends at', () => {
+    const a = new StreamHealthAnalyzer({ segmentTargetSeconds: 2 });
+    a.track(VIDEO);
+    // 100 000 frames in 10 s of arrivals: 10 000 per second.
+    for (let n = 0; n < 100_000; n++) a.frame({ kind: 'video', timestampMs: n, keyframe: n % 2000 === 0, bytes: 10, arrivalMs: T0 + n / 10 });
+    // The window holds what was kept: about 8 192 frames 0.1 ms apart, not 10 s of them.
+    expect(a.report(T0 + 10_000).measures.windowSeconds).toBeLessThan(1.1);
+    const frames = stream({ seconds: 8 });
+    const b = analyze(frames);
+    for (let n = 0; n < 20_000; n++) b.beforeConfig('audio', T0 + n / 10);
+    expect(b.report(end(frames)).findings.find((f) => f.type === 'missingSequenceHeader')!.actual).toBe('8192 audio frames before the AAC sequence header (dropped)');
+  });
+});
