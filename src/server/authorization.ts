@@ -78,6 +78,12 @@ export class Authorizer {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Whether `action` on `app` is left open by its policy (no strategy asked): what HTTP play checks per request without a promise. */
+  isOpen(action: AuthAction, app: string): boolean {
+    const policy = this.#options.apps[app] ?? this.#options.apps['*'];
+    return policy?.open?.includes(action) === true;
+  }
+
   async authorize(request: AuthRequest): Promise<AuthDecision> {
     const nowMs = this.#now();
     const key = JSON.stringify([request.action, request.app, request.key, request.protocol, request.ip, request.query, request.bearer ?? '']);

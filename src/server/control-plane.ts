@@ -5,6 +5,7 @@ import type { MediaServerEvents } from './media-server-events.js';
 import { Authorizer, type AuthorizerOptions } from './authorization.js';
 import { ServerMetrics, type MetricsOptions, type MetricsSources } from './metrics.js';
 import type { IngestAccess } from './rtmp-ingest.js';
+import { PlayAuth, type PlaySessionOptions } from './play-auth.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 
 /**
@@ -20,7 +21,10 @@ export interface ControlPlaneOptions {
   /** How often each live stream's health report is compared with the last one, ms. Default 2000. */
   readonly healthWatchMs?: number;
   /** Publish and play authorization (docs/auth.md): per-app strategies. Default none: everything is open. */
-  readonly auth?: Omit<AuthorizerOptions, 'now'>;
+  readonly auth?: Omit<AuthorizerOptions, 'now'> & {
+    /** HTTP play sessions (play-auth.ts): the token secret, lifetime, and a CDN's shared secret. */
+    readonly sessions?: PlaySessionOptions;
+  };
 }
 
 /** A refused publish or play, as the API and the dashboard list them. */
@@ -44,6 +48,8 @@ export class ControlPlane {
   readonly events: WebhookDispatcher;
   /** Publish (RTMP ingest) and play authorization, when `auth` is configured. */
   readonly access: IngestAccess | undefined;
+  /** HTTP play authorization (HLS, DASH): session tokens in the path, viewers as sessions; with `auth` only. */
+  readonly play: PlayAuth | undefined;
   /** The newest refusals first, at most RECENT_DENIALS. */
   readonly recentDenials: AuthDenial[] = [];
   readonly #sources: Sources;
@@ -52,8 +58,10 @@ export class ControlPlane {
 
   constructor(server: EventEmitter<MediaServerEvents>, rtmp: RtmpServer, sources: Sources, options: ControlPlaneOptions = {}) {
     this.#sources = sources;
-    this.metrics = new ServerMetrics({ ...sources, onSegment: (listener) => server.on('segment', listener) }, options.metrics);
+    const httpViewers = (app: string, key: string): { hls: number; dash: number } | undefined => this.play?.viewerCount(app, key);
+    this.metrics = new ServerMetrics({ ...sources, httpViewers, onSegment: (listener) => server.on('segment', listener) }, options.metrics);
     this.events = new WebhookDispatcher(options.webhooks ?? { endpoints: [] });
+    this.play = undefined;
     if (options.auth !== undefined) {
       const authorizer = new Authorizer({ ...options.auth, now: sources.now });
       const access: IngestAccess = {
@@ -66,6 +74,16 @@ export class ControlPlane {
         },
       };
       this.access = access;
+      this.play = new PlayAuth(
+        {
+          authorize: (request) => authorizer.authorize(request),
+          isOpen: (action, app) => authorizer.isOpen(action, app),
+          denied: access.denied,
+          now: sources.now,
+          session: (event, v) => send(event === 'opened' ? 'session.opened' : 'session.closed', v.app, v.streamKey, { protocol: v.protocol, role: 'viewer', remoteAddress: v.remoteAddress, sessionId: v.id }),
+        },
+        options.auth.sessions,
+      );
       // RTMP play: decided before the player is let in (the session waits).
       rtmp.on('play', (request) => {
         const ask = { action: 'play' as const, app: request.app, key: request.streamKey, protocol: 'rtmp' as const, ip: request.session.remoteAddress, query: request.query };
@@ -116,6 +134,7 @@ export class ControlPlane {
   /** Stops the health watch and the webhook deliveries (queued events are dropped). */
   close(): void {
     clearInterval(this.#timer);
+    this.play?.close();
     this.events.close();
   }
 

@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FrontHandler } from '../http/index.js';
 import { MAX_STREAM_NAME_LENGTH } from '../config/index.js';
@@ -18,6 +19,7 @@ export function createHttpServer(options: MediaServerOptions, front: HttpFront):
     // The server is fastify's own otherwise, with the timeouts it sets on the servers it makes.
     return Fastify({
       routerOptions: { maxParamLength },
+      rewriteUrl: (request) => front.rewrite?.(request) ?? request.url ?? '/',
       serverFactory: (handler, options) => {
         // Fastify resolves these (its defaults included) before it calls the factory.
         const settings = options as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
@@ -32,10 +34,12 @@ export function createHttpServer(options: MediaServerOptions, front: HttpFront):
   }
   // HTTP/2 sessions are not idle-closed by server.close() on Node 20: without forcing, one open
   // browser tab would hold a shutdown for Fastify's 72 s session timeout.
-  return Fastify({ routerOptions: { maxParamLength }, http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
+  return Fastify({ routerOptions: { maxParamLength }, rewriteUrl: (request) => front.rewrite?.(request) ?? request.url ?? '/', http2: true, https: { allowHTTP1: true, cert: tls.cert, key: tls.key }, forceCloseConnections: true }) as unknown as FastifyInstance;
 }
 
 /** The request handler an HTTP/1.1 server tries before fastify, set once delivery is registered. */
 export interface HttpFront {
   handler?: FrontHandler;
+  /** Play authorization's path rewrite (play-guard.ts): a session's `/t/<token>/…` to the plain path fastify routes. */
+  rewrite?: (request: IncomingMessage | Http2ServerRequest) => string;
 }

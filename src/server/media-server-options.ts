@@ -11,6 +11,7 @@ import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } 
 import type { MetricsOptions } from './metrics.js';
 import type { WebhookOptions } from './webhooks.js';
 import type { AuthorizerOptions } from './authorization.js';
+import type { PlaySessionOptions } from './play-auth.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -97,7 +98,10 @@ export interface MediaServerOptions {
   /** Signed webhooks for stream, session and health events (docs/webhooks.md). Default: none (events stay in process, `server.control.events`). */
   webhooks?: WebhookOptions;
   /** Publish and play authorization (docs/auth.md): per-app strategies, fail-closed. Default none: open. */
-  auth?: Omit<AuthorizerOptions, 'now'>;
+  auth?: Omit<AuthorizerOptions, 'now'> & {
+    /** HTTP play sessions (docs/auth.md): the token secret (shared by origins), the lifetime, a CDN's shared secret. */
+    sessions?: PlaySessionOptions;
+  };
   /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
   jobs?: JobsOptions;
   now?: () => number;

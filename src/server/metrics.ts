@@ -15,6 +15,8 @@ export interface MetricsSources {
   streams(): StreamSummary[];
   health(app: string, key: string): HealthReport | undefined;
   rtmpPlayers(app: string, key: string): number;
+  /** HTTP viewers of a stream by protocol, where play authorization knows them as sessions (play-auth.ts). */
+  httpViewers?(app: string, key: string): { hls: number; dash: number } | undefined;
   parked(): number;
   now(): number;
   /** Subscribes to the server's segment listings (its 'segment' event). */
@@ -60,7 +62,15 @@ export class ServerMetrics {
     new Gauge({ name: 'tidecast_stream_frame_rate', help: 'Video frames per second (the bitstream\'s, else measured).', labelNames: ['stream'], registers, collect: perStream((g, shown) => { for (const s of shown) if (s.video?.frameRate !== undefined) g.set({ stream: nameOf(s) }, s.video.frameRate); }) }); // prettier-ignore
     new Gauge({ name: 'tidecast_stream_keyframe_interval_seconds', help: 'Longest keyframe interval over the health window.', labelNames: ['stream'], registers, collect: perStream((g, shown) => { for (const s of shown) { const k = sources.health(s.app, s.streamKey)?.measures.keyframeIntervalSeconds; if (k !== undefined) g.set({ stream: nameOf(s) }, k); } }) }); // prettier-ignore
     new Gauge({ name: 'tidecast_stream_uptime_seconds', help: 'Seconds since the stream\'s publish started.', labelNames: ['stream'], registers, collect: perStream((g, shown) => { for (const s of shown) g.set({ stream: nameOf(s) }, s.uptimeSeconds); }) }); // prettier-ignore
-    new Gauge({ name: 'tidecast_stream_viewers', help: 'Viewers now, by protocol (RTMP players; HTTP viewers are not counted as sessions yet).', labelNames: ['stream', 'protocol'], registers, collect: perStream((g, shown) => { for (const s of shown) g.set({ stream: nameOf(s), protocol: 'rtmp' }, sources.rtmpPlayers(s.app, s.streamKey)); }) }); // prettier-ignore
+    new Gauge({ name: 'tidecast_stream_viewers', help: 'Viewers now, by protocol: RTMP players, and HLS and DASH viewers where play authorization gives them sessions.', labelNames: ['stream', 'protocol'], registers, collect: perStream((g, shown) => {
+      for (const s of shown) {
+        g.set({ stream: nameOf(s), protocol: 'rtmp' }, sources.rtmpPlayers(s.app, s.streamKey));
+        const http = sources.httpViewers?.(s.app, s.streamKey);
+        if (http === undefined) continue;
+        g.set({ stream: nameOf(s), protocol: 'hls' }, http.hls);
+        g.set({ stream: nameOf(s), protocol: 'dash' }, http.dash);
+      }
+    }) }); // prettier-ignore
     new Gauge({ name: 'tidecast_stream_health_issues', help: 'Stream-health findings now (docs/health.md), 1 per finding type and severity.', labelNames: ['stream', 'type', 'severity'], registers, collect: perStream((g, shown) => { for (const s of shown) for (const f of sources.health(s.app, s.streamKey)?.findings ?? []) g.set({ stream: nameOf(s), type: f.type, severity: f.severity }, 1); }) }); // prettier-ignore
     const dropped = (name: string, help: string, read: (c: NonNullable<StreamSummary['counters']>) => number): void => {
       new Counter({ name, help, labelNames: ['stream'], registers, collect() { this.reset(); for (const s of metrics.#scrape()) if (s.counters !== undefined) this.inc({ stream: nameOf(s) }, read(s.counters)); } }); // prettier-ignore
