@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { RtmpServer } from '../rtmp/index.js';
+import type { Job, JobServiceEvents } from '../transcode/index.js';
 import type { HealthReport } from '../observability/index.js';
 import type { MediaServerEvents } from './media-server-events.js';
 import { Authorizer, type AuthorizerOptions } from './authorization.js';
@@ -129,6 +130,31 @@ export class ControlPlane {
       }
     }, options.healthWatchMs ?? 2000);
     this.#timer.unref();
+  }
+
+  /**
+   * `job.created` for a new live job, then `job.<state>` (job.waiting, job.running, job.stopped, job.failed) when its
+   * state changes, and `job.deleted` when it goes: from the job store's own events, so the API's
+   * changes and the runtime's (a publish, ffmpeg crashing) are told alike. Ordered per job.
+   */
+  watchJobs(jobs: Pick<EventEmitter<JobServiceEvents>, 'on'> | undefined): void {
+    if (jobs === undefined) return;
+    const states = new Map<string, string>();
+    const send = (type: `job.${string}`, job: Job): void => {
+      const data = { jobId: job.id, app: job.app, streamKey: job.streamKey, state: job.state, ...(job.lastError === undefined ? {} : { lastError: job.lastError.message }) };
+      this.events.send(type, data, `job/${job.id}`, this.#sources.now());
+    };
+    jobs.on('change', (job) => {
+      const previous = states.get(job.id);
+      if (previous === job.state) return;
+      states.set(job.id, job.state);
+      // A job just made (not updated since) is told as created, whatever state it starts in.
+      send(previous === undefined && job.updatedAtMs === job.createdAtMs ? 'job.created' : `job.${job.state}`, job);
+    });
+    jobs.on('delete', (job) => {
+      states.delete(job.id);
+      send('job.deleted', job);
+    });
   }
 
   /** Stops the health watch and the webhook deliveries (queued events are dropped). */
