@@ -32,7 +32,8 @@ export interface IngestAccess {
 interface Ingest {
   session: ServerSession;
   messageStreamId: number;
-  publisher: Publisher;
+  /** Undefined for a test publish (`?test=1`): analyzed, not published. */
+  publisher: Publisher | undefined;
   media: FlvToMedia;
   keyframes: KeyframeWatch;
   /** Tracks changed since the last sample: announce them before the next one. */
@@ -63,6 +64,8 @@ export class RtmpIngest {
   readonly #tags = new Map<string, FlvToMediaCounters>();
   /** The newest publish's health analyzer per stream key (`<app>/<key>`), kept after it ends until the stream is forgotten. */
   readonly #health = new Map<string, StreamHealthAnalyzer>();
+  /** Test publishes' analyzers (`?test=1`), newest last, at most MAX_TEST_REPORTS: nothing forgets them otherwise. */
+  readonly #testHealth = new Map<string, StreamHealthAnalyzer>();
   readonly #segmentTargetSeconds: number;
   readonly #access: IngestAccess | undefined;
 
@@ -100,6 +103,7 @@ export class RtmpIngest {
   #admit(request: PublishRequest, sinks: Sinks, streamKey: string, lifetimeMs: number | undefined): void {
     const refused = this.#events.refuse?.({ app: request.app, streamKey });
     if (refused !== undefined) return request.reject(refused);
+    if (new URLSearchParams(request.query).get('test') === '1') return this.#admitTest(request, sinks, streamKey);
     const publisherId = `rtmp-${request.session.id}-${request.messageStreamId}`;
     const result = this.#hub.publish({ app: request.app, streamKey, publisherId, nowMs: this.#now() });
     if (!result.ok) {
@@ -122,7 +126,7 @@ export class RtmpIngest {
     if (lifetimeMs !== undefined) {
       // The authorization's lifetime (a callback's, a token's expiry): the publish ends then.
       const timer = setTimeout(() => {
-        if (!ingest.publisher.active) return;
+        if (!result.publisher.active) return;
         ingest.session.abortPublish(ingest.messageStreamId, new MediaError('ERR_MEDIA_AUTH_EXPIRED', `the authorization of ${request.app}/${streamKey} expired`, { app: request.app, streamKey }));
       }, lifetimeMs);
       timer.unref();
@@ -130,11 +134,33 @@ export class RtmpIngest {
     }
   }
 
+  /**
+   * A test publish (`rtmp://host/app/key?test=1`): the encoder's stream is demuxed and analyzed like
+   * a publish (its health report at the same key), but nothing is published: no playlists, no
+   * viewers, no webhook; a live publish of the key goes on untouched.
+   */
+  #admitTest(request: PublishRequest, sinks: Sinks, streamKey: string): void {
+    const name = `${request.app}/${streamKey}`;
+    const ingest: Ingest = {
+      session: request.session,
+      messageStreamId: request.messageStreamId,
+      publisher: undefined,
+      media: new FlvToMedia({ beforeConfig: 0, unsupported: 0, control: 0 }),
+      keyframes: new KeyframeWatch(this.#limits),
+      tracksPending: false,
+      health: new StreamHealthAnalyzer({ segmentTargetSeconds: this.#segmentTargetSeconds }),
+    };
+    this.#testHealth.delete(name);
+    this.#testHealth.set(name, ingest.health);
+    if (this.#testHealth.size > MAX_TEST_REPORTS) this.#testHealth.delete(this.#testHealth.keys().next().value!);
+    sinks[request.messageStreamId] = ingest;
+  }
+
   /** Ends the RTMP publish of `app/streamKey`, if one is live: the publisher hears `error` (NetStream.Failed) and its session closes. */
   kick(app: string, streamKey: string, error: TidecastError): boolean {
     for (const ingest of this.#byPublisher.values()) {
-      const { stream } = ingest.publisher;
-      if (stream.app !== app || stream.streamKey !== streamKey || !ingest.publisher.active) continue;
+      const publisher = ingest.publisher!; // #byPublisher holds published ingests only
+      if (publisher.stream.app !== app || publisher.stream.streamKey !== streamKey || !publisher.active) continue;
       ingest.session.abortPublish(ingest.messageStreamId, error);
       return true;
     }
@@ -149,9 +175,16 @@ export class RtmpIngest {
     return counters;
   }
 
-  /** The health report of the newest publish of `app/streamKey` (docs/health.md), undefined if it was never published. */
+  /**
+   * The health report of the newest publish of `app/streamKey` (docs/health.md), undefined if it was
+   * never published; a test publish's (`?test=1`) when the key has no live publish.
+   */
   health(app: string, streamKey: string): HealthReport | undefined {
-    return this.#health.get(`${app}/${streamKey}`)?.report(this.#now());
+    const name = `${app}/${streamKey}`;
+    const live = this.#health.get(name);
+    const test = this.#testHealth.get(name);
+    const analyzer = test !== undefined && (live === undefined || !this.#hub.streams().some((s) => s.app === app && s.streamKey === streamKey && s.state === 'live')) ? test : live;
+    return analyzer?.report(this.#now());
   }
 
   /** Forgets a stream key's counters and health (its stream was forgotten). */
@@ -165,7 +198,7 @@ export class RtmpIngest {
     this.#sinks.set(session, sinks);
     const onMedia = (m: { typeId: number; timestamp: number; payload: Uint8Array; messageStreamId: number }): void => {
       const ingest = sinks[m.messageStreamId];
-      if (ingest === undefined || !ingest.publisher.active) return;
+      if (ingest === undefined || ingest.publisher?.active === false) return;
       const beforeConfig = ingest.media.counters.beforeConfig;
       const events = ingest.media.push(m.typeId, m.timestamp, m.payload);
       const now = this.#now();
@@ -180,11 +213,13 @@ export class RtmpIngest {
           ingest.health.frame({ kind: track?.kind ?? 'audio', timestampMs: m.timestamp, compositionTimeMs, keyframe: e.sample.keyframe, bytes: e.sample.data.length, arrivalMs: now });
           const overdue = ingest.keyframes.observe(e.sample, ingest.media.videoTrack);
           if (overdue !== undefined) return this.#abort(ingest, overdue);
+          const publisher = ingest.publisher;
+          if (publisher === undefined) continue; // a test publish: analyzed only
           if (ingest.tracksPending) {
-            ingest.publisher.setTracks(currentTracks(ingest.media));
+            publisher.setTracks(currentTracks(ingest.media));
             ingest.tracksPending = false;
           }
-          ingest.publisher.pushSample(e.sample, now);
+          publisher.pushSample(e.sample, now);
         } else if (e.name === 'onMetaData') ingest.health.metadata(encoderMetadata(e.value));
       }
     };
@@ -192,7 +227,7 @@ export class RtmpIngest {
     session.on('video', onMedia);
     session.on('data', (m) => {
       const ingest = sinks[m.messageStreamId];
-      if (ingest === undefined || !ingest.publisher.active) return;
+      if (ingest === undefined || ingest.publisher?.active === false) return;
       try {
         for (const e of ingest.media.push(m.typeId, m.timestamp, m.payload)) if (e.type === 'metadata' && e.name === 'onMetaData') ingest.health.metadata(encoderMetadata(e.value));
       } catch {
@@ -203,8 +238,8 @@ export class RtmpIngest {
 
   /** Ends a publish that broke a media limit: reported, then the publisher is told and closed. */
   #abort(ingest: Ingest, error: MediaError): void {
-    const { stream } = ingest.publisher;
-    this.#events.limit({ app: stream.app, streamKey: stream.streamKey }, error);
+    const stream = ingest.publisher?.stream;
+    if (stream !== undefined) this.#events.limit({ app: stream.app, streamKey: stream.streamKey }, error);
     // Closing the session emits 'unpublish', which ends the hub publisher (#onUnpublish).
     ingest.session.abortPublish(ingest.messageStreamId, error);
   }
@@ -223,14 +258,19 @@ export class RtmpIngest {
     const ingest = sinks?.[messageStreamId];
     if (sinks === undefined || ingest === undefined) return;
     sinks[messageStreamId] = undefined;
-    this.#byPublisher.delete(ingest.publisher);
-    const { stream } = ingest.publisher;
+    const publisher = ingest.publisher;
+    if (publisher === undefined) return; // a test publish: nothing was published
+    this.#byPublisher.delete(publisher);
+    const { stream } = publisher;
     // A replaced publisher's leaving ends nothing: the stream goes on with the newer one.
-    if (!ingest.publisher.active) return;
-    ingest.publisher.end(this.#now());
+    if (!publisher.active) return;
+    publisher.end(this.#now());
     this.#events.unpublish({ app: stream.app, streamKey: stream.streamKey });
   }
 }
+
+/** Test publishes whose reports are kept (by stream key): a client cannot grow the map by trying keys. */
+const MAX_TEST_REPORTS = 256;
 
 /** The encoder's advertised frame rate and data rates (kbit/s) from its onMetaData, where they are numbers. */
 function encoderMetadata(value: unknown): EncoderMetadata {

@@ -106,6 +106,24 @@ describe.skipIf(skip !== undefined)(`stream health of real ffmpeg publishes${ski
     expect(reports.get('jump')!.status).toBe('bad');
   });
 
+  it('a test publish (`?test=1`) is analyzed and reported, never published', { timeout: 40_000 }, async () => {
+    const run = await spawnFfmpeg(publisherArgs(live!.rtmpUrl('live/trial?test=1'), { gop: 300 }), { timeoutMs: (PUBLISH_SECONDS + 30) * 1000 });
+    runs.push(run);
+    let report: HealthReport | undefined;
+    const deadline = Date.now() + 25_000;
+    while (Date.now() < deadline && report?.findings.some((f) => f.type === 'gopLongerThanSegment') !== true) {
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await fetch(live!.httpUrl('api/streams/live/trial/health'));
+      if (res.status === 200) report = (await res.json()) as HealthReport;
+    }
+    expect(report?.findings.map((f) => f.type)).toContain('gopLongerThanSegment');
+    // Nothing was published: no stream listed, no playlist, no publish event.
+    const streams = (await (await fetch(live!.httpUrl('api/streams'))).json()) as { streams: Array<{ streamKey: string }> };
+    expect(streams.streams.map((x) => x.streamKey)).not.toContain('trial');
+    expect((await fetch(live!.httpUrl('live/trial/index.m3u8'))).status).toBe(404);
+    expect(live!.server.hub.streams().some((x) => x.streamKey === 'trial')).toBe(false);
+  });
+
   it('a key never published is a 404', async () => {
     expect((await fetch(live!.httpUrl('api/streams/live/nobody/health'))).status).toBe(404);
   });
