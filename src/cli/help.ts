@@ -1,6 +1,7 @@
 import { PACKAGE_SYNOPSIS } from './package.js';
 import { DEFAULT_LOG_LEVEL } from './serve-output.js';
 import { DEFAULT_SERVER_CONFIG, SERVER_CONFIG_FIELDS, SERVER_CONFIG_KEYS, type ServerConfigKey } from './server-config.js';
+import { CONFIG_SECTIONS, CONFIG_SECTION_NAMES } from './control-config.js';
 
 /**
  * `tidecast --help`, generated: every setting's line comes from its field (flag, placeholder,
@@ -20,7 +21,7 @@ function option(flag: string, text: string, facts: string): string {
 }
 
 /** A default as the flag would say it: on/off, and byte counts also in whole MiB or GiB. */
-function defaultText(key: ServerConfigKey): string | undefined {
+export function defaultText(key: ServerConfigKey): string | undefined {
   const value = DEFAULT_SERVER_CONFIG[key];
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return value ? 'on' : 'off';
@@ -38,6 +39,11 @@ function settingLine(key: ServerConfigKey): string {
   return option(`${field.flag} ${field.value}`, field.help, facts.filter((f) => f !== undefined).join(', '));
 }
 
+/** The config file's sections, each with its schema's title. */
+export function sectionsHelp(): string {
+  return CONFIG_SECTION_NAMES.map((name) => option(name, CONFIG_SECTIONS[name].title ?? '', '')).join('\n');
+}
+
 /** The lines of the settings that are limits (`limits`) or not. */
 export function settingsHelp(limits: boolean): string {
   return SERVER_CONFIG_KEYS.filter((key) => (SERVER_CONFIG_FIELDS[key].limit === true) === limits)
@@ -49,6 +55,8 @@ export const HELP = `tidecast — live-streaming media server
 
 Usage: tidecast [serve] [options]
        ${PACKAGE_SYNOPSIS}
+       tidecast config example | config check <file>
+       tidecast hash-key [key…]
 
 serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
 HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
@@ -61,7 +69,15 @@ ${option('-h, --help', 'this text', '')}
 Limits (each one's reason: docs/limits.md):
 ${settingsHelp(true)}
 
-Precedence: option > environment variable > config file > default.
+Config file sections (no flags; every key in docs/config.md and \`tidecast config example\`):
+${sectionsHelp()}
+
+Precedence: option > environment variable > config file > default. Every key of the file has a
+variable, TIDECAST_ and its path in capitals: TIDECAST_AUTH_SESSIONS_SECRET, TIDECAST_API_TOKENS
+(a list as a comma list).
 Log level: env TIDECAST_LOG_LEVEL (default ${DEFAULT_LOG_LEVEL}; debug logs every segment).
 
-package writes an HLS VOD (CMAF segments and playlists) from an FLV file.`;
+package writes an HLS VOD (CMAF segments and playlists) from an FLV file.
+config example prints the example config file (every key, its default and variable); config check
+checks a file with the environment over it and says what it turns on. hash-key prints the
+sha256:<hex> of stream keys or API tokens for the config file (read from stdin when not given).`;

@@ -2,13 +2,16 @@
 import { isTidecastError } from '../errors/index.js';
 
 /**
- * `tidecast [serve] …` or `tidecast package …`; serve is the default. Each command's module is
+ * `tidecast [serve] …`, `tidecast package …`, `tidecast config example|check <file>` or
+ * `tidecast hash-key [key…]`; serve is the default. Each command's module is
  * imported when it runs: `package` never loads the server (fastify, pino), whose loading would be
  * a good part of its run time.
  */
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'package') return (await import('./package.js')).runPackage(rest);
+  if (command === 'config') return (await import('./config-command.js')).runConfig(rest, process.env);
+  if (command === 'hash-key') return (await import('./config-command.js')).runHashKey(rest);
   const { serve } = await import('./serve.js');
   return serve(command === 'serve' ? rest : argv);
 }

@@ -37,12 +37,14 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
   );
   server.rtmp.on('refused', (err, remoteAddress) => log.warn({ code: err.code, remoteAddress }, `connection refused: ${err.message}`));
   // A refused name is the peer's own text (AMF allows 1 MiB): logged cut to a line's worth.
-  server.rtmp.on('refusedStream', (session, r) =>
+  // An unauthorized publish's key may be a mistyped secret: shown by its start and length, as below.
+  server.rtmp.on('refusedStream', (session, r) => {
+    const streamKey = r.kind === 'publish' && r.reason.startsWith('not authorized') ? `${r.streamKey.slice(0, 2)}…(${r.streamKey.length} chars)` : r.streamKey.slice(0, 200);
     log.warn(
-      { session: session.id, remoteAddress: session.remoteAddress, kind: r.kind, app: r.app.slice(0, 200), streamKey: r.streamKey.slice(0, 200), status: r.statusCode },
-      `${r.kind} ${JSON.stringify(`${r.app}/${r.streamKey}`.slice(0, 200))} refused: ${r.reason}`,
-    ),
-  );
+      { session: session.id, remoteAddress: session.remoteAddress, kind: r.kind, app: r.app.slice(0, 200), streamKey, status: r.statusCode },
+      `${r.kind} ${JSON.stringify(`${r.app.slice(0, 200)}/${streamKey}`)} refused: ${r.reason}`,
+    );
+  });
   server.dash.on('lowLatencyChange', (group, reason) =>
     reason === undefined ? log.info({ stream: group }, `DASH ${group}: manifest-ll.mpd is low-latency again`) : log.warn({ stream: group, reason }, `DASH ${group}: manifest-ll.mpd answered as the regular MPD: ${reason}`),
   );
@@ -100,6 +102,8 @@ export interface DeliveryFeatures {
   lowLatency: boolean;
   /** Nominal LL-HLS part target in seconds, shown with LL-HLS on. */
   partDuration?: number;
+  /** Publish and play authorization, as describeAuth says it (no secret); undefined: off, everything open. */
+  auth?: string;
 }
 
 /** The block printed once both servers listen: OBS settings, playback and page URLs, a test command. */
@@ -110,17 +114,23 @@ export function settingsBlock(bound: { host: string; rtmpPort: number; httpPort:
   const listening = features.tls ? `HTTPS (HTTP/2, HTTP/1.1) listening on ${bound.host}:${bound.httpPort}` : `HTTP listening on ${bound.host}:${bound.httpPort}`;
   const parts = features.partDuration === undefined ? '' : `, parts of ${features.partDuration} s`;
   const lowLatency = features.lowLatency ? `on${parts} (plain HLS for older players: ${http}/live/<key>/plain.m3u8)` : 'off (whole segments only)';
+  const auth =
+    features.auth === undefined
+      ? 'off: any stream key publishes, anyone plays. To require keys: the auth section of the config file (docs/config.md, docs/auth.md)'
+      : `on, per app: ${features.auth}`;
+  const key = features.auth === undefined ? 'any name, e.g. mystream' : 'one your auth policy allows (docs/auth.md)';
   return `tidecast live server
   RTMP ingest listening on ${bound.host}:${bound.rtmpPort}
   ${listening}
 
 OBS settings (Settings → Stream → Service: Custom…):
   Server:     rtmp://${urlHost}:${bound.rtmpPort}/live
-  Stream Key: any name, e.g. mystream
+  Stream Key: ${key}
 
 Playback (HLS): ${http}/live/<key>/index.m3u8
 Page:           ${http}/
 LL-HLS:         ${lowLatency}
+Auth:           ${auth}
 
 Test without OBS:
   ffmpeg -re -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine -c:v libx264 -g 60 -c:a aac -f flv rtmp://127.0.0.1:${bound.rtmpPort}/live/mystream

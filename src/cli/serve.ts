@@ -17,6 +17,7 @@ import { ConfigError } from '../errors/index.js';
 import { createMediaServer, tuneHeapGrowing, type MediaServerOptions } from '../server/index.js';
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 import { readLadderChoice } from './ladder-config.js';
+import { controlPlaneOptions, describeAuth } from './control-options.js';
 import { JsonFileJobStore, RedisJobStore } from '../transcode/index.js';
 import type { LadderChoice } from '../server/index.js';
 
@@ -46,7 +47,7 @@ export async function serveConfig(args: string[], env: Readonly<Record<string, s
   }
   const flags = configLayerFromStrings(strings, 'flag');
   const file: ServerConfigLayer = typeof values['config'] === 'string' ? await loadConfigFile(values['config']) : {};
-  return { config: resolveServerConfig({ flags, env: configLayerFromEnv(env), file }), help: values['help'] === true };
+  return { config: resolveServerConfig({ flags, env: configLayerFromEnv(env, file), file }), help: values['help'] === true };
 }
 
 /** PEM certificate chain and private key, as `http.tls` takes them. */
@@ -85,6 +86,8 @@ async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<
 /**
  * Settings → server options; `tls`, read by `readTlsFiles`, makes HTTP delivery HTTPS. The part
  * target is passed only with LL-HLS on: without it the packager keeps its own fragment default.
+ * The control-plane sections (auth, webhooks, api, metrics) are passed only when the file or the
+ * environment gives them (control-options.ts).
  */
 export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: LadderChoice): MediaServerOptions {
   return {
@@ -120,6 +123,7 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: 
     },
     endGraceMs: config.endGraceMs,
     rtmpPlay: { absoluteTimestamps: config.rtmpPlayAbsoluteTimestamps },
+    ...controlPlaneOptions(config),
   };
 }
 
@@ -141,10 +145,11 @@ export async function serve(args: string[]): Promise<void> {
     if (server.ladders.off !== undefined) log.warn({ ladder: config.ladder }, server.ladders.off);
     else log.info({ ladder: config.ladder, ffmpeg: server.ladders.ffmpeg?.path }, `ABR ladder ${config.ladder}: transcoding with ${server.ladders.ffmpeg?.path}`);
   }
-  const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration };
+  const auth = describeAuth(config.auth);
+  const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration, ...(auth === undefined ? {} : { auth }) };
   process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host), features) + '\n');
   log.info(
-    { rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration, lowLatency: config.lowLatency, partDuration: config.lowLatency ? config.partDuration : undefined, tls: tls !== undefined },
+    { rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration, lowLatency: config.lowLatency, partDuration: config.lowLatency ? config.partDuration : undefined, tls: tls !== undefined, auth: config.auth !== undefined },
     'listening',
   );
 

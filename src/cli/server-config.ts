@@ -24,6 +24,9 @@ import {
   MEDIA_SERVER_OPTION_RANGES,
 } from '../server/media-server-options.js';
 import { DEFAULT_MEMORY_STORE_MAX_BYTES, MEMORY_STORE_MAX_BYTES_RANGE } from '../store/memory-store.js';
+import { ROOT_PATH, checkValue, describeValue as describe, envVariable, propertyPath } from './config-schema.js';
+import { applyEnv, booleanWord } from './config-env.js';
+import { CONFIG_SECTIONS, CONFIG_SECTION_NAMES, isConfigSection, type ConfigSectionName, type ConfigSections } from './control-config.js';
 
 /**
  * The `tidecast serve` settings and where each can come from. Every source is parsed by a pure
@@ -32,9 +35,12 @@ import { DEFAULT_MEMORY_STORE_MAX_BYTES, MEMORY_STORE_MAX_BYTES_RANGE } from '..
  * caller passes them in, so every rule is tested without a process.
  *
  * Each default is the module's own constant (where its reason is written), and `tidecast --help`
- * is generated from SERVER_CONFIG_FIELDS and these defaults (help.ts): neither is written twice.
+ * and the shipped example file are generated from SERVER_CONFIG_FIELDS and these defaults (help.ts,
+ * config-example.ts): neither is written twice. The control plane's sections of the file (`auth`,
+ * `webhooks`, `api`, `metrics`) are schemas of their own (control-config.ts), with variables but
+ * no flags.
  */
-export interface ServerConfig {
+export interface ServerConfig extends ConfigSections {
   /** RTMP ingest port. Default 1935 (the IANA port OBS assumes); 0 picks a free one. */
   rtmpPort: number;
   /** HTTP delivery port (playlists, segments, the page). Default 8080; 0 picks a free one. */
@@ -101,7 +107,8 @@ export interface ServerConfig {
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
-export type ServerConfigKey = keyof ServerConfig;
+/** The flat settings: each has a flag, a variable and a key. */
+export type ServerConfigKey = Exclude<keyof ServerConfig, ConfigSectionName>;
 
 export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   rtmpPort: DEFAULT_RTMP_PORT,
@@ -133,16 +140,16 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
 };
 
 /** How one setting is given and checked, and what `tidecast --help` says of it. */
-export type ServerConfigField = {
+type ServerConfigFieldSpec = {
   flag: string;
-  /** Environment variable, when the setting has one. */
-  env?: string;
   /** `--help`: the placeholder after the flag ('<n>', '<file>'). */
   value: string;
   /** `--help`: one line, what the setting does (its default, variable and key are added). */
   help: string;
   /** Listed under "Limits" in `--help` (docs/limits.md has each one's reason). */
   limit?: true;
+  /** A value the example file shows (commented out) for a setting without a default. */
+  example?: string;
 } & (
   | {
       /** Within `range`: the module's own where the setting is one of its options. */
@@ -155,6 +162,11 @@ export type ServerConfigField = {
   | { kind: 'string' }
 );
 
+export type ServerConfigField = ServerConfigFieldSpec & {
+  /** Its environment variable: TIDECAST_ and the key in capitals (`rtmpPort` → TIDECAST_RTMP_PORT). */
+  env: string;
+};
+
 const RTMP = RTMP_SERVER_OPTION_RANGES;
 const SERVER = MEDIA_SERVER_OPTION_RANGES;
 
@@ -165,13 +177,12 @@ const SERVER = MEDIA_SERVER_OPTION_RANGES;
  * above any LL-HLS practice, 0.2 to 1 s; resolveServerConfig also holds them to the segment
  * duration).
  */
-export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, ServerConfigField>> = {
-  rtmpPort: { flag: '--rtmp-port', env: 'TIDECAST_RTMP_PORT', kind: 'number', range: RTMP.port, value: '<n>', help: 'RTMP ingest port (0: a free one)' },
-  httpPort: { flag: '--http-port', env: 'TIDECAST_HTTP_PORT', kind: 'number', range: SERVER.httpPort, value: '<n>', help: 'HTTP port: playlists, segments, the page (0: a free one)' },
-  host: { flag: '--host', env: 'TIDECAST_HOST', kind: 'string', value: '<addr>', help: 'address both servers bind' },
+const FIELD_SPECS: Readonly<Record<ServerConfigKey, ServerConfigFieldSpec>> = {
+  rtmpPort: { flag: '--rtmp-port', kind: 'number', range: RTMP.port, value: '<n>', help: 'RTMP ingest port (0: a free one)' },
+  httpPort: { flag: '--http-port', kind: 'number', range: SERVER.httpPort, value: '<n>', help: 'HTTP port: playlists, segments, the page (0: a free one)' },
+  host: { flag: '--host', kind: 'string', value: '<addr>', help: 'address both servers bind' },
   segmentDuration: {
     flag: '--segment-duration',
-    env: 'TIDECAST_SEGMENT_DURATION',
     kind: 'number',
     range: { integer: false, min: 0.1, max: MAX_SEGMENT_TARGET_SECONDS },
     value: '<s>',
@@ -179,45 +190,46 @@ export const SERVER_CONFIG_FIELDS: Readonly<Record<ServerConfigKey, ServerConfig
   },
   windowSegments: { flag: '--window-segments', kind: 'number', range: integerRange(MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS), value: '<n>', help: 'segments in a live playlist' },
   endGraceMs: { flag: '--end-grace-ms', kind: 'number', range: SERVER.endGraceMs, value: '<ms>', help: "wait before a stream's playlists end after its publisher left" },
-  lowLatency: { flag: '--low-latency', env: 'TIDECAST_LOW_LATENCY', kind: 'boolean', value: '<on|off>', help: 'LL-HLS: parts, blocking reloads, delta updates (also true/false, yes/no, 1/0)' },
+  lowLatency: { flag: '--low-latency', kind: 'boolean', value: '<on|off>', help: 'LL-HLS: parts, blocking reloads, delta updates (also true/false, yes/no, 1/0)' },
   partDuration: {
     flag: '--part-duration',
-    env: 'TIDECAST_PART_DURATION',
     kind: 'number',
     range: { integer: false, min: MIN_PART_TARGET_SECONDS, max: 10 },
     value: '<s>',
     help: 'LL-HLS part target in seconds, at most the segment duration',
   },
-  tlsCert: { flag: '--tls-cert', env: 'TIDECAST_TLS_CERT', kind: 'string', value: '<file>', help: 'PEM certificate chain: with --tls-key, HTTPS with HTTP/2 and HTTP/1.1' },
-  tlsKey: { flag: '--tls-key', env: 'TIDECAST_TLS_KEY', kind: 'string', value: '<file>', help: 'PEM private key of --tls-cert' },
+  tlsCert: { flag: '--tls-cert', kind: 'string', value: '<file>', example: '/etc/tidecast/cert.pem', help: 'PEM certificate chain: with --tls-key, HTTPS with HTTP/2 and HTTP/1.1' },
+  tlsKey: { flag: '--tls-key', kind: 'string', value: '<file>', example: '/etc/tidecast/key.pem', help: 'PEM private key of --tls-cert' },
   endedRetentionMs: { flag: '--ended-retention-ms', kind: 'number', range: SERVER.endedRetentionMs, value: '<ms>', help: 'how long an ended stream stays served before deletion', limit: true },
-  rtmpMaxConnections: { flag: '--rtmp-max-connections', env: 'TIDECAST_RTMP_MAX_CONNECTIONS', kind: 'number', range: RTMP.maxConnections, value: '<n>', help: 'RTMP sessions open at once', limit: true },
+  rtmpMaxConnections: { flag: '--rtmp-max-connections', kind: 'number', range: RTMP.maxConnections, value: '<n>', help: 'RTMP sessions open at once', limit: true },
   rtmpMaxConnectionsPerAddress: { flag: '--rtmp-max-connections-per-address', kind: 'number', range: RTMP.maxConnectionsPerAddress, value: '<n>', help: 'RTMP sessions from one IP address', limit: true },
   rtmpNoStreamTimeoutMs: { flag: '--rtmp-no-stream-timeout-ms', kind: 'number', range: RTMP.noStreamTimeoutMs, value: '<ms>', help: 'close an RTMP session without a published or played stream', limit: true },
   rtmpMaxOutgoingBytes: { flag: '--rtmp-max-outgoing-bytes', kind: 'number', range: RTMP.maxOutgoingBufferBytes, value: '<bytes>', help: 'bytes unsent to one RTMP peer (players skip above it, closed at twice it)', limit: true },
   rtmpMaxStreamsPerSession: { flag: '--rtmp-max-streams-per-session', kind: 'number', range: RTMP.maxStreamsPerSession, value: '<n>', help: 'streams one RTMP session may publish and play at once', limit: true },
   rtmpMaxPendingBytes: { flag: '--rtmp-max-pending-bytes', kind: 'number', range: RTMP.chunk, value: '<bytes>', help: 'bytes of incomplete messages one RTMP session may hold', limit: true },
   rtmpMaxTotalPendingBytes: { flag: '--rtmp-max-total-pending-bytes', kind: 'number', range: RTMP.maxTotalPendingBytes, value: '<bytes>', help: 'bytes of incomplete messages all RTMP sessions may hold', limit: true },
-  httpMaxConnections: { flag: '--http-max-connections', env: 'TIDECAST_HTTP_MAX_CONNECTIONS', kind: 'number', range: HTTP_CONNECTION_LIMIT_RANGE, value: '<n>', help: 'HTTP connections open at once', limit: true },
+  httpMaxConnections: { flag: '--http-max-connections', kind: 'number', range: HTTP_CONNECTION_LIMIT_RANGE, value: '<n>', help: 'HTTP connections open at once', limit: true },
   httpMaxConnectionsPerAddress: { flag: '--http-max-connections-per-address', kind: 'number', range: HTTP_CONNECTION_LIMIT_RANGE, value: '<n>', help: 'HTTP connections from one IP address', limit: true },
   storeMaxBytes: { flag: '--store-max-bytes', kind: 'number', range: MEMORY_STORE_MAX_BYTES_RANGE, value: '<bytes>', help: 'bytes the in-memory segment store may hold', limit: true },
   maxKeyframeIntervalMs: { flag: '--max-keyframe-interval-ms', kind: 'number', range: SERVER.maxKeyframeIntervalMs, value: '<ms>', help: 'close a publisher without a video keyframe for this long', limit: true },
   maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'number', range: SERVER.maxBytesWithoutKeyframe, value: '<bytes>', help: '… or for this many bytes of media', limit: true },
   rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', value: '<on|off>', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
   heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
-  ladder: { flag: '--ladder', env: 'TIDECAST_LADDER', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
-  jobsFile: { flag: '--jobs-file', env: 'TIDECAST_JOBS_FILE', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },
-  redis: { flag: '--redis', env: 'TIDECAST_REDIS', kind: 'string', value: '<url>', help: 'keep live jobs in Redis (redis://host:port) instead of --jobs-file; off: the file' },
+  ladder: { flag: '--ladder', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
+  jobsFile: { flag: '--jobs-file', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },
+  redis: { flag: '--redis', kind: 'string', value: '<url>', help: 'keep live jobs in Redis (redis://host:port) instead of --jobs-file; off: the file' },
 };
+
+export const SERVER_CONFIG_FIELDS = Object.fromEntries(Object.entries(FIELD_SPECS).map(([key, spec]) => [key, { ...spec, env: envVariable(key) }])) as Readonly<
+  Record<ServerConfigKey, ServerConfigField>
+>;
 
 export const SERVER_CONFIG_KEYS = Object.keys(SERVER_CONFIG_FIELDS) as ServerConfigKey[];
 
-/** The words a flag or an environment variable may say a boolean setting with (case-insensitive). */
-const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, yes: true, no: false, '1': true, '0': false };
-
 /**
  * A parsed config file (any value) → a layer. Unknown keys and wrong types throw
- * ERR_CONFIG_INVALID naming the key, the file and the value.
+ * ERR_CONFIG_INVALID naming the key (its path in a section: `auth.apps.live.strategies[0].keys`),
+ * the file and the value (a secret only by its length).
  */
 export function configLayerFromObject(raw: unknown, source: string): ServerConfigLayer {
   if (raw === null || raw === undefined) return {};
@@ -226,8 +238,15 @@ export function configLayerFromObject(raw: unknown, source: string): ServerConfi
   }
   const layer: ServerConfigLayer = {};
   for (const [key, value] of Object.entries(raw)) {
+    if (isConfigSection(key)) {
+      // Required keys are checked by resolveServerConfig: a secret may come from a variable alone.
+      const checkedSection = checkValue(CONFIG_SECTIONS[key], value, propertyPath(ROOT_PATH, key), (path) => `${path.text} in ${source}`, false);
+      (layer as Record<ConfigSectionName, unknown>)[key] = checkedSection;
+      continue;
+    }
     if (!isKey(key)) {
-      throw new ConfigError('ERR_CONFIG_INVALID', `unknown option ${key} in ${source}; known options: ${SERVER_CONFIG_KEYS.join(', ')}`, { option: key, value: describe(value) });
+      const known = [...SERVER_CONFIG_KEYS, ...CONFIG_SECTION_NAMES].join(', ');
+      throw new ConfigError('ERR_CONFIG_INVALID', `unknown option ${key} in ${source}; known options: ${known}`, { option: key, value: describe(value) });
     }
     set(layer, key, checked(key, `${key} in ${source}`, value, describe(value), 'true or false'));
   }
@@ -244,22 +263,32 @@ export function configLayerFromStrings(values: Partial<Record<ServerConfigKey, s
     const raw = values[key];
     if (raw === undefined) continue;
     const field = SERVER_CONFIG_FIELDS[key];
-    const label = name === 'flag' ? field.flag : (field.env ?? field.flag);
+    const label = name === 'flag' ? field.flag : field.env;
     const value = field.kind === 'string' ? raw : field.kind === 'boolean' ? booleanWord(raw) : raw.trim() === '' ? Number.NaN : Number(raw);
     set(layer, key, checked(key, label, value, raw, 'on or off (or true/false, yes/no, 1/0)'));
   }
   return layer;
 }
 
-/** Settings with an environment variable, read from `env` (pass `process.env`). */
-export function configLayerFromEnv(env: Readonly<Record<string, string | undefined>>): ServerConfigLayer {
+/**
+ * The settings the environment gives (pass `process.env`): each setting's variable, and in the
+ * sections each key's (TIDECAST_ and its path in capitals: TIDECAST_AUTH_SESSIONS_SECRET, a list
+ * as a comma list: TIDECAST_API_TOKENS). A section in the layer is the file's (`file`) with the
+ * variables over it; a record's entries and a list's items are set from the environment only
+ * where the file has them (config-schema.ts applyEnv). Unset and empty variables are ignored.
+ */
+export function configLayerFromEnv(env: Readonly<Record<string, string | undefined>>, file: ServerConfigLayer = {}): ServerConfigLayer {
   const values: Partial<Record<ServerConfigKey, string>> = {};
   for (const key of SERVER_CONFIG_KEYS) {
-    const name = SERVER_CONFIG_FIELDS[key].env;
-    const raw = name === undefined ? undefined : env[name];
+    const raw = env[SERVER_CONFIG_FIELDS[key].env];
     if (raw !== undefined && raw !== '') values[key] = raw;
   }
-  return configLayerFromStrings(values, 'env');
+  const layer = configLayerFromStrings(values, 'env');
+  for (const section of CONFIG_SECTION_NAMES) {
+    const merged = applyEnv(CONFIG_SECTIONS[section], file[section], propertyPath(ROOT_PATH, section), env);
+    if (merged !== file[section]) (layer as Record<ConfigSectionName, unknown>)[section] = merged;
+  }
+  return layer;
 }
 
 /**
@@ -269,6 +298,8 @@ export function configLayerFromEnv(env: Readonly<Record<string, string | undefin
  * - `partDuration` unset anywhere is the default 0.2 s, lowered to the segment duration when that
  *   is shorter (as the packager does); set, with LL-HLS on, it must not exceed the segment duration.
  * - `tlsCert` and `tlsKey` go together: HTTPS needs both the certificate and its private key.
+ * - A section's required keys (a strategy's secret, a webhook's URL) are there, from the file or a
+ *   variable.
  */
 export function resolveServerConfig(layers: { flags?: ServerConfigLayer; env?: ServerConfigLayer; file?: ServerConfigLayer }): ServerConfig {
   const file = defined(layers.file);
@@ -277,8 +308,11 @@ export function resolveServerConfig(layers: { flags?: ServerConfigLayer; env?: S
   const config: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...file, ...env, ...flags };
   const from = (key: ServerConfigKey): string | undefined => {
     const field = SERVER_CONFIG_FIELDS[key];
-    return key in flags ? field.flag : key in env ? (field.env ?? field.flag) : key in file ? key : undefined;
+    return key in flags ? field.flag : key in env ? field.env : key in file ? key : undefined;
   };
+  for (const section of CONFIG_SECTION_NAMES) {
+    if (config[section] !== undefined) checkValue(CONFIG_SECTIONS[section], config[section], propertyPath(ROOT_PATH, section), (path) => path.text);
+  }
   const partFrom = from('partDuration');
   if (partFrom === undefined) config.partDuration = Math.min(DEFAULT_SERVER_CONFIG.partDuration, config.segmentDuration);
   else if (config.lowLatency && config.partDuration > config.segmentDuration) {
@@ -320,17 +354,6 @@ function set(layer: ServerConfigLayer, key: ServerConfigKey, value: number | str
   (layer as Record<ServerConfigKey, number | string | boolean>)[key] = value;
 }
 
-/** A flag's or a variable's boolean word, or the text itself (refused by `checked`) when it is none. */
-function booleanWord(raw: string): boolean | string {
-  const word = raw.trim().toLowerCase();
-  return Object.hasOwn(BOOLEAN_WORDS, word) ? BOOLEAN_WORDS[word]! : raw;
-}
-
 function defined(layer: ServerConfigLayer | undefined): ServerConfigLayer {
   return Object.fromEntries(Object.entries(layer ?? {}).filter(([, v]) => v !== undefined));
-}
-
-/** A config value as a message shows it: strings quoted, so `"8080"` is told apart from 8080. */
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'a mapping' : String(value);
 }

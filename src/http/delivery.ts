@@ -7,19 +7,12 @@ import { NO_STORE_CACHE_CONTROL, cacheControlFor } from './cache-control.js';
 import { CORS_HEADERS, registerCors } from './cors.js';
 import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } from './live-delivery.js';
 import type { LiveSnapshot } from '../hls/index.js';
-import { renderPage } from './page.js';
 import { deliveryPath } from './path-rules.js';
 import { MPD_CONTENT_TYPE, type DashDelivery, type MpdFlavour } from './dash-delivery.js';
-import type { StreamSummary } from './streams-api.js';
-import type { HealthReport } from '../observability/index.js';
 
 export interface DeliveryOptions {
   /** Where the packagers put each stream's files, under `<app>/<key>/`. */
   store: SegmentStore;
-  /** The live streams for `GET /api/streams` and the page. */
-  streams: () => StreamSummary[];
-  /** Title of the page at `/`. Default 'tidecast'. */
-  title?: string;
   /**
    * LL-HLS: the latest snapshot of every live rendition (the packagers push them), for blocking
    * playlist reloads, delta updates and preload-hinted parts; it parks the requests (live-delivery.ts).
@@ -29,8 +22,6 @@ export interface DeliveryOptions {
   dash?: DashDelivery;
   /** HLS over MPEG-TS (`ts.m3u8`): produced while read; `playlist` starts it and answers once it has a segment. */
   ts?: { playlist(app: string, key: string): Promise<string | undefined> };
-  /** The stream-health report of a stream key's newest publish (docs/health.md), undefined if never published. */
-  health?: (app: string, key: string) => HealthReport | undefined;
   /** Prometheus text exposition at `GET /metrics` (docs/metrics.md). */
   metrics?: { text(): Promise<string>; readonly contentType: string };
 }
@@ -38,36 +29,22 @@ export interface DeliveryOptions {
 /**
  * The delivery routes (design.md "http/"):
  *
- *   GET /                          the page: live streams, a player (hls.js from this server)
- *   GET /assets/hls.min.js         hls.js from the installed package
- *   GET /api/streams               live streams as JSON
- *   GET /api/streams/:app/:key/health  the stream-health report of the key's newest publish
+ *   GET /assets/hls.min.js         hls.js from the installed package (for the dashboard, src/server/dashboard.ts)
  *   GET /metrics                   Prometheus metrics
  *   GET|HEAD /<app>/<key>/<path>   playlists, init and media segments from the store
  *
  * Files go out as the store holds them, a list of pieces (header + sample views): no join.
- * CORS is open on every answer, the hijacked LL-HLS ones included (cors.ts).
+ * CORS is open on every answer, the hijacked LL-HLS ones included (cors.ts). The /api routes
+ * (the streams, their health) are the control API's (src/server/control-api.ts).
  */
 export function registerDelivery(app: FastifyInstance, options: DeliveryOptions): FrontHandler {
-  const page = renderPage(options.title);
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
   registerCors(app);
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
   app.get('/assets/hls.min.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(hlsJs),
   );
-  app.get('/api/streams', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ streams: options.streams() }));
   const metrics = options.metrics;
   if (metrics !== undefined) app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).header('cache-control', 'no-store').send(await metrics.text()));
-  const health = options.health;
-  if (health !== undefined) {
-    app.get('/api/streams/:app/:key/health', async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply) => {
-      const { app: appName, key } = request.params;
-      const report = health(appName, key);
-      if (report === undefined) return reply.code(404).header('cache-control', 'no-store').send({ error: 'no publish of this stream key' });
-      return reply.header('cache-control', 'no-store').send({ app: appName, streamKey: key, ...report });
-    });
-  }
   // The server's clock for DASH players (UTCTiming http-xsdate, ISO 8601 with milliseconds): never a public time server.
   app.get('/time', async (_request, reply) => reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(new Date().toISOString()));
   const dash = options.dash;

@@ -1,4 +1,4 @@
-/** HTTP delivery: routes for playlists, segments, the streams API and the page (docs/http.md). */
+/** HTTP delivery: routes for playlists, segments and the streams API (docs/http.md). */
 export { registerDelivery } from './delivery.js';
 export type { FrontHandler } from './delivery.js';
 export type { DeliveryOptions } from './delivery.js';
@@ -7,7 +7,6 @@ export type { StreamCounters, StreamSummary } from './streams-api.js';
 export { deliveryPath, isSafeSegment } from './path-rules.js';
 export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, NO_STORE_CACHE_CONTROL, partCacheControl, blockingPlaylistCacheControl } from './cache-control.js';
 export { CORS_HEADERS, PREFLIGHT_HEADERS, registerCors } from './cors.js';
-export { renderPage } from './page.js';
 export { LiveDelivery, DEFAULT_MAX_PARKED, parseDirectives, hasDirectives } from './live-delivery.js';
 export type { LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';
 export { ParkedRequests, systemParkingClock } from './parked-requests.js';

@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { isTidecastError } from '../errors/index.js';
-import { LadderSpecError, MAX_JOB_LIST_LIMIT, type Job, type LadderStats } from '../transcode/index.js';
+import { DEFAULT_JOB_LIST_LIMIT, JOB_STATES, LadderSpecError, MAX_JOB_LIST_LIMIT, type Job, type LadderStats } from '../transcode/index.js';
+import { errorBody, openObject, stringEnum } from './control-api-schemas.js';
 import type { JobRuntime } from './job-runtime.js';
 
 /**
@@ -15,8 +17,8 @@ import type { JobRuntime } from './job-runtime.js';
  *   DELETE /api/jobs/:id         stopped and forgotten → 204
  *
  * Errors: 400 with `problems` (each bad field's path), 404 unknown id, 409 a state the job cannot
- * go to, 503 the job store is unreachable or not open yet; 403 for a client not on this machine
- * (every job runs an ffmpeg: the API is loopback-only until the control plane brings API tokens).
+ * go to, 503 the job store is unreachable or not open yet. Registered inside the control API
+ * (control-api.ts), whose authentication every job route has: each job runs an ffmpeg.
  */
 
 export interface JobsApiOptions {
@@ -83,8 +85,6 @@ export function registerJobRoutes(http: FastifyInstance, options: JobsApiOptions
     return r;
   };
   const handle = (run: (r: JobRuntime, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => async (request: FastifyRequest, reply: FastifyReply) => {
-    // Every job runs an ffmpeg: until the control plane's API tokens, only this machine may ask.
-    if (!isLoopback(request.socket.remoteAddress)) return reply.code(403).send({ error: 'forbidden', message: 'the job API answers clients on this machine (loopback) only' });
     const r = runtime(reply);
     if (r === undefined) return reply;
     try {
@@ -95,8 +95,8 @@ export function registerJobRoutes(http: FastifyInstance, options: JobsApiOptions
   };
   const id = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
-  http.post('/api/jobs', handle(async (r, request, reply) => reply.code(201).send(view(await r.service.create(request.body), request))));
-  http.get('/api/jobs', handle(async (r, request, reply) => {
+  http.post('/api/jobs', routeSchema('Create a job', { body: JobRequestSchema, response: { 201: JobSchema, 400: INVALID, 415: errorBody('A body that is neither JSON nor text'), 429: LIMIT } }), handle(async (r, request, reply) => reply.code(201).send(view(await r.service.create(request.body), request))));
+  http.get('/api/jobs', routeSchema('List the jobs', { querystring: JobPageQuery, response: { 200: Type.Object({ jobs: Type.Array(JobSchema), next: Type.Optional(Type.String()) }, { description: 'A page of jobs in creation order' }), 400: INVALID } }), handle(async (r, request, reply) => {
     const query = request.query as { limit?: string; after?: string };
     const limit = query.limit === undefined ? undefined : Number(query.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOB_LIST_LIMIT)) {
@@ -105,13 +105,76 @@ export function registerJobRoutes(http: FastifyInstance, options: JobsApiOptions
     const page = r.service.list({ ...(limit === undefined ? {} : { limit }), ...(query.after === undefined ? {} : { after: query.after }) });
     return reply.send({ jobs: page.jobs.map((j) => view(j, request)), ...(page.next === undefined ? {} : { next: page.next }) });
   }));
-  http.get('/api/jobs/:id', handle(async (r, request, reply) => reply.send(view(r.service.get(id(request)), request))));
-  http.post('/api/jobs/:id/stop', handle(async (r, request, reply) => reply.send(view(await r.stop(id(request)), request))));
-  http.post('/api/jobs/:id/resume', handle(async (r, request, reply) => reply.send(view(await r.service.resume(id(request)), request))));
-  http.delete('/api/jobs/:id', handle(async (r, request, reply) => {
+  http.get('/api/jobs/:id', routeSchema('Get a job', { params: JobParams, response: { 200: JobSchema, 404: NOT_FOUND } }), handle(async (r, request, reply) => reply.send(view(r.service.get(id(request)), request))));
+  http.post('/api/jobs/:id/stop', routeSchema('Stop a job', { params: JobParams, response: { 200: JobSchema, 404: NOT_FOUND, 409: STATE } }), handle(async (r, request, reply) => reply.send(view(await r.stop(id(request)), request))));
+  http.post('/api/jobs/:id/resume', routeSchema('Resume a stopped job', { params: JobParams, response: { 200: JobSchema, 404: NOT_FOUND, 409: STATE } }), handle(async (r, request, reply) => reply.send(view(await r.service.resume(id(request)), request))));
+  http.delete('/api/jobs/:id', routeSchema('Stop and forget a job', { params: JobParams, response: { 204: Type.Null({ description: 'Deleted' }), 404: NOT_FOUND } }), handle(async (r, request, reply) => {
     await r.service.delete(id(request));
     return reply.code(204).send();
   }));
+}
+
+const INVALID = errorBody('A bad job body or `limit` (`ERR_TRANSCODE_LADDER_INVALID`, every bad field in `problems`), or a body that is not JSON');
+const NOT_FOUND = errorBody('No job has this id (`ERR_TRANSCODE_JOB_NOT_FOUND`)');
+const STATE = errorBody('A state the job cannot go to (`ERR_TRANSCODE_JOB_STATE`)');
+const LIMIT = errorBody('The server keeps MAX_JOBS jobs already (`ERR_TRANSCODE_JOB_LIMIT`), or too many failed attempts from this address', { 'retry-after': Type.Integer({ description: 'With too many failed attempts: seconds until it may try again' }) });
+const UNAVAILABLE = errorBody('The job store cannot be read or written, or is not open yet (`ERR_TRANSCODE_JOB_STORE_UNAVAILABLE`)');
+
+const JobParams = Type.Object({ id: Type.String({ description: '16 characters of [A-Za-z0-9_-]' }) });
+
+const JobPageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_JOB_LIST_LIMIT, description: `Jobs per page, default ${DEFAULT_JOB_LIST_LIMIT}` })),
+  after: Type.Optional(Type.String({ description: 'The `next` of the previous page' })),
+});
+
+const JobRequestSchema = Type.Object(
+  {
+    app: Type.Optional(Type.String({ description: "The stream's app, default `live`" })),
+    ladder: Type.Union([Type.String({ description: 'A preset name' }), openObject('A ladder spec: `{ rungs, audio? }` (docs/transcode.md)')]),
+    output: Type.Optional(
+      Type.Object({
+        segmentSeconds: Type.Optional(Type.Number()),
+        lowLatency: Type.Optional(Type.Boolean()),
+        streamType: Type.Optional(stringEnum(['hls', 'dash'])),
+        segmentFormat: Type.Optional(stringEnum(['fmp4', 'cmaf', 'mpegts'])),
+      }),
+    ),
+  },
+  { description: "tidecast's job body; ezLiveStreaming's LiveJobSpec (a top-level `Output`) is accepted too (docs/jobs.md)" },
+);
+
+const isoTime = Type.String({ format: 'date-time' });
+const JobSchema = Type.Object(
+  {
+    id: Type.String(),
+    state: stringEnum(JOB_STATES),
+    app: Type.String(),
+    streamKey: Type.String({ description: "The publisher's only credential" }),
+    rtmpUrl: Type.String(),
+    obs: Type.Object({ server: Type.String(), streamKey: Type.String() }, { description: "OBS's two fields" }),
+    playback: Type.Object({ url: Type.String(), hls: Type.String(), dash: Type.String(), dashLowLatency: Type.String(), ts: Type.String() }),
+    spec: openObject('The job spec as parsed (docs/jobs.md)'),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    crashes: Type.Integer(),
+    retryAt: Type.Optional(isoTime),
+    lastError: Type.Optional(Type.Object({ message: Type.String(), at: isoTime })),
+    history: Type.Array(Type.Object({ state: stringEnum(JOB_STATES), at: isoTime, reason: Type.Optional(Type.String()) })),
+    ladder: Type.Optional(openObject("The ladder's live figures while its stream is published (docs/transcode.md)")),
+  },
+  { description: 'A job (docs/jobs.md)' },
+);
+
+/**
+ * A job route's schema, documented in full; its body and query are checked by the job service
+ * (parseJobRequest, the `limit` check), not by fastify's validator, which would stop at the first
+ * bad field where docs/jobs.md's 400 names every one of them by its path.
+ */
+function routeSchema(summary: string, schema: { body?: unknown; querystring?: unknown; params?: unknown; response: Record<number, unknown> }): RouteShorthandOptions {
+  return {
+    schema: { summary, tags: ['jobs'], ...schema, response: { ...schema.response, 503: UNAVAILABLE } },
+    validatorCompiler: () => () => true,
+  };
 }
 
 const STATUS: Readonly<Record<string, number>> = {
@@ -131,13 +194,6 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 /** The host name the client used (without its port), for the RTMP URL it should publish to. */
 function hostOf(request: FastifyRequest): string {
   return request.hostname.startsWith('[') ? request.hostname : request.hostname.replace(/:\d+$/, '');
-}
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
-export function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
 }
 
 function iso(ms: number): string {

@@ -12,6 +12,7 @@ import type { MetricsOptions } from './metrics.js';
 import type { WebhookOptions } from './webhooks.js';
 import type { AuthorizerOptions } from './authorization.js';
 import type { PlaySessionOptions } from './play-auth.js';
+import type { ApiOptions } from './control-api-auth.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -104,6 +105,12 @@ export interface MediaServerOptions {
   };
   /** Live jobs and their API (/api/jobs): where they persist. Default none (no job API). */
   jobs?: JobsOptions;
+  /**
+   * The control API (/api, docs/api.md): `tokens`, bearer tokens as `sha256:<hex>` (hashKey) or
+   * plain; without any, loopback clients only. `failureLimit`: failed attempts per address before
+   * 429, default 10 per 60 000 ms.
+   */
+  api?: ApiOptions;
   now?: () => number;
 }
 

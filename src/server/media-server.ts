@@ -19,6 +19,8 @@ import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaS
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
 import { ControlPlane } from './control-plane.js';
+import { wireControlApi } from './control-api-wiring.js';
+import { guardPlayback } from './play-guard.js';
 import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
 
@@ -69,11 +71,11 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
     const streams = (): StreamSummary[] => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash);
     this.control = new ControlPlane(this, this.rtmp, { streams, health: (a, k) => this.ingest.health(a, k), rtmpPlayers: (a, k) => this.playback.players(a, k), parked: () => this.liveDelivery.parked, now: this.now }, options);
-    front.handler = registerDelivery(this.http, { store: this.store, streams, liveDelivery: this.liveDelivery, dash: this.dash, health: (app, key) => this.ingest.health(app, key), metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
+    front.handler = registerDelivery(this.http, { store: this.store, liveDelivery: this.liveDelivery, dash: this.dash, metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
+    if (this.control.play !== undefined) guardPlayback(this.http, front, this.control.play); // HLS/DASH play auth: session tokens in the path
     this.transcoding = new Transcoding(options, {
-      hub: this.hub, http: this.http, rtmp: this.rtmp, now: this.now,
+      hub: this.hub, rtmp: this.rtmp, now: this.now, kick: (app, key, error) => this.ingest.kick(app, key, error),
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
-      kick: (app, key, error) => this.ingest.kick(app, key, error),
       endPlaylists: async (stream) => this.egress.get(stream)?.close(),
     });
     this.ladders = this.transcoding.ladders;
@@ -95,6 +97,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     });
     this.rtmp.on('refusedStream', () => void (this.counters.refusedStreams += 1));
     this.playback = new RtmpPlayback(this.rtmp, this.hub, { now: this.now, absoluteTimestamps: this.settings.rtmpPlayAbsoluteTimestamps });
+    wireControlApi(this, options, { streams, health: (a, k) => this.ingest.health(a, k), kick: (a, k, error) => this.ingest.kick(a, k, error) }); // /api (control-api.ts) and the dashboard
   }
 
   /** A stream's counters (in `/api/streams`): what was dropped or bent on its way, since its key was first published. */
@@ -110,6 +113,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   /** Starts RTMP and HTTP; resolves with the bound ports. */
   async listen(): Promise<{ rtmp: AddressInfo; http: AddressInfo }> {
     await this.transcoding.open();
+    this.control.watchJobs(this.transcoding.jobs?.service);
     const rtmp = await this.rtmp.listen();
     await this.http.listen({ port: this.settings.httpPort, host: this.settings.httpHost });
     return { rtmp, http: this.http.server.address() as AddressInfo };

@@ -18,7 +18,6 @@ import { LadderTier, type TranscodeOptions } from './ladder-tier.js';
 
 export interface TranscodingDeps {
   readonly hub: Hub;
-  readonly http: FastifyInstance;
   readonly rtmp: RtmpServer;
   readonly now: () => number;
   readonly warning: (stream: { app: string; streamKey: string }, message: string, details: Record<string, unknown>) => void;
@@ -44,8 +43,12 @@ export class Transcoding {
       unavailable: (name, reason) => this.jobs?.fail(name.app, name.streamKey, reason),
     });
     this.ladders.segmentTarget = (stream) => this.packagerOptions(stream).segmentTargetSeconds ?? options.hls?.segmentTargetSeconds ?? DEFAULT_SEGMENT_TARGET_SECONDS;
-    // Routes are registered now (fastify takes none after listen); they answer 503 until the store is open.
-    if (options.jobs !== undefined) registerJobRoutes(deps.http, { runtime: () => this.jobs, stats: (app, key) => this.stats(app, key), rtmpPort: () => deps.rtmp.address()?.port });
+  }
+
+  /** The job API's routes, when jobs were asked for: the control API registers them (they answer 503 until the store is open). */
+  jobRoutes(): ((api: FastifyInstance) => void) | undefined {
+    if (this.#jobs === undefined) return undefined;
+    return (api) => registerJobRoutes(api, { runtime: () => this.jobs, stats: (app, key) => this.stats(app, key), rtmpPort: () => this.#deps.rtmp.address()?.port });
   }
 
   /** Finds ffmpeg, opens the job store. */

@@ -41,7 +41,7 @@ async function playback(page: Page): Promise<{ currentTime: number; fatal: strin
   });
 }
 
-/** What the tests touch of the page's globals (src/http/page.ts sets tidecastPlayer). */
+/** What the tests touch of the page's globals (the dashboard, src/server/dashboard/dashboard.js, sets tidecastPlayer). */
 interface PageGlobals {
   document: { getElementById: (id: string) => { textContent: string | null; currentTime?: number } | null };
   Hls: { Events: { ERROR: string } };

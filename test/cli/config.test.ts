@@ -448,7 +448,7 @@ describe('LL-HLS and TLS settings', () => {
     expect(HELP).toContain(
       '  --rtmp-port <n>                          RTMP ingest port (0: a free one)\n                                           (default 1935, env TIDECAST_RTMP_PORT, key rtmpPort)\n',
     );
-    expect(HELP).toContain('(default 4194304 = 4 MiB, key rtmpMaxOutgoingBytes)');
+    expect(HELP).toContain('(default 4194304 = 4 MiB, env TIDECAST_RTMP_MAX_OUTGOING_BYTES, key rtmpMaxOutgoingBytes)');
     expect(HELP).toContain('       tidecast package <input.flv> <outdir> [--segment-duration 2]\n');
   });
 });
