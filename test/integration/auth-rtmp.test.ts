@@ -87,7 +87,7 @@ describe.skipIf(!CONTROL_SUITE || ffmpeg === undefined)(`RTMP publish and play a
         apps: {
           keys: { strategies: [staticKeys([hashKey('good-key')])], open: ['play'] },
           tok: { strategies: [hmacTokens('tok-secret')] },
-          cb: { strategies: [httpCallback({ url: callback })] },
+          cb: { strategies: [httpCallback({ url: callback })], open: ['play'] }, // its playlists are read by the test below
           down: { strategies: [httpCallback({ url: dead, timeoutMs: 500 })] },
           downopen: { strategies: [httpCallback({ url: dead, timeoutMs: 500, failMode: 'allow' })] },
           jwt: { strategies: [jwtStrategy({ jwks: jwksUrl })] },
