@@ -113,8 +113,9 @@ export class ApiAuth {
   readonly check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const address = request.socket.remoteAddress ?? '';
     if (!this.tokens) {
-      if (isLoopback(address)) return undefined;
-      return reply.code(403).send({ error: 'forbidden', message: 'no API tokens are configured: the API answers clients on this machine (loopback) only' });
+      const refused = notLocal(request, address);
+      if (refused === undefined) return undefined;
+      return reply.code(403).send({ error: 'forbidden', message: `no API tokens are configured: the API answers clients on this machine (loopback) only; ${refused}` });
     }
     const nowMs = this.#now();
     const retryAfter = this.limiter.retryAfterSeconds(address, nowMs);
@@ -134,6 +135,42 @@ export class ApiAuth {
     for (const digest of this.#digests) if (timingSafeEqual(digest, given)) match = true;
     return match;
   }
+}
+
+/**
+ * Why a request is not from a program on this machine, or undefined when it is. A loopback socket
+ * is not enough: a reverse proxy on the same host forwards the world's requests from 127.0.0.1
+ * (it says so in X-Forwarded-For, Forwarded or X-Real-IP); a web page in a local browser can send
+ * requests here (its Origin names another site), or reach us under its own name by DNS rebinding
+ * (its Host is not a loopback name).
+ */
+function notLocal(request: FastifyRequest, address: string): string | undefined {
+  if (!isLoopback(address)) return `${address || 'the client'} is not on loopback`;
+  const headers = request.headers;
+  if (headers['x-forwarded-for'] !== undefined || headers['forwarded'] !== undefined || headers['x-real-ip'] !== undefined) return 'this request came through a proxy';
+  const host = hostName(headers.host);
+  if (host === undefined || !LOOPBACK_NAMES.test(host)) return `Host ${JSON.stringify(headers.host ?? '')} is not a loopback name`;
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).hostname;
+    } catch {
+      originHost = undefined;
+    }
+    if (originHost === undefined || !LOOPBACK_NAMES.test(originHost.replace(/^\[|\]$/g, ''))) return `a page of ${JSON.stringify(origin)} may not call it`;
+  }
+  return undefined;
+}
+
+const LOOPBACK_NAMES = /^(?:localhost|127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3})$/i;
+
+/** The name of a Host header, without its port or IPv6 brackets. */
+function hostName(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']') < 0 ? undefined : host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  return colon < 0 ? host : host.slice(0, colon);
 }
 
 /** The bearer token of `Authorization`, else `?access_token=` (RFC 6750 2.1 and 2.3). */
