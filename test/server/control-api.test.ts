@@ -90,7 +90,8 @@ describe('authentication', () => {
     // Loopback, but not a program of this machine: a local reverse proxy's forward, a web page of
     // another site in a local browser, a rebinding name; the dashboard's own page is let in.
     const local = { remoteAddress: '127.0.0.1' };
-    for (const headers of [{ 'x-forwarded-for': '198.51.100.7' }, { forwarded: 'for=198.51.100.7' }, { 'x-real-ip': '198.51.100.7' }, { origin: 'https://evil.example' }, { host: 'rebound.example:8080' }]) {
+    const foreign: Array<Record<string, string>> = [{ 'x-forwarded-for': '198.51.100.7' }, { forwarded: 'for=198.51.100.7' }, { 'x-real-ip': '198.51.100.7' }, { origin: 'https://evil.example' }, { host: 'rebound.example:8080' }];
+    for (const headers of foreign) {
       expect((await call('POST', '/api/streams/live/cam/kick', { ...local, headers })).statusCode, JSON.stringify(headers)).toBe(403);
     }
     expect((await call('GET', '/api/streams', { ...local, headers: { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' } })).statusCode).toBe(200);
