@@ -5,6 +5,7 @@ import type { RtmpServerOptions } from '../rtmp/index.js';
 import { DEFAULT_RTMP_HOST } from '../rtmp/server-options.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
+import type { StoreTap } from './store-taps.js';
 import type { TranscodeOptions } from './ladder-tier.js';
 import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
@@ -70,6 +71,8 @@ export interface MediaServerOptions {
   hub?: HubOptions;
   /** Where segments and playlists live. Default: a MemoryStore with `memoryStore`'s options. */
   store?: SegmentStore;
+  /** Told of every put and delete of the store (store-taps.ts): recording, object storage. */
+  storeTaps?: readonly StoreTap[];
   /** The default store's bound (`maxBytes`, default 2 GiB); unused when `store` is given. */
   memoryStore?: MemoryStoreOptions;
   /**

@@ -1,14 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DashDelivery, LiveDelivery, limitConnections, registerDelivery, summarizeStreams, type ConnectionLimitCounters, type StreamCounters, type StreamSummary } from '../http/index.js';
 import { resolveLiveOptions } from '../hls/index.js';
 import { Hub, type LiveStream } from '../hub/index.js';
 import { RtmpServer } from '../rtmp/index.js';
-import { MemoryStore, type SegmentStore } from '../store/index.js';
+import type { SegmentStore } from '../store/index.js';
 import { ColdStoreOps } from './cold-store-ops.js';
 import { HlsEgress, type StreamName } from './hls-egress.js';
 import type { LadderTier } from './ladder-tier.js';
@@ -19,6 +16,7 @@ import { resolveMediaServerOptions, type MediaServerOptions, type ResolvedMediaS
 import { RtmpIngest } from './rtmp-ingest.js';
 import { RtmpPlayback } from './rtmp-playback.js';
 import { ControlPlane } from './control-plane.js';
+import { createServerStore, type ServerStore } from './store-taps.js';
 import { wireControlApi } from './control-api-wiring.js';
 import { guardPlayback } from './play-guard.js';
 import { tsPlaylists } from './ts-output.js';
@@ -43,8 +41,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly httpConnections: Readonly<ConnectionLimitCounters>;
   /** Each stream's HLS output, from its first publish until its files are deleted. */
   readonly egress = new Map<LiveStream, HlsEgress>();
-  /** The folder the default MemoryStore spills retired segments to, created for this server and removed by close(). */
-  private readonly spillDir: string | undefined;
+  /** The store and its taps (store-taps.ts); the default MemoryStore's spill folder is removed by close(). */
+  readonly storage: ServerStore;
   private readonly options: MediaServerOptions;
   private readonly now: () => number;
   private readonly ingest: RtmpIngest; // RTMP publishes → hub publishers (the keyframe watch, stream health)
@@ -59,9 +57,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.options = options;
     this.settings = resolveMediaServerOptions(options);
     this.now = options.now ?? Date.now;
-    // Segments kept after a playlist's window (6.2.2) wait on disk, not in memory, unless the embedder brings its own store.
-    this.spillDir = options.store === undefined && options.memoryStore?.spillDir === undefined ? mkdtempSync(join(tmpdir(), 'tidecast-spill-')) : undefined;
-    this.store = options.store ?? new MemoryStore({ ...options.memoryStore, spillDir: options.memoryStore?.spillDir ?? this.spillDir });
+    this.storage = createServerStore(options);
+    this.store = this.storage.store;
     this.hub = new Hub(options.hub);
     this.rtmp = new RtmpServer(options.rtmp);
     const front: HttpFront = {};
@@ -130,10 +127,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     // Parked blocking requests hold their connections open: answer them before closing HTTP.
     this.liveDelivery.close();
     await this.http.close();
-    if (this.spillDir === undefined) return;
-    // The default store's spill writes still in flight land first, so the folder goes whole.
-    if (this.store instanceof MemoryStore) await this.store.spillsWritten();
-    rmSync(this.spillDir, { recursive: true, force: true, maxRetries: 3 });
+    await this.storage.dispose();
   }
 
   /** Reports a stream's failure as 'streamError' (its health event) and counts it. */

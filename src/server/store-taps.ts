@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore, type MaybePromise, type MemoryStoreOptions, type SegmentStore, type StoredFile } from '../store/index.js';
+
+/**
+ * What else sees the packagers' writes (issue 13): a recorder keeps them on disk, an uploader
+ * pushes them to object storage. A tap is told each put and delete after the store took it, with
+ * the full path (`<app>/<key>/<rendition>/<file>`); it must not throw and must not hold the
+ * packager up (it queues its own work). Reads, lists and retires go to the store alone.
+ */
+export interface StoreTap {
+  put(path: string, file: StoredFile): void;
+  delete(path: string): void;
+}
+
+/** `store` with `taps` told of every put and delete (the array as it is at each call: taps may join later). */
+export function tappedStore(store: SegmentStore, taps: readonly StoreTap[]): SegmentStore {
+  const tell = (each: (tap: StoreTap) => void): void => {
+    for (const tap of taps) {
+      try {
+        each(tap);
+      } catch {
+        // A tap reports its own failures (events, counters): the live stream goes on regardless.
+      }
+    }
+  };
+  const after = (done: MaybePromise<void>, each: (tap: StoreTap) => void): MaybePromise<void> => {
+    if (taps.length === 0) return done;
+    if (done instanceof Promise) return done.then(() => tell(each));
+    tell(each);
+    return undefined;
+  };
+  return {
+    put: (path, file) => after(store.put(path, file), (tap) => tap.put(path, file)),
+    get: (path) => store.get(path),
+    delete: (path) => after(store.delete(path), (tap) => tap.delete(path)),
+    list: (prefix) => store.list(prefix),
+    ...(store.retire === undefined ? {} : { retire: (path: string, container?: string) => store.retire!(path, container) }),
+  };
+}
+
+/** The server's store: the embedder's, or a MemoryStore spilling to a folder of its own; tapped. */
+export interface ServerStore {
+  readonly store: SegmentStore;
+  /** Adds a tap: told of the puts and deletes from now on (a recorder, an uploader). */
+  addTap(tap: StoreTap): void;
+  /** Waits for the default store's spill writes, then removes its folder (close()). */
+  dispose(): Promise<void>;
+}
+
+export function createServerStore(options: { store?: SegmentStore; memoryStore?: MemoryStoreOptions; storeTaps?: readonly StoreTap[] }): ServerStore {
+  // Segments kept after a playlist's window (6.2.2) wait on disk, not in memory, unless the embedder brings its own store.
+  const spillDir = options.store === undefined && options.memoryStore?.spillDir === undefined ? mkdtempSync(join(tmpdir(), 'tidecast-spill-')) : undefined;
+  const base = options.store ?? new MemoryStore({ ...options.memoryStore, spillDir: options.memoryStore?.spillDir ?? spillDir });
+  const taps = [...(options.storeTaps ?? [])];
+  return {
+    store: tappedStore(base, taps),
+    addTap: (tap) => void taps.push(tap),
+    async dispose() {
+      if (spillDir === undefined) return;
+      // The default store's spill writes still in flight land first, so the folder goes whole.
+      if (base instanceof MemoryStore) await base.spillsWritten();
+      rmSync(spillDir, { recursive: true, force: true, maxRetries: 3 });
+    },
+  };
+}
