@@ -54,6 +54,12 @@ export function logServerEvents(server: MediaServer, log: Logger): void {
     log.warn({ action: d.action, app: d.app.slice(0, 200), streamKey: key, ip: d.ip }, `${d.action} of ${d.app.slice(0, 200)}/${key} not authorized: ${d.reason}`);
   });
   server.on('transcodeWarning', (s, message, details) => log.warn({ app: s.app, streamKey: s.streamKey, ...details }, `ladder ${s.app}/${s.streamKey}: ${message}`));
+  // Recording (docs/recording.md): its start, end and failures; each segment at debug, as the live ones.
+  server.on('recording', (e) => {
+    if (e.type === 'segment_completed') log.debug({ recording: e.id, rendition: e.rendition, msn: e.msn }, `recording ${e.id}: segment ${e.rendition}/${e.msn}`);
+    else if (e.type === 'failed') log.warn({ recording: e.id, app: e.app, streamKey: e.streamKey, reason: e.reason }, `recording ${e.id} failed: ${e.reason}`);
+    else log.info({ recording: e.id, app: e.app, streamKey: e.streamKey }, `recording ${e.id} ${e.type}`);
+  });
   server.on('streamError', (s, err) => {
     const e = err as { code?: string; message?: string; details?: unknown };
     log.error({ app: s.app, streamKey: s.streamKey, code: e.code, details: e.details }, `stream ${s.app}/${s.streamKey}: ${e.code ?? 'error'} ${e.message ?? String(err)}`);
@@ -128,7 +134,7 @@ OBS settings (Settings → Stream → Service: Custom…):
   Stream Key: ${key}
 
 Playback (HLS): ${http}/live/<key>/index.m3u8
-Page:           ${http}/
+Dashboard:      ${http}/
 LL-HLS:         ${lowLatency}
 Auth:           ${auth}
 

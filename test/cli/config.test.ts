@@ -237,14 +237,14 @@ describe('the settings block', () => {
   it('brackets an IPv6 address in the URLs', () => {
     const text = settingsBlock({ host: '::1', rtmpPort: 1935, httpPort: 8080 }, '::1');
     expect(text).toContain('Server:     rtmp://[::1]:1935/live');
-    expect(text).toContain('Page:           http://[::1]:8080/');
+    expect(text).toContain('Dashboard:      http://[::1]:8080/');
   });
 
   it('says https:// in every HTTP URL with TLS, and that the port speaks HTTP/2 and HTTP/1.1', () => {
     const text = settingsBlock({ host: '0.0.0.0', rtmpPort: 1935, httpPort: 8443 }, '192.0.2.7', { tls: true, lowLatency: true, partDuration: 0.2 });
     expect(text).toContain('  HTTPS (HTTP/2, HTTP/1.1) listening on 0.0.0.0:8443\n');
     expect(text).toContain('Playback (HLS): https://192.0.2.7:8443/live/<key>/index.m3u8\n');
-    expect(text).toContain('Page:           https://192.0.2.7:8443/\n');
+    expect(text).toContain('Dashboard:      https://192.0.2.7:8443/\n');
     expect(text).toContain('LL-HLS:         on, parts of 0.2 s (plain HLS for older players: https://192.0.2.7:8443/live/<key>/plain.m3u8)\n');
     expect(text).not.toContain('http://');
     // RTMP stays rtmp:// (RTMPS is the RTMP server's own option).

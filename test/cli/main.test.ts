@@ -74,7 +74,7 @@ describe('tidecast command', () => {
   Stream Key: any name, e.g. mystream
 
 Playback (HLS): http://127.0.0.1:${ports.http}/live/<key>/index.m3u8
-Page:           http://127.0.0.1:${ports.http}/
+Dashboard:      http://127.0.0.1:${ports.http}/
 `);
     const page = await fetch(`http://127.0.0.1:${ports.http}/`);
     expect(page.status).toBe(200);
@@ -153,7 +153,7 @@ Page:           http://127.0.0.1:${ports.http}/
     const out = served.out();
     const port = Number(/HTTPS \(HTTP\/2, HTTP\/1\.1\) listening on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
     expect(out).toContain(`Playback (HLS): https://127.0.0.1:${port}/live/<key>/index.m3u8
-Page:           https://127.0.0.1:${port}/
+Dashboard:      https://127.0.0.1:${port}/
 LL-HLS:         on, parts of 0.5 s (plain HLS for older players: https://127.0.0.1:${port}/live/<key>/plain.m3u8)
 `);
     const session = connect(`https://127.0.0.1:${port}`, { ca: await readFile(cert) });
