@@ -1,5 +1,5 @@
 import { DEFAULT_PART_TARGET_SECONDS, DEFAULT_SEGMENT_TARGET_SECONDS, resolveSegmenterOptions } from '../cmaf/index.js';
-import { checkBooleanOption, checkIntegerOption as integer, invalidOption } from '../config/index.js';
+import { checkBooleanOption, checkIntegerOption as integer, checkNumberOption, invalidOption } from '../config/index.js';
 import type { Sample, Track } from '../media/index.js';
 
 /** What the packager tells an embedder about each segment it publishes: data only. */
@@ -51,6 +51,14 @@ export interface LivePackagerOptions {
   partTargetSeconds?: number;
   /** Segments listed in a sliding playlist. Default 6 (DEFAULT_WINDOW_SEGMENTS); at least 3. */
   windowSegments?: number;
+  /**
+   * A DVR (rewind) window, seconds: the sliding playlist lists this much media, so a viewer can seek
+   * back as far (windowSegments becomes ceil(dvrWindowSeconds / segmentTargetSeconds); give one or
+   * the other). Only `hotSegments` stay in memory: the store serves the rest from disk (MemoryStore's
+   * spill folder), and LL-HLS clients reload it by delta updates (EXT-X-SKIP), so neither memory nor
+   * the reloads grow with the window. At most MAX_DVR_WINDOW_SECONDS.
+   */
+  dvrWindowSeconds?: number;
   /**
    * Segments kept in the store after they leave the playlist, so a client that read the playlist
    * just before can still fetch them. Default windowSegments + 1 (see DEFAULT_WINDOW_SEGMENTS).
@@ -129,8 +137,11 @@ export const MIN_WINDOW_SEGMENTS = 3;
 /** A part shorter than a frame at 30 fps would mostly hold one frame and double the request rate for nothing. */
 export const MIN_PART_TARGET_SECONDS = 0.033;
 
-/** Upper bound of windowSegments and keepAfterWindowSegments: an hour of 2 s segments. */
-export const MAX_WINDOW_SEGMENTS = 1800;
+/** Upper bound of windowSegments and keepAfterWindowSegments: a 4 h DVR window of 2 s segments. */
+export const MAX_WINDOW_SEGMENTS = 7200;
+
+/** Upper bound of dvrWindowSeconds: 4 h (2 h is the usual offer; the window's files are on disk). */
+export const MAX_DVR_WINDOW_SECONDS = 14_400;
 
 /**
  * Default nominal LL-HLS part target, 0.2 s: Apple's recommendation (RFC 8216bis appendix and the
@@ -160,7 +171,9 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
     partTargetSeconds: options.partTargetSeconds ?? (typeof segmentTargetSeconds === 'number' ? Math.min(nominalPart, segmentTargetSeconds) : nominalPart),
   });
   if (lowLatency && segmenter.partTargetSeconds < MIN_PART_TARGET_SECONDS) throw invalidOption('partTargetSeconds', `at least ${MIN_PART_TARGET_SECONDS} with LL-HLS`, String(segmenter.partTargetSeconds));
-  const windowSegments = integer('windowSegments', options.windowSegments ?? DEFAULT_WINDOW_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
+  if (options.dvrWindowSeconds !== undefined && options.windowSegments !== undefined) throw invalidOption('dvrWindowSeconds', 'unset when windowSegments is set (one sizes the window)', String(options.dvrWindowSeconds));
+  const dvr = options.dvrWindowSeconds === undefined ? undefined : checkNumberOption('dvrWindowSeconds', options.dvrWindowSeconds, segmenter.segmentTargetSeconds * MIN_WINDOW_SEGMENTS, MAX_DVR_WINDOW_SECONDS);
+  const windowSegments = integer('windowSegments', options.windowSegments ?? (dvr === undefined ? DEFAULT_WINDOW_SEGMENTS : Math.ceil(dvr / segmenter.segmentTargetSeconds)), MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS);
   // The default, one more than the window, may exceed MAX_WINDOW_SEGMENTS by that one.
   const keepAfterWindowSegments = integer('keepAfterWindowSegments', options.keepAfterWindowSegments ?? windowSegments + 1, 0, MAX_WINDOW_SEGMENTS + 1);
   const hotSegments = integer('hotSegments', options.hotSegments ?? DEFAULT_HOT_SEGMENTS, 1, MAX_WINDOW_SEGMENTS);

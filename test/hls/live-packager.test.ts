@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HlsLivePackager, type LivePackagerOptions, type LiveSegmentEvent } from '../../src/hls/index.js';
+import { HlsLivePackager, resolveLiveOptions, type LivePackagerOptions, type LiveSegmentEvent } from '../../src/hls/index.js';
 import type { Sample, Track } from '../../src/media/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { arrival, audioTrack, T0, text, videoFrames, videoTrack } from './live-helpers.js';
@@ -249,6 +249,12 @@ describe('HlsLivePackager: input checks', () => {
     expect(() => new HlsLivePackager(new MemoryStore(), { windowSegments: 2 })).toThrow(/windowSegments/);
     expect(() => new HlsLivePackager(new MemoryStore(), { targetDurationSeconds: 1, segmentTargetSeconds: 2 })).toThrow(/targetDurationSeconds/);
     expect(() => new HlsLivePackager(new MemoryStore(), { playlistType: 'VOD' as 'EVENT' })).toThrow(/playlistType/);
+    // A DVR window sizes the sliding window in time; it and windowSegments are one setting.
+    expect(resolveLiveOptions({ dvrWindowSeconds: 300 }).windowSegments).toBe(150);
+    expect(resolveLiveOptions({ dvrWindowSeconds: 7200, segmentTargetSeconds: 4 }).windowSegments).toBe(1800);
+    expect(() => resolveLiveOptions({ dvrWindowSeconds: 300, windowSegments: 10 })).toThrow(/dvrWindowSeconds/);
+    expect(() => resolveLiveOptions({ dvrWindowSeconds: 5 })).toThrow(/dvrWindowSeconds/);
+    expect(() => resolveLiveOptions({ dvrWindowSeconds: 20_000 })).toThrow(/dvrWindowSeconds/);
     const p = new HlsLivePackager(new MemoryStore());
     expect(() => p.pushSample(videoFrames(0, 1)[0]!, T0)).toThrow(/before setTracks/);
     expect(() => p.resume(T0)).toThrow(/resume before/);
