@@ -5,6 +5,7 @@ import { liveServerBench } from './live-server.bench.js';
 import { llHlsBench } from './ll-hls.bench.js';
 import { packageCliBench } from './package-cli.bench.js';
 import { packagingRatios, packagingSuite } from './packaging.bench.js';
+import { recorderBench } from './recorder.bench.js';
 import { servingBench } from './serving.bench.js';
 import type { BenchRow, BenchSuite } from './suite.js';
 import { transcodeBench } from './transcode.bench.js';
@@ -19,7 +20,8 @@ import { transcodeBench } from './transcode.bench.js';
  * server under concurrent publishers and the serving of a live stream's files, both side by side
  * with nginx-rtmp (live-server.bench.ts, serving.bench.ts; nginx and wrk from Debian, skipped with a
  * note by --quick when missing), and LL-HLS parked blocking playlist requests (ll-hls.bench.ts),
- * each server in a process of its own, and DASH chunked answers for the segment being written
+ * each server in a process of its own, the recording overhead next to the live figures (a recorder tap
+ * on live packaging, recorder.bench.ts), and DASH chunked answers for the segment being written
  * (dash-chunked.bench.ts). Last, the transcode tier (transcode.bench.ts): its server
  * runs in this process, so it comes after every other suite has closed its own.
  */
@@ -51,6 +53,9 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: live server under concurrent publishers${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nlive server, 1080p 6 Mb/s publishers replayed at real time, an HLS reader each (each server in its own process):`);
   console.log(await liveServerBench({ quick }));
+  process.stderr.write(`bench: recording overhead${quick ? ' (quick)' : ''}…\n`);
+  console.log(`\nrecording overhead: live packaging of the 20 s 1080p recording with and without a recorder tap writing it to disk (this process):`);
+  console.log(await recorderBench({ quick }));
   process.stderr.write(`bench: serving a live stream's playlist and segment (wrk)${quick ? ' (quick)' : ''}…\n`);
   console.log(`\nserving one live stream's files over HTTP (each server in its own process, one ffmpeg -re publisher each):`);
   console.log(await servingBench({ quick }));

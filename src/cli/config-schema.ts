@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { inRange, invalidOption, rangeText, streamNameProblem, type NumberRange } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
+import { templateProblem } from '../server/recorder-options.js';
 
 /**
  * The config file's sections (control-config.ts) are TypeBox schemas: plain JSON Schema that also
@@ -15,7 +16,8 @@ import { ConfigError } from '../errors/index.js';
  * `minItems`, `minimum`, `maximum`): `secret: true` (a message never shows the value);
  * `format` 'url' (http or https), 'key' (`sha256:<64 hex>` or a plain stream key), 'token'
  * (`sha256:<64 hex>` or a plain token of at least `minLength` characters), 'event' (a webhook event type,
- * or a prefix ending in `*`); `names: 'app'` on a record (keyed by app names or `*`).
+ * or a prefix ending in `*`), 'template' (a recording path template: recorder-options.ts),
+ * 'app-pattern' and 'key-pattern' (an app name or `app/key` with `*` wildcards); `names: 'app'` on a record (keyed by app names or `*`).
  */
 
 export interface SchemaNode {
@@ -35,7 +37,7 @@ export interface SchemaNode {
   readonly minLength?: number;
   readonly minItems?: number;
   readonly secret?: boolean;
-  readonly format?: 'url' | 'key' | 'token' | 'event';
+  readonly format?: 'url' | 'key' | 'token' | 'event' | 'template' | 'app-pattern' | 'key-pattern';
   readonly names?: 'app';
 }
 
@@ -108,7 +110,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
 export type KeyLabel = (path: ConfigPath) => string;
 
 const HASH = /^sha256:[0-9a-f]{64}$/i;
-export const WEBHOOK_EVENT_TYPES = ['stream.started', 'stream.ended', 'stream.health_changed', 'session.opened', 'session.closed'] as const;
+export const WEBHOOK_EVENT_TYPES = ['stream.started', 'stream.ended', 'stream.health_changed', 'session.opened', 'session.closed', 'upload.completed', 'upload.failed'] as const;
 /** Event families of later features: any `job.<name>` and `recording.<name>`. */
 const WEBHOOK_EVENT_FAMILIES = ['job.', 'recording.'] as const;
 
@@ -133,10 +135,19 @@ function formatOk(format: SchemaNode['format'], value: string): boolean {
       if (value.endsWith('*')) return families.some((f) => f.startsWith(value.slice(0, -1)) || value.slice(0, -1).startsWith(f));
       return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value) || WEBHOOK_EVENT_FAMILIES.some((f) => value.startsWith(f) && /^[a-z_]+$/.test(value.slice(f.length)));
     }
+    case 'template':
+      return templateProblem(value) === undefined;
+    case 'app-pattern':
+      return PATTERN.test(value);
+    case 'key-pattern':
+      return value.split('/').length === 2 && value.split('/').every((part) => PATTERN.test(part));
     default:
       return true;
   }
 }
+
+/** A name pattern of the `record` section: stream name characters and `*`. */
+const PATTERN = /^[A-Za-z0-9._*-]+$/;
 
 function oneOf(values: readonly unknown[]): string {
   const words = values.map(String);
@@ -171,6 +182,12 @@ export function expectedText(node: SchemaNode): string {
       return 'a sha256:<64 hex digits> hash or a plain stream key ([A-Za-z0-9._-], not starting with .)';
     case 'token':
       return `a sha256:<64 hex digits> hash or a plain token of at least ${node.minLength ?? 1} characters`;
+    case 'template':
+      return 'a path of literal text (A-Z a-z 0-9 . _ - /) and the tokens %app %key %Y %m %d %H %M %S %f %s';
+    case 'app-pattern':
+      return 'an app name pattern ([A-Za-z0-9._-] and *)';
+    case 'key-pattern':
+      return 'an app/key pattern ([A-Za-z0-9._-] and *, one /)';
     case 'event':
       return `a webhook event type (${WEBHOOK_EVENT_TYPES.join(', ')}, job.<name>, recording.<name>) or a prefix ending in *`;
     default:

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_API_FAILURE_LIMIT } from '../server/control-api-auth.js';
 import { schemaNode, type SchemaNode } from './config-schema.js';
+import { OBJECT_STORAGE_SCHEMA, type ObjectStorageConfig } from './storage-config.js';
+import { RECORD_SCHEMA, type RecordConfig } from './record-config.js';
 
 /**
  * The control plane's sections of the config file (issue 12): `auth`, `webhooks`, `api`,
@@ -47,7 +49,7 @@ const HMAC = Type.Object(
 const CALLBACK = Type.Object(
   {
     type: Type.Literal('callback'),
-    url: Type.String({ format: 'url', examples: ['https://auth.example.com/tidecast'], description: 'Your endpoint: it gets each request as JSON and answers {"allow": true|false, "name"?, "lifetimeSeconds"?, "reason"?}.' }),
+    url: Type.String({ format: 'url', examples: ['https://auth.example.com/tidecast'], description: 'Your endpoint: it gets each request as JSON and answers {"allow": true|false, "name"?, "lifetimeSeconds"?, "record"?, "reason"?}.' }),
     timeoutMs: integer(100, 60_000, 3000, 'How long to wait for its answer, ms.'),
     failMode: Type.Optional(Type.Union([Type.Literal('deny'), Type.Literal('allow')], { default: 'deny', description: 'What a callback that is down, slow or answers nonsense decides.' })),
   },
@@ -177,6 +179,10 @@ export interface ConfigSections {
   api?: ApiConfig;
   /** Prometheus metrics. */
   metrics?: MetricsConfig;
+  /** Live HLS uploaded to an S3-compatible bucket (storage-config.ts). Default none. */
+  objectStorage?: ObjectStorageConfig;
+  /** Recording to disk (record-config.ts). Default none. */
+  record?: RecordConfig;
 }
 
 export type ConfigSectionName = keyof ConfigSections;
@@ -186,6 +192,8 @@ export const CONFIG_SECTIONS: Readonly<Record<ConfigSectionName, SchemaNode>> = 
   webhooks: schemaNode(WEBHOOKS_SCHEMA),
   api: schemaNode(API_SCHEMA),
   metrics: schemaNode(METRICS_SCHEMA),
+  objectStorage: schemaNode(OBJECT_STORAGE_SCHEMA),
+  record: schemaNode(RECORD_SCHEMA),
 };
 
 export const CONFIG_SECTION_NAMES = Object.keys(CONFIG_SECTIONS) as ConfigSectionName[];

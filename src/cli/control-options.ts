@@ -1,6 +1,7 @@
 import { hashKey, hmacTokens, httpCallback, jwtStrategy, staticKeys, type AppAuthPolicy, type AuthStrategy, type MediaServerOptions } from '../server/index.js';
 import { isKeyHash } from './config-schema.js';
 import type { AuthConfig, ConfigSections, StrategyConfig } from './control-config.js';
+import { objectStorageOptions } from './storage-config.js';
 
 /**
  * The config file's control-plane sections → createMediaServer's options. A section or key left
@@ -8,13 +9,14 @@ import type { AuthConfig, ConfigSections, StrategyConfig } from './control-confi
  * loopback only). Plain static keys are hashed here, at load: the strategies hold only their SHA-256.
  */
 
-export function controlPlaneOptions(sections: ConfigSections): Pick<MediaServerOptions, 'auth' | 'webhooks' | 'api' | 'metrics'> {
-  const { auth, webhooks, api, metrics } = sections;
+export function controlPlaneOptions(sections: ConfigSections): Pick<MediaServerOptions, 'auth' | 'webhooks' | 'api' | 'metrics' | 'objectStorage'> {
+  const { auth, webhooks, api, metrics, objectStorage } = sections;
   return {
     ...(auth === undefined ? {} : { auth: authOptions(auth) }),
     ...(webhooks === undefined ? {} : { webhooks: { ...webhooks, endpoints: webhooks.endpoints ?? [] } }),
     ...(api === undefined ? {} : { api }),
     ...(metrics === undefined ? {} : { metrics }),
+    ...(objectStorage === undefined ? {} : { objectStorage: objectStorageOptions(objectStorage) }),
   };
 }
 

@@ -18,6 +18,7 @@ import { createMediaServer, tuneHeapGrowing, type MediaServerOptions } from '../
 import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsBlock } from './serve-output.js';
 import { readLadderChoice } from './ladder-config.js';
 import { controlPlaneOptions, describeAuth } from './control-options.js';
+import { recordOptions } from './record-config.js';
 import { JsonFileJobStore, RedisJobStore } from '../transcode/index.js';
 import type { LadderChoice } from '../server/index.js';
 
@@ -117,13 +118,14 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: 
     endedRetentionMs: config.endedRetentionMs,
     hls: {
       segmentTargetSeconds: config.segmentDuration,
-      windowSegments: config.windowSegments,
+      ...(config.dvrWindow > 0 ? { dvrWindowSeconds: config.dvrWindow } : { windowSegments: config.windowSegments }),
       lowLatency: config.lowLatency,
       ...(config.lowLatency ? { partTargetSeconds: config.partDuration } : {}),
     },
     endGraceMs: config.endGraceMs,
     rtmpPlay: { absoluteTimestamps: config.rtmpPlayAbsoluteTimestamps },
     ...controlPlaneOptions(config),
+    ...recordOptions(config),
   };
 }
 

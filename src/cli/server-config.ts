@@ -1,7 +1,7 @@
 import { inRange, integerRange, invalidOption, rangeText, type NumberRange } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
 import { DEFAULT_SEGMENT_TARGET_SECONDS, MAX_SEGMENT_TARGET_SECONDS } from '../cmaf/segmenter-types.js';
-import { DEFAULT_LL_PART_TARGET_SECONDS, DEFAULT_LOW_LATENCY, DEFAULT_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS, MIN_PART_TARGET_SECONDS, MIN_WINDOW_SEGMENTS } from '../hls/live-options.js';
+import { DEFAULT_LL_PART_TARGET_SECONDS, DEFAULT_LOW_LATENCY, DEFAULT_WINDOW_SEGMENTS, MAX_DVR_WINDOW_SECONDS, MAX_WINDOW_SEGMENTS, MIN_PART_TARGET_SECONDS, MIN_WINDOW_SEGMENTS } from '../hls/live-options.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS, HTTP_CONNECTION_LIMIT_RANGE } from '../http/connection-limits.js';
 import { DEFAULT_CHUNK_READER_LIMITS } from '../rtmp/chunk/limits.js';
 import { DEFAULT_MAX_TOTAL_PENDING_BYTES } from '../rtmp/chunk/pending-budget.js';
@@ -51,6 +51,8 @@ export interface ServerConfig extends ConfigSections {
   segmentDuration: number;
   /** Segments in a sliding live playlist. Default 6 (see DEFAULT_WINDOW_SEGMENTS in src/hls). */
   windowSegments: number;
+  /** A DVR (rewind) window in seconds: the live playlists list this much, served from disk; 0 is off. Overrides windowSegments. Default 0. */
+  dvrWindow: number;
   /** Time after a publisher leaves before its playlists end, in ms. Default 10 000. */
   endGraceMs: number;
   /** LL-HLS (parts, blocking reloads, delta updates, preload hints) on or off. Default true. */
@@ -104,6 +106,11 @@ export interface ServerConfig extends ConfigSections {
   jobsFile: string;
   /** Keep live jobs in this Redis (a redis:// URL) instead of jobsFile; 'off' for none (the default). */
   redis: string;
+  /**
+   * `--record on`: record every stream (into `record.dir`, default ./recordings); off: no publish is
+   * recorded by itself. Unset (the default): the `record` section decides (record-config.ts).
+   */
+  recordAll?: boolean;
 }
 
 export type ServerConfigLayer = Partial<ServerConfig>;
@@ -116,6 +123,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   host: DEFAULT_RTMP_HOST,
   segmentDuration: DEFAULT_SEGMENT_TARGET_SECONDS,
   windowSegments: DEFAULT_WINDOW_SEGMENTS,
+  dvrWindow: 0,
   endGraceMs: DEFAULT_END_GRACE_MS,
   lowLatency: DEFAULT_LOW_LATENCY,
   partDuration: DEFAULT_LL_PART_TARGET_SECONDS,
@@ -149,7 +157,7 @@ type ServerConfigFieldSpec = {
   /** Listed under "Limits" in `--help` (docs/limits.md has each one's reason). */
   limit?: true;
   /** A value the example file shows (commented out) for a setting without a default. */
-  example?: string;
+  example?: string | boolean;
 } & (
   | {
       /** Within `range`: the module's own where the setting is one of its options. */
@@ -189,6 +197,7 @@ const FIELD_SPECS: Readonly<Record<ServerConfigKey, ServerConfigFieldSpec>> = {
     help: 'live segment target in seconds, cut at the next keyframe',
   },
   windowSegments: { flag: '--window-segments', kind: 'number', range: integerRange(MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS), value: '<n>', help: 'segments in a live playlist' },
+  dvrWindow: { flag: '--dvr-window', kind: 'number', range: integerRange(0, MAX_DVR_WINDOW_SECONDS), value: '<s>', help: 'rewind window of the live playlists in seconds, kept on disk (0: off; overrides --window-segments)' },
   endGraceMs: { flag: '--end-grace-ms', kind: 'number', range: SERVER.endGraceMs, value: '<ms>', help: "wait before a stream's playlists end after its publisher left" },
   lowLatency: { flag: '--low-latency', kind: 'boolean', value: '<on|off>', help: 'LL-HLS: parts, blocking reloads, delta updates (also true/false, yes/no, 1/0)' },
   partDuration: {
@@ -218,6 +227,13 @@ const FIELD_SPECS: Readonly<Record<ServerConfigKey, ServerConfigFieldSpec>> = {
   ladder: { flag: '--ladder', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
   jobsFile: { flag: '--jobs-file', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },
   redis: { flag: '--redis', kind: 'string', value: '<url>', help: 'keep live jobs in Redis (redis://host:port) instead of --jobs-file; off: the file' },
+  recordAll: {
+    flag: '--record',
+    kind: 'boolean',
+    value: '<on|off>',
+    example: true,
+    help: 'record every stream to the record section\'s dir (./recordings), crash-safe CMAF with VOD playlists; off: none by itself; unset: the record section decides',
+  },
 };
 
 export const SERVER_CONFIG_FIELDS = Object.fromEntries(Object.entries(FIELD_SPECS).map(([key, spec]) => [key, { ...spec, env: envVariable(key) }])) as Readonly<

@@ -10,7 +10,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
  * - HMAC tokens: `token=<expiry>.<signature>` in the stream key's or URL's query, the signature an
  *   HMAC-SHA256 of `<action>:<app>/<key>:<expiry>` under a shared secret, refused once expired;
  * - an HTTP callback: the request as JSON, `{ "allow": true|false, "name"?, "lifetimeSeconds"?,
- *   "reason"? }` back within a timeout; down, slow or wrong, it denies unless `failMode: 'allow'`;
+ *   "record"?, "reason"? }` back within a timeout; down, slow or wrong, it denies unless `failMode: 'allow'`;
  * - JWT: `token=` (or a bearer credential) verified against a JWKS (jose), its `tidecast` claim
  *   listing what it allows.
  *
@@ -40,6 +40,8 @@ export type AuthDecision =
       readonly name?: string;
       /** The session ends after this long (a callback's `lifetimeSeconds`, a token's expiry). */
       readonly lifetimeMs?: number;
+      /** A publish is recorded (a callback's `record: true`; docs/recording.md), whatever the `record` option chooses. */
+      readonly record?: boolean;
     }
   | { readonly allow: false; readonly by: string; readonly reason: string };
 
@@ -170,7 +172,7 @@ export interface CallbackOptions {
   readonly failMode?: 'deny' | 'allow';
 }
 
-/** An HTTP callback: POSTs the request as JSON; `{ allow, name?, lifetimeSeconds?, reason? }` back. */
+/** An HTTP callback: POSTs the request as JSON; `{ allow, name?, lifetimeSeconds?, record?, reason? }` back (`record: true` records the publish). */
 export function httpCallback(options: CallbackOptions): AuthStrategy {
   const failed = (why: string): AuthDecision => (options.failMode === 'allow' ? { allow: true, by: 'callback' } : { allow: false, by: 'callback', reason: `callback ${why} (fail mode deny)` });
   return {
@@ -183,7 +185,7 @@ export function httpCallback(options: CallbackOptions): AuthStrategy {
         return failed(`unreachable: ${(error as Error).name === 'TimeoutError' ? `no answer in ${options.timeoutMs ?? 3000} ms` : (error as Error).message}`);
       }
       if (!res.ok) return failed(`answered HTTP ${res.status}`);
-      const body = (await res.json().catch(() => undefined)) as { allow?: unknown; name?: unknown; lifetimeSeconds?: unknown; reason?: unknown } | undefined;
+      const body = (await res.json().catch(() => undefined)) as { allow?: unknown; name?: unknown; lifetimeSeconds?: unknown; record?: unknown; reason?: unknown } | undefined;
       if (body === undefined || typeof body.allow !== 'boolean') return failed('answered without a boolean "allow"');
       if (!body.allow) return { allow: false, by: 'callback', reason: typeof body.reason === 'string' ? body.reason : 'denied by the callback' };
       return {
@@ -191,6 +193,7 @@ export function httpCallback(options: CallbackOptions): AuthStrategy {
         by: 'callback',
         ...(typeof body.name === 'string' && body.name.length > 0 ? { name: body.name } : {}),
         ...(typeof body.lifetimeSeconds === 'number' && body.lifetimeSeconds > 0 ? { lifetimeMs: body.lifetimeSeconds * 1000 } : {}),
+        ...(typeof body.record === 'boolean' ? { record: body.record } : {}),
       };
     },
   };

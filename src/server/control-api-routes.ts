@@ -104,7 +104,7 @@ export function registerServerRoutes(api: FastifyInstance, sources: ControlApiSo
 }
 
 /** The items after `query.after` in id order, at most `query.limit`, and the `next` cursor when more follow. */
-function page<T>(items: readonly T[], id: (item: T) => string, query: Page): { items: T[]; next?: string } {
+export function page<T>(items: readonly T[], id: (item: T) => string, query: Page): { items: T[]; next?: string } {
   const after = query.after;
   const sorted = items
     .map((item) => ({ id: id(item), item }))

@@ -6,6 +6,8 @@ import { registerControlApi } from './control-api.js';
 import { redactConfig } from './control-api-config.js';
 import { ApiSessions } from './control-api-sessions.js';
 import { dashboardApiRoutes, registerDashboardPage } from './dashboard.js';
+import { recordingsApiRoutes } from './recordings-api.js';
+import { registerRecordingFiles } from './recordings-files.js';
 import type { MediaServer } from './media-server.js';
 import type { MediaServerOptions } from './media-server-options.js';
 
@@ -37,8 +39,12 @@ export function wireControlApi(server: MediaServer, options: MediaServerOptions,
     now,
     viewers: (app, key) => sessions.viewers(app, key),
     segmentTargetSeconds: () => hls.segmentTargetSeconds,
+    recording: (app, key) => server.recording?.isRecording(app, key),
   });
   registerDashboardPage(server.http);
+  // Recordings (recordings-*.ts): their files at /recordings/ (play authorization as live), their API under /api.
+  registerRecordingFiles(server.http, { dir: () => server.recording?.dir, ...(server.control.play === undefined ? {} : { play: server.control.play }) });
+  const recordings = recordingsApiRoutes({ recording: () => server.recording });
   registerControlApi(server.http, {
     ...(options.api === undefined ? {} : { api: options.api }),
     now,
@@ -48,7 +54,7 @@ export function wireControlApi(server: MediaServer, options: MediaServerOptions,
     sessions,
     config: () => ({ settings: server.settings, rtmp: redactConfig(server.rtmp.settings), hls: redactConfig(hls), options: redactConfig(options) }),
     denials,
-    routes: [...(jobs === undefined ? [] : [jobs]), dashboard],
+    routes: [...(jobs === undefined ? [] : [jobs]), dashboard, recordings],
   });
 }
 

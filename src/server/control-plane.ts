@@ -3,7 +3,7 @@ import type { RtmpServer } from '../rtmp/index.js';
 import type { Job, JobServiceEvents } from '../transcode/index.js';
 import type { HealthReport } from '../observability/index.js';
 import type { MediaServerEvents } from './media-server-events.js';
-import { Authorizer, type AuthorizerOptions } from './authorization.js';
+import { Authorizer, type AuthDecision, type AuthorizerOptions, type AuthRequest } from './authorization.js';
 import { ServerMetrics, type MetricsOptions, type MetricsSources } from './metrics.js';
 import type { IngestAccess } from './rtmp-ingest.js';
 import { PlayAuth, type PlaySessionOptions } from './play-auth.js';
@@ -38,6 +38,9 @@ export interface AuthDenial {
   readonly reason: string;
 }
 
+/** Publishes allowed with `record: true` whose publish has not begun yet (a refused one's mark waits): the oldest go first. */
+const RECORD_ASKED_MAX = 1000;
+
 /** Denials kept for the API and the dashboard. */
 const RECENT_DENIALS = 50;
 
@@ -55,6 +58,8 @@ export class ControlPlane {
   readonly recentDenials: AuthDenial[] = [];
   readonly #sources: Sources;
   readonly #health = new Map<string, string>();
+  /** `<app>/<key>` (the published name) of publishes an authorization allowed with `record: true` (recording-wiring.ts takes them). */
+  readonly #recordAsked = new Set<string>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(server: EventEmitter<MediaServerEvents>, rtmp: RtmpServer, sources: Sources, options: ControlPlaneOptions = {}) {
@@ -66,7 +71,7 @@ export class ControlPlane {
     if (options.auth !== undefined) {
       const authorizer = new Authorizer({ ...options.auth, now: sources.now });
       const access: IngestAccess = {
-        authorize: (request) => authorizer.authorize(request),
+        authorize: (request) => authorizer.authorize(request).then((decision) => this.#noteRecord(request, decision)),
         denied: (d) => {
           const denial = { atMs: sources.now(), ...d };
           this.recentDenials.unshift(denial);
@@ -110,6 +115,8 @@ export class ControlPlane {
       send('stream.ended', app, streamKey);
       this.#check(app, streamKey);
     });
+    // Object storage (docs/storage.md): ordered per stream apart from its stream events, which a backlog of uploads must not hold up.
+    server.on('upload', ({ outcome, app, streamKey, ...data }) => this.events.send(`upload.${outcome}`, { app, streamKey, ...data }, `upload/${app}/${streamKey}`, sources.now()));
     const players = new WeakMap<object, { app: string; streamKey: string; data: Record<string, unknown> }>();
     rtmp.on('playing', (player, request) => {
       const data = { protocol: 'rtmp', role: 'player', remoteAddress: request.session.remoteAddress };
@@ -157,11 +164,34 @@ export class ControlPlane {
     });
   }
 
+  /**
+   * `recording.started`, `recording.segment_completed`, `recording.completed` and `recording.failed`
+   * (with its reason) from the server's 'recording' events (recorder.ts), ordered per stream.
+   */
+  watchRecordings(source: Pick<EventEmitter<MediaServerEvents>, 'on'>): void {
+    source.on('recording', ({ type, app, streamKey, ...data }) => this.events.send(`recording.${type}`, { app, streamKey, ...data }, `recording/${app}/${streamKey}`, this.#sources.now()));
+  }
+
+  /** Whether the authorization of this publish asked for it to be recorded (once: the mark is taken). */
+  takeRecordAsked(app: string, streamKey: string): boolean {
+    return this.#recordAsked.delete(`${app}/${streamKey}`);
+  }
+
   /** Stops the health watch and the webhook deliveries (queued events are dropped). */
   close(): void {
     clearInterval(this.#timer);
     this.play?.close();
     this.events.close();
+  }
+
+  #noteRecord(request: AuthRequest, decision: AuthDecision): AuthDecision {
+    if (request.action !== 'publish') return decision;
+    const name = `${request.app}/${decision.allow ? (decision.name ?? request.key) : request.key}`;
+    this.#recordAsked.delete(name);
+    if (!decision.allow || decision.record !== true) return decision;
+    this.#recordAsked.add(name);
+    if (this.#recordAsked.size > RECORD_ASKED_MAX) this.#recordAsked.delete(this.#recordAsked.values().next().value!);
+    return decision;
   }
 
   /** `stream.health_changed` when a stream's status or its set of findings differs from the last check. */

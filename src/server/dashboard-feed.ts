@@ -45,6 +45,8 @@ interface StreamFigures {
   readonly playlist: string;
   readonly viewers: Readonly<Record<string, number>>;
   readonly health: HealthReport | null;
+  /** Being recorded; null when recording is not configured (absent when the sources cannot tell). */
+  readonly recording?: boolean | null;
 }
 
 /** What the page gets every second. */
@@ -190,6 +192,7 @@ function dashboardEvent(sources: DashboardSources): DashboardEvent {
         playlist: s.playlist,
         viewers: sources.viewers?.(s.app, s.streamKey) ?? summaryViewers(s),
         health: health === undefined ? null : { status: health.status, findings: health.findings, measures: health.measures },
+        ...(sources.recording === undefined ? {} : { recording: sources.recording(s.app, s.streamKey) ?? null }),
       };
     }),
     streamsLeftOut: summaries.length - shown.length,

@@ -29,6 +29,8 @@ export interface DashboardSources {
   viewers?(app: string, key: string): Readonly<Record<string, number>>;
   /** The packagers' segment target, s: the keyframe interval the OBS settings recommend. Default 2. */
   segmentTargetSeconds?(): number;
+  /** Whether a stream is being recorded; undefined when recording is not configured (the page shows no record button). */
+  recording?(app: string, key: string): boolean | undefined;
 }
 
 /**
@@ -52,10 +54,11 @@ export function registerDashboardPage(app: FastifyInstance, options: { title?: s
 const EVENT_DESCRIPTION = [
   'Server-sent events (text/event-stream): one `data:` line a second, a JSON object',
   '`{ atMs, rtmpPort, segmentTargetSeconds, streams: [{ app, streamKey, bitrateKbps, frameRate, keyframeIntervalSeconds,',
-  'uptimeSeconds, video, audio, playlist, viewers, health: { status, findings, measures } | null }], streamsLeftOut,',
+  'uptimeSeconds, video, audio, playlist, viewers, health: { status, findings, measures } | null, recording: boolean | null }], streamsLeftOut,',
   'denials: [{ atMs, action, app, key, ip, reason }] }` (docs/dashboard.md), and a `: heartbeat` comment every 15 s.',
   'First, an `event: history` with the graphed figures of the last 5 minutes:',
   '`{ streams: [{ app, streamKey, atMs: [], bitrateKbps: [], frameRate: [], keyframeIntervalSeconds: [] }] }`.',
+  '`recording` is null when recording is not configured (docs/recording.md).',
   'EventSource cannot set headers: pass the API token as `?access_token=`.',
 ].join(' ');
 

@@ -19,3 +19,12 @@ export { Authorizer, hashKey, signToken, staticKeys, hmacTokens, httpCallback, j
 export type { AuthAction, AuthDecision, AuthRequest, AuthStrategy, AppAuthPolicy, AuthorizerOptions, CallbackOptions, JwtOptions } from './authorization.js';
 export type { WebhookEvent, WebhookEventType, WebhookEndpoint, WebhookOptions, WebhookCounters } from './webhooks.js';
 export type { ControlPlane, AuthDenial } from './control-plane.js';
+export { ObjectStorageUploader } from './object-storage.js';
+export type { ObjectStorageCounters, ObjectStorageEvents, UploadEvent } from './object-storage-events.js';
+export type { ObjectStorageOptions } from './object-storage-options.js';
+export { Recorder } from './recorder.js';
+export type { RecorderHost } from './recorder.js';
+export type { RecordOptions } from './recorder-options.js';
+export type { RecordingEvent } from './recorder-recording.js';
+export { scanRecordings, recordingFolder } from './recording-catalog.js';
+export type { RecordingInfo, RecordingRendition } from './recording-catalog.js';

@@ -1,5 +1,7 @@
 import type { LivePartEvent, LiveSegmentEvent } from '../hls/index.js';
 import type { StreamName } from './hls-egress.js';
+import type { UploadEvent } from './object-storage-events.js';
+import type { RecordingEvent } from './recorder-recording.js';
 
 /** What a MediaServer emits (eventemitter3). */
 export interface MediaServerEvents {
@@ -19,6 +21,10 @@ export interface MediaServerEvents {
   authDenied: [denial: { atMs: number; action: string; app: string; key: string; ip: string; reason: string }];
   /** A stream's ladder had trouble it works around: an ffmpeg crash and respawn, a timestamp mismatch, a backlog skip. */
   transcodeWarning: [stream: StreamName, message: string, details: Record<string, unknown>];
+  /** Object storage (docs/storage.md): an object put or deleted in the bucket, or an attempt that failed (it is retried). */
+  upload: [event: UploadEvent];
+  /** Recording (docs/recording.md): a recording started, a segment of it is on disk, it completed, or it failed (with the reason). */
+  recording: [event: RecordingEvent];
 }
 
 /** What the server's limits did since it started (docs/limits.md). */

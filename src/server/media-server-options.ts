@@ -14,6 +14,8 @@ import type { WebhookOptions } from './webhooks.js';
 import type { AuthorizerOptions } from './authorization.js';
 import type { PlaySessionOptions } from './play-auth.js';
 import type { ApiOptions } from './control-api-auth.js';
+import type { ObjectStorageOptions } from './object-storage-options.js';
+import { resolveRecordOptions, type RecordOptions } from './recorder-options.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -114,6 +116,16 @@ export interface MediaServerOptions {
    * 429, default 10 per 60 000 ms.
    */
   api?: ApiOptions;
+  /** Live HLS uploaded to an S3-compatible bucket as it is made (docs/storage.md). Default none: the media stays at the origin. */
+  objectStorage?: ObjectStorageOptions;
+  /**
+   * Recording (docs/recording.md): the packager's CMAF files of the chosen streams kept under `dir`
+   * (`streams`: 'all', 'none' (the default: only the API's start and publishes authorized with
+   * `record: true`), or `{ apps, keys }` patterns), a folder per recording from `pathTemplate`,
+   * cut at `maxDurationSeconds` (6 h), deleted after `deleteAfterSeconds` (kept), stopped under
+   * `minFreeBytes` free (1 GiB). Default none: `server.recording` is undefined.
+   */
+  record?: RecordOptions;
   now?: () => number;
 }
 
@@ -143,6 +155,8 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
   check('endedRetentionMs', resolved.endedRetentionMs, ranges.endedRetentionMs);
   // Checked now, at start, rather than when the first stream's packager is built.
   resolveLiveOptions(o.hls ?? {});
+  // Before the server makes anything (the store's spill folder): a bad template or folder refuses it first.
+  if (o.record !== undefined) resolveRecordOptions(o.record);
   check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, ranges.maxKeyframeIntervalMs);
   check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, ranges.maxBytesWithoutKeyframe);
   checkBooleanOption('rtmpPlay.absoluteTimestamps', resolved.rtmpPlayAbsoluteTimestamps);

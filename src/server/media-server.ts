@@ -21,6 +21,8 @@ import { wireControlApi } from './control-api-wiring.js';
 import { guardPlayback } from './play-guard.js';
 import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
+import { wireObjectStorage } from './object-storage-wiring.js';
+import { wireRecording } from './recording-wiring.js';
 
 /**
  * The composition root (design.md): RTMP ingest → hub → HLS egress (packager → store, snapshots →
@@ -95,6 +97,8 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.rtmp.on('refusedStream', () => void (this.counters.refusedStreams += 1));
     this.playback = new RtmpPlayback(this.rtmp, this.hub, { now: this.now, absoluteTimestamps: this.settings.rtmpPlayAbsoluteTimestamps });
     wireControlApi(this, options, { streams, health: (a, k) => this.ingest.health(a, k), kick: (a, k, error) => this.ingest.kick(a, k, error) }); // /api (control-api.ts) and the dashboard
+    wireObjectStorage(this, options); // `objectStorage`: live HLS to an S3 bucket as a store tap, `this.objectStorage` (object-storage-wiring.ts)
+    wireRecording(this, options); // `record`: the recorder as a store tap, `this.recording` (recording-wiring.ts, docs/recording.md)
   }
 
   /** A stream's counters (in `/api/streams`): what was dropped or bent on its way, since its key was first published. */

@@ -23,6 +23,16 @@ export interface MetricsSources {
   onSegment(listener: (name: { app: string; streamKey: string }, segment: LiveSegmentEvent) => void): unknown;
 }
 
+/** What the object storage uploader counts (object-storage.ts), as the metrics read it. */
+export interface UploadFigures {
+  readonly completed: number;
+  readonly failedAttempts: number;
+  readonly uploadedBytes: number;
+  readonly pending: number;
+  readonly pendingBytes: number;
+  readonly memoryBytes: number;
+}
+
 export interface MetricsOptions {
   /** Streams given per-stream series; default 100. */
   readonly maxStreams?: number;
@@ -81,6 +91,19 @@ export class ServerMetrics {
     dropped('tidecast_stream_parked_expired_total', 'LL-HLS requests answered 503 after three target durations.', (c) => c.parkedExpired);
     this.#delay = new Histogram({ name: 'tidecast_segment_publish_delay_seconds', help: 'From the end of a segment\'s media (its date plus duration) to its listing in the playlist.', labelNames: ['stream'], buckets: DELAY_BUCKETS, registers });
     sources.onSegment((name, segment) => this.#segmentListed(nameOf(name), (sources.now() - segment.programDateTimeMs) / 1000 - segment.durationSeconds));
+  }
+
+  /** Object storage's series (docs/storage.md), read from `read()` at scrape time; registered only when it is configured. */
+  watchUploads(read: () => UploadFigures): void {
+    const registers = [this.registry];
+    const counter = (name: string, help: string, value: (f: UploadFigures) => number): unknown => new Counter({ name, help, registers, collect() { this.reset(); this.inc(value(read())); } }); // prettier-ignore
+    const gauge = (name: string, help: string, value: (f: UploadFigures) => number): unknown => new Gauge({ name, help, registers, collect() { this.set(value(read())); } }); // prettier-ignore
+    counter('tidecast_uploads_completed_total', 'Objects put or deleted in the bucket.', (f) => f.completed);
+    counter('tidecast_uploads_failed_total', 'Failed upload attempts (each is retried).', (f) => f.failedAttempts);
+    counter('tidecast_uploaded_bytes_total', 'Bytes of the objects put in the bucket.', (f) => f.uploadedBytes);
+    gauge('tidecast_uploads_pending', 'Uploads and deletes waiting or in flight.', (f) => f.pending);
+    gauge('tidecast_uploads_pending_bytes', 'Bytes waiting to be uploaded, in memory or in the journal.', (f) => f.pendingBytes);
+    gauge('tidecast_uploads_memory_bytes', 'Bytes waiting to be uploaded held in memory (bounded by maxMemoryBytes).', (f) => f.memoryBytes);
   }
 
   /** A segment was listed: its publish delay is observed. Streams over the cap go unlabelled. */

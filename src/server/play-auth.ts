@@ -53,8 +53,10 @@ export type PlayVerdict =
 export const EDGE_HEADER = 'x-tidecast-edge';
 export const SESSION_PREFIX = '/t/';
 const DEFAULT_LIFETIME_SECONDS = 43_200;
-/** First path segments that are never a stream's: the API, assets, the dashboard. */
-const NOT_STREAMS = new Set(['api', 'assets', 'dashboard', 'metrics', 'time']);
+/** First path segments that are never a stream's: the API, assets, the dashboard, recordings (judged by `judge`). */
+const NOT_STREAMS = new Set(['api', 'assets', 'dashboard', 'metrics', 'time', 'recordings']);
+/** A recording's files under a session (`/t/<session>/recordings/…`): the recordings route checks the token (`judge`). */
+const RECORDINGS_PREFIX = '/recordings/';
 /** A viewer not seen for this long has left (a player reloads its playlist at least every target duration). */
 const VIEWER_IDLE_MS = 30_000;
 /** Viewer sessions tracked at once; beyond it the oldest are forgotten (the tokens stay valid). */
@@ -123,6 +125,7 @@ export class PlayAuth {
       const end = pathname.indexOf('/', SESSION_PREFIX.length);
       if (end < 0) return { kind: 'deny', status: 403, reason: 'session token without a path' };
       const rest = pathname.slice(end);
+      if (rest.startsWith(RECORDINGS_PREFIX)) return { kind: 'pass', url };
       const target = streamOf(rest);
       if (target === undefined) return { kind: 'deny', status: 403, reason: 'not a stream path' };
       const checked = this.#verify(pathname.slice(SESSION_PREFIX.length, end), target);
@@ -144,6 +147,35 @@ export class PlayAuth {
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
     const target = streamOf(safeDecode(pathname) ?? pathname)!;
+    const decided = await this.#authorize(target, query, headers, ip);
+    if (decided.kind === 'deny') return decided;
+    const token = decided.token;
+    const kept = new URLSearchParams(query);
+    kept.delete('token');
+    const left = kept.toString();
+    return { kind: 'redirect', location: `${SESSION_PREFIX}${token}${pathname}${left === '' ? '' : `?${left}`}` };
+  }
+
+  /**
+   * The same judgement for a path that names its stream otherwise: a recording's files
+   * (recordings-files.ts), whose app and key are the recording's. A valid session token for that
+   * stream, an open app or the edge passes; else the Authorizer decides on the credentials
+   * (`?token=` in `query`, a bearer token): a new session token to redirect under, or a refusal.
+   */
+  async judge(stream: { app: string; key: string; session?: string }, query: string, headers: IncomingHttpHeaders, ip: string): Promise<{ kind: 'pass' } | { kind: 'session'; token: string } | Extract<PlayVerdict, { kind: 'deny' }>> {
+    const target: StreamTarget = { app: stream.app, key: stream.key, rest: 'index.m3u8' };
+    if (stream.session !== undefined) {
+      const checked = this.#verify(stream.session, target);
+      if (typeof checked === 'string') return { kind: 'deny', status: 403, reason: checked };
+      this.#seen(checked.sid, target, ip);
+      return { kind: 'pass' };
+    }
+    if (this.#hooks.isOpen('play', stream.app) || this.#fromEdge(headers)) return { kind: 'pass' };
+    return this.#authorize(target, query, headers, ip);
+  }
+
+  /** The Authorizer's decision on `target` with the request's credentials: a new session token, or a refusal (reported as a denial). */
+  async #authorize(target: StreamTarget, query: string, headers: IncomingHttpHeaders, ip: string): Promise<{ kind: 'session'; token: string } | Extract<PlayVerdict, { kind: 'deny' }>> {
     const authorization = headers.authorization;
     const bearer = typeof authorization === 'string' && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined;
     const protocol = target.rest.endsWith('.mpd') ? 'dash' : 'hls';
@@ -154,11 +186,7 @@ export class PlayAuth {
       return { kind: 'deny', status: credentials ? 403 : 401, reason: decision.reason };
     }
     const lifetimeMs = Math.min(this.#lifetimeMs, decision.lifetimeMs ?? Infinity);
-    const token = this.sign(target.app, target.key, this.#hooks.now() + lifetimeMs);
-    const kept = new URLSearchParams(query);
-    kept.delete('token');
-    const left = kept.toString();
-    return { kind: 'redirect', location: `${SESSION_PREFIX}${token}${pathname}${left === '' ? '' : `?${left}`}` };
+    return { kind: 'session', token: this.sign(target.app, target.key, this.#hooks.now() + lifetimeMs) };
   }
 
   /** A session token for `app/key` until `expiresAtMs`: `<payload>.<signature>`, both base64url. */

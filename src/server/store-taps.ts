@@ -12,6 +12,8 @@ import { MemoryStore, type MaybePromise, type MemoryStoreOptions, type SegmentSt
 export interface StoreTap {
   put(path: string, file: StoredFile): void;
   delete(path: string): void;
+  /** Optional: the server's close(), after the packagers' last writes; it may finish its queued work first (bounded). */
+  close?(): Promise<void>;
 }
 
 /** `store` with `taps` told of every put and delete (the array as it is at each call: taps may join later). */
@@ -45,7 +47,7 @@ export interface ServerStore {
   readonly store: SegmentStore;
   /** Adds a tap: told of the puts and deletes from now on (a recorder, an uploader). */
   addTap(tap: StoreTap): void;
-  /** Waits for the default store's spill writes, then removes its folder (close()). */
+  /** Closes the taps (those that have close), waits for the default store's spill writes, then removes its folder (close()). */
   dispose(): Promise<void>;
 }
 
@@ -58,6 +60,8 @@ export function createServerStore(options: { store?: SegmentStore; memoryStore?:
     store: tappedStore(base, taps),
     addTap: (tap) => void taps.push(tap),
     async dispose() {
+      // A tap's failure to close is its own to report: the others still close, and the store still goes.
+      await Promise.allSettled(taps.map((tap) => tap.close?.()));
       if (spillDir === undefined) return;
       // The default store's spill writes still in flight land first, so the folder goes whole.
       if (base instanceof MemoryStore) await base.spillsWritten();

@@ -18,7 +18,9 @@ export type WebhookEventType =
   | 'session.opened'
   | 'session.closed'
   | `job.${string}`
-  | `recording.${string}`;
+  | `recording.${string}`
+  | 'upload.completed'
+  | 'upload.failed';
 
 export interface WebhookEvent {
   /** Unique per event; the same on every retry (receivers deduplicate by it). */

@@ -50,13 +50,13 @@ describe('config file text', () => {
   });
 
   it.each([
-    ['rtmpPort: 1935\nsegmentSeconds: 2\n', 'unknown option segmentSeconds in t.yaml; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey'],
+    ['rtmpPort: 1935\nsegmentSeconds: 2\n', 'unknown option segmentSeconds in t.yaml; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, dvrWindow, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey'],
     ['rtmpPort: "1935"\n', 'option rtmpPort in t.yaml must be a port number from 0 to 65535, got "1935"'],
     ['httpPort: 70000\n', 'option httpPort in t.yaml must be a port number from 0 to 65535, got 70000'],
     ['host: ""\n', 'option host in t.yaml must be a non-empty string, got ""'],
     ['host: 8\n', 'option host in t.yaml must be a non-empty string, got 8'],
     ['segmentDuration: 0\n', 'option segmentDuration in t.yaml must be a number from 0.1 to 3600, got 0'],
-    ['windowSegments: 2.5\n', 'option windowSegments in t.yaml must be an integer from 3 to 1800, got 2.5'],
+    ['windowSegments: 2.5\n', 'option windowSegments in t.yaml must be an integer from 3 to 7200, got 2.5'],
     ['endGraceMs: [1]\n', 'option endGraceMs in t.yaml must be an integer from 0 to 3600000, got a list'],
     // YAML 1.2: yes, on and "true" are strings, not booleans; a file says true or false.
     ['lowLatency: yes\n', 'option lowLatency in t.yaml must be true or false, got "yes"'],
@@ -115,6 +115,7 @@ describe('precedence: flag > environment > config file > default', () => {
       host: '0.0.0.0',
       segmentDuration: 2,
       windowSegments: 6,
+      dvrWindow: 0,
       endGraceMs: 10_000,
       lowLatency: true,
       partDuration: 0.2,
@@ -379,6 +380,11 @@ describe('LL-HLS and TLS settings', () => {
       expect(mediaServerOptions(on).hls).toStrictEqual({ segmentTargetSeconds: 2, windowSegments: 6, lowLatency: true, partTargetSeconds: 0.4 });
       const off = resolveServerConfig({ flags: { lowLatency: false, partDuration: 0.4 } });
       expect(mediaServerOptions(off).hls).toStrictEqual({ segmentTargetSeconds: 2, windowSegments: 6, lowLatency: false });
+    });
+
+    it('a DVR window sizes the playlists in time instead of windowSegments', () => {
+      const dvr = resolveServerConfig({ flags: { dvrWindow: 7200 }, env: {} });
+      expect(mediaServerOptions(dvr).hls).toStrictEqual({ segmentTargetSeconds: 2, dvrWindowSeconds: 7200, lowLatency: true, partTargetSeconds: 0.2 });
     });
 
     it('the PEM contents read by readTlsFiles go to http.tls; the paths do not', () => {

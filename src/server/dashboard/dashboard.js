@@ -136,8 +136,20 @@ function onEvent(event) {
 
 function showSelected(s) {
   renderGraphs(history.get(current));
+  renderRecord(s);
   if (s) renderStream(s, lastEvent);
   else statusLine.textContent = 'The stream ended.';
+}
+
+// The record button: shown when the server records (`recording` is not null, docs/recording.md).
+function renderRecord(s) {
+  const button = $('record');
+  const known = Boolean(s) && s.recording !== undefined && s.recording !== null;
+  if (button.hidden !== !known) button.hidden = !known;
+  if (!known) return;
+  const text = s.recording ? 'Stop recording' : 'Record';
+  if (button.textContent !== text) button.textContent = text;
+  button.setAttribute('aria-pressed', s.recording ? 'true' : 'false');
 }
 
 // ---------- Stream list: buttons, updated in place so focus stays where it is ----------
@@ -238,6 +250,29 @@ $('kick').addEventListener('click', async () => {
     const res = await fetch('/api/streams/' + encodeURIComponent(app) + '/' + encodeURIComponent(key) + '/kick', { method: 'POST', headers: authHeaders() });
     if (res.status === 401) return askToken('The server refused this token.');
     out.textContent = res.ok ? 'Publish of ' + current + ' ended.' : res.status === 404 ? 'Not live now, or this server cannot end publishes.' : 'The server answered ' + res.status + '.';
+  } catch {
+    out.textContent = 'The server cannot be reached.';
+  }
+});
+
+// ---------- Record ----------
+$('record').addEventListener('click', async () => {
+  if (!current) return;
+  const [app, ...rest] = current.split('/');
+  const key = rest.join('/');
+  const action = $('record').getAttribute('aria-pressed') === 'true' ? 'stop' : 'start';
+  const out = $('kick-status');
+  out.textContent = action === 'start' ? 'Starting the recording…' : 'Ending the recording…';
+  try {
+    const res = await fetch('/api/streams/' + encodeURIComponent(app) + '/' + encodeURIComponent(key) + '/record/' + action, { method: 'POST', headers: authHeaders() });
+    if (res.status === 401) return askToken('The server refused this token.');
+    if (res.ok) {
+      const state = await res.json();
+      renderRecord({ recording: state.recording });
+      out.textContent = state.recording ? 'Recording ' + current + ' from its next segment.' : 'Recording of ' + current + ' ended; it is in GET /api/recordings.';
+    } else {
+      out.textContent = res.status === 404 ? (action === 'start' ? 'Not live now, or this server does not record.' : 'Not being recorded.') : 'The server answered ' + res.status + '.';
+    }
   } catch {
     out.textContent = 'The server cannot be reached.';
   }

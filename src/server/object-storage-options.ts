@@ -1,0 +1,160 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { resolve } from 'node:path';
+import { checkBooleanOption, checkNumberRange, integerRange, invalidOption } from '../config/index.js';
+import { DEFAULT_PLAYLIST_MAX_AGE_SECONDS } from './object-storage-plan.js';
+
+/**
+ * The `objectStorage` option (docs/storage.md): which bucket, how to reach it, and the uploader's
+ * bounds. Checked at start, each refusal naming the option and the value.
+ */
+export interface ObjectStorageOptions {
+  /** The bucket. Required. */
+  bucket: string;
+  /** A folder in the bucket before `<app>/<key>/` (slashes at either end dropped). Default none. */
+  prefix?: string;
+  /**
+   * The S3-compatible service's URL (MinIO, Ceph, Garage, R2, s3rver, …), `http://` or `https://`.
+   * Default: AWS S3 of `region`.
+   */
+  endpoint?: string;
+  /** The region requests are signed for. Default: the AWS SDK's (AWS_REGION, ~/.aws/config), else 'us-east-1'. */
+  region?: string;
+  /**
+   * Path-style addressing, `<endpoint>/<bucket>/<key>` (most self-hosted services need it), instead
+   * of virtual-host, `<bucket>.<endpoint host>/<key>`. Default false.
+   */
+  forcePathStyle?: boolean;
+  /**
+   * Credentials. Default: the AWS SDK's chain — AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with
+   * AWS_SESSION_TOKEN), AWS_PROFILE and ~/.aws/credentials, SSO, web identity, container and
+   * instance roles. Both keys or neither.
+   */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** The journal folder (pending uploads, resumed after a restart); created if missing. Default `tidecast-uploads` in the working directory. */
+  journalDir?: string;
+  /** Uploads in flight at once. Default 4 (DEFAULT_UPLOAD_CONCURRENCY). */
+  maxConcurrency?: number;
+  /** Bytes of pending uploads kept in memory; past it they wait in the journal only. Default 64 MiB (DEFAULT_UPLOAD_MEMORY_BYTES). */
+  maxMemoryBytes?: number;
+  /** Delete an object when the origin deletes its file (the live window's end). Default false: the bucket keeps every segment. */
+  deleteWithWindow?: boolean;
+  /** First retry delay, doubled at each failure (with jitter) up to `retryMaxMs`. Defaults 500 and 30 000 ms. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** One request's timeout. Default 30 000 ms. */
+  requestTimeoutMs?: number;
+  /** `Cache-Control: public, max-age=<this>` on playlists. Default 1 s (segments: a year, immutable). */
+  playlistMaxAgeSeconds?: number;
+  /** How long the server's close() waits for pending uploads; what is left stays in the journal. Default 5000 ms. */
+  closeTimeoutMs?: number;
+  /** Objects at least this large go up as multipart uploads (lib-storage Upload), in parts of this size. Default 16 MiB; at least 5 MiB (S3's part floor). */
+  multipartBytes?: number;
+  /** An S3 client of the embedder's (its own middleware, HTTP agent); the addressing and credential options above are then unused. Without it the AWS SDK is loaded on first use. */
+  client?: S3Client;
+}
+
+/**
+ * 4 uploads at once: a few streams' segments and playlists go out in parallel while one slow
+ * request (a large segment, a retry) does not hold the rest; more only adds to a struggling
+ * service's load.
+ */
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+/**
+ * 64 MiB of waiting bytes in memory: over two minutes of an 4 Mb/s stream's segments, enough to
+ * ride out a short outage without reading back from disk; past it waiting bytes live in the journal only.
+ */
+export const DEFAULT_UPLOAD_MEMORY_BYTES = 64 * 1024 * 1024;
+
+export const DEFAULT_UPLOAD_RETRY_BASE_MS = 500;
+/** 30 s: once the service is back, an upload waits at most this long (a success wakes the others at once). */
+export const DEFAULT_UPLOAD_RETRY_MAX_MS = 30_000;
+export const DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS = 30_000;
+/** 5 s: within the CLI's 8 s shutdown, after the playlists' last versions are put. */
+export const DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS = 5000;
+/** 16 MiB: a live segment is far smaller (PutObject); a larger object goes up in parts of this size. */
+export const DEFAULT_MULTIPART_BYTES = 16 * 1024 * 1024;
+/** S3's smallest part (but the last): UploadPart refuses smaller ones. */
+export const MIN_MULTIPART_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_JOURNAL_DIR = 'tidecast-uploads';
+
+export const OBJECT_STORAGE_OPTION_RANGES = {
+  maxConcurrency: integerRange(1, 64),
+  maxMemoryBytes: integerRange(0, 2 ** 40),
+  retryBaseMs: integerRange(1, 3_600_000),
+  retryMaxMs: integerRange(1, 86_400_000),
+  requestTimeoutMs: integerRange(100, 3_600_000),
+  playlistMaxAgeSeconds: integerRange(0, 3600),
+  closeTimeoutMs: integerRange(0, 600_000),
+  multipartBytes: integerRange(MIN_MULTIPART_BYTES, 5 * 1024 ** 3),
+} as const;
+
+export interface ResolvedObjectStorageOptions {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly journalDir: string;
+  readonly maxConcurrency: number;
+  readonly maxMemoryBytes: number;
+  readonly deleteWithWindow: boolean;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly requestTimeoutMs: number;
+  readonly playlistMaxAgeSeconds: number;
+  readonly closeTimeoutMs: number;
+  readonly multipartBytes: number;
+  /** Where an object can be read over HTTP, without credentials if the bucket allows (docs/storage.md). */
+  readonly publicBase: string;
+}
+
+/** S3 bucket names: 3–63 of lowercase letters, digits, dots and hyphens (a dot allowed for older buckets). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function resolveObjectStorageOptions(o: ObjectStorageOptions): ResolvedObjectStorageOptions {
+  const name = (key: string): string => `objectStorage.${key}`;
+  if (typeof o.bucket !== 'string' || !BUCKET.test(o.bucket)) throw invalidOption(name('bucket'), 'an S3 bucket name (3 to 63 of a-z, 0-9, . and -)', String(o.bucket));
+  const prefix = (o.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix !== '' && prefix.split('/').some((p) => p === '' || p === '.' || p === '..')) throw invalidOption(name('prefix'), 'a folder path without empty, . or .. parts', JSON.stringify(o.prefix));
+  if (o.endpoint !== undefined && !isHttpUrl(o.endpoint)) throw invalidOption(name('endpoint'), 'an http:// or https:// URL', JSON.stringify(o.endpoint));
+  if ((o.accessKeyId === undefined) !== (o.secretAccessKey === undefined)) {
+    throw invalidOption(name(o.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'), 'given with the other key (or neither, for the AWS SDK chain)', 'nothing');
+  }
+  const ranges = OBJECT_STORAGE_OPTION_RANGES;
+  const resolved = {
+    bucket: o.bucket,
+    prefix,
+    journalDir: resolve(o.journalDir ?? DEFAULT_JOURNAL_DIR),
+    maxConcurrency: checkNumberRange(name('maxConcurrency'), o.maxConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY, ranges.maxConcurrency),
+    maxMemoryBytes: checkNumberRange(name('maxMemoryBytes'), o.maxMemoryBytes ?? DEFAULT_UPLOAD_MEMORY_BYTES, ranges.maxMemoryBytes),
+    deleteWithWindow: checkBooleanOption(name('deleteWithWindow'), o.deleteWithWindow ?? false),
+    retryBaseMs: checkNumberRange(name('retryBaseMs'), o.retryBaseMs ?? DEFAULT_UPLOAD_RETRY_BASE_MS, ranges.retryBaseMs),
+    retryMaxMs: checkNumberRange(name('retryMaxMs'), o.retryMaxMs ?? DEFAULT_UPLOAD_RETRY_MAX_MS, ranges.retryMaxMs),
+    requestTimeoutMs: checkNumberRange(name('requestTimeoutMs'), o.requestTimeoutMs ?? DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, ranges.requestTimeoutMs),
+    playlistMaxAgeSeconds: checkNumberRange(name('playlistMaxAgeSeconds'), o.playlistMaxAgeSeconds ?? DEFAULT_PLAYLIST_MAX_AGE_SECONDS, ranges.playlistMaxAgeSeconds),
+    closeTimeoutMs: checkNumberRange(name('closeTimeoutMs'), o.closeTimeoutMs ?? DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS, ranges.closeTimeoutMs),
+    multipartBytes: checkNumberRange(name('multipartBytes'), o.multipartBytes ?? DEFAULT_MULTIPART_BYTES, ranges.multipartBytes),
+    publicBase: publicBase(o),
+  };
+  checkBooleanOption(name('forcePathStyle'), o.forcePathStyle ?? false);
+  if (resolved.retryMaxMs < resolved.retryBaseMs) throw invalidOption(name('retryMaxMs'), `at least retryBaseMs (${resolved.retryBaseMs})`, String(resolved.retryMaxMs));
+  return resolved;
+}
+
+/** The HTTP base of the bucket's objects: path-style `<endpoint>/<bucket>`, else `<scheme>://<bucket>.<host>`. */
+function publicBase(o: ObjectStorageOptions): string {
+  const endpoint = new URL(o.endpoint ?? `https://s3.${regionOf(o)}.amazonaws.com`);
+  const path = endpoint.pathname.replace(/\/+$/, '');
+  if (o.forcePathStyle === true) return `${endpoint.origin}${path}/${o.bucket}`;
+  return `${endpoint.protocol}//${o.bucket}.${endpoint.host}${path}`;
+}
+
+/** The region requests are signed for: the option, else the AWS environment, else us-east-1. */
+export function regionOf(o: ObjectStorageOptions): string {
+  return o.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+}
+
+function isHttpUrl(value: string): boolean {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  return url?.protocol === 'http:' || url?.protocol === 'https:';
+}
