@@ -41,7 +41,7 @@ export const OBJECT_STORAGE_SCHEMA = Type.Object(
     maxMemoryBytes: integer(RANGES.maxMemoryBytes, DEFAULT_UPLOAD_MEMORY_BYTES, 'Bytes of pending uploads kept in memory; past it they wait in the journal only.'),
     deleteWithWindow: Type.Optional(Type.Boolean({ default: false, description: 'Delete an object when the origin deletes its file (the live window); off: the bucket keeps every segment.' })),
     retryBaseMs: integer(RANGES.retryBaseMs, DEFAULT_UPLOAD_RETRY_BASE_MS, 'The first retry delay, ms, doubled at each failure (with jitter).'),
-    retryMaxMs: integer(RANGES.retryMaxMs, DEFAULT_UPLOAD_RETRY_MAX_MS, 'The cap of the retry delay, ms.'),
+    retryMaxMs: integer(RANGES.retryMaxMs, DEFAULT_UPLOAD_RETRY_MAX_MS, 'The cap of the retry delay, ms: how often a service that is down is probed.'),
     requestTimeoutMs: integer(RANGES.requestTimeoutMs, DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, "One request's timeout, ms."),
     playlistMaxAgeSeconds: integer(RANGES.playlistMaxAgeSeconds, DEFAULT_PLAYLIST_MAX_AGE_SECONDS, 'Cache-Control max-age of the playlists, s (segments: a year, immutable).'),
     closeTimeoutMs: integer(RANGES.closeTimeoutMs, DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS, 'How long a shutdown waits for pending uploads, ms; the rest stay in the journal.'),

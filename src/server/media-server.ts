@@ -70,6 +70,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.dash = new DashDelivery({ liveDelivery: this.liveDelivery, store: this.store, hls: resolveLiveOptions(options.hls), now: this.now });
     const streams = (): StreamSummary[] => summarizeStreams(this.hub, this.now(), (s) => this.streamCounters(s), (s) => this.ladders.stats(s), this.dash);
     this.control = new ControlPlane(this, this.rtmp, { streams, health: (a, k) => this.ingest.health(a, k), rtmpPlayers: (a, k) => this.playback.players(a, k), parked: () => this.liveDelivery.parked, now: this.now }, options);
+    this.control.metrics.watchStore(() => this.storage.counters());
     front.handler = registerDelivery(this.http, { store: this.store, liveDelivery: this.liveDelivery, dash: this.dash, metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     if (this.control.play !== undefined) guardPlayback(this.http, front, this.control.play); // HLS/DASH play auth: session tokens in the path
     this.transcoding = new Transcoding(options, {

@@ -106,6 +106,15 @@ export class ServerMetrics {
     gauge('tidecast_uploads_memory_bytes', 'Bytes waiting to be uploaded held in memory (bounded by maxMemoryBytes).', (f) => f.memoryBytes);
   }
 
+  /** The default store's figures: segments in memory and in its spill folder (a DVR window's live on disk). */
+  watchStore(read: () => { bytes: number; spilledBytes: number; files: number } | undefined): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, value: (f: { bytes: number; spilledBytes: number; files: number }) => number): unknown => new Gauge({ name, help, registers, collect() { const f = read(); if (f !== undefined) this.set(value(f)); } }); // prettier-ignore
+    gauge('tidecast_store_memory_bytes', 'Bytes of the stored files held in memory (the hot segments and parts, playlists).', (f) => f.bytes);
+    gauge('tidecast_store_spilled_bytes', 'Bytes of the stored files in the spill folder on disk (retired segments, a DVR window).', (f) => f.spilledBytes);
+    gauge('tidecast_store_files', 'Files stored, in memory or spilled.', (f) => f.files);
+  }
+
   /** A segment was listed: its publish delay is observed. Streams over the cap go unlabelled. */
   #segmentListed(stream: string, delaySeconds: number): void {
     const value = Math.max(0, delaySeconds);

@@ -30,7 +30,9 @@ export interface ObjectStorageOptions {
    * instance roles. Both keys or neither.
    */
   accessKeyId?: string;
+  /** The secret of `accessKeyId`. */
   secretAccessKey?: string;
+  /** A session token of temporary credentials (STS), with the two above. */
   sessionToken?: string;
   /** The journal folder (pending uploads, resumed after a restart); created if missing. Default `tidecast-uploads` in the working directory. */
   journalDir?: string;
@@ -40,8 +42,9 @@ export interface ObjectStorageOptions {
   maxMemoryBytes?: number;
   /** Delete an object when the origin deletes its file (the live window's end). Default false: the bucket keeps every segment. */
   deleteWithWindow?: boolean;
-  /** First retry delay, doubled at each failure (with jitter) up to `retryMaxMs`. Defaults 500 and 30 000 ms. */
+  /** First retry delay, doubled at each failure (with jitter) up to `retryMaxMs`. Default 500 ms (DEFAULT_UPLOAD_RETRY_BASE_MS). */
   retryBaseMs?: number;
+  /** The retry delay's cap, and how often a down service is probed. Default 10 000 ms (DEFAULT_UPLOAD_RETRY_MAX_MS). */
   retryMaxMs?: number;
   /** One request's timeout. Default 30 000 ms. */
   requestTimeoutMs?: number;
@@ -63,14 +66,19 @@ export interface ObjectStorageOptions {
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
 /**
- * 64 MiB of waiting bytes in memory: over two minutes of an 4 Mb/s stream's segments, enough to
+ * 64 MiB of waiting bytes in memory: over two minutes of a 4 Mb/s stream's segments, enough to
  * ride out a short outage without reading back from disk; past it waiting bytes live in the journal only.
  */
 export const DEFAULT_UPLOAD_MEMORY_BYTES = 64 * 1024 * 1024;
 
+/** 500 ms: a blip (a reset connection, one 503) is retried before the next segment is due. */
 export const DEFAULT_UPLOAD_RETRY_BASE_MS = 500;
-/** 30 s: once the service is back, an upload waits at most this long (a success wakes the others at once). */
-export const DEFAULT_UPLOAD_RETRY_MAX_MS = 30_000;
+/**
+ * 10 s: during an outage the service is probed (at most maxConcurrency requests) this often, and
+ * once it is back the uploads resume within this long; five live segments at the 2 s target.
+ */
+export const DEFAULT_UPLOAD_RETRY_MAX_MS = 10_000;
+/** 30 s: a few MB over a slow uplink; a service that holds a request longer is treated as down. */
 export const DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS = 30_000;
 /** 5 s: within the CLI's 8 s shutdown, after the playlists' last versions are put. */
 export const DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS = 5000;
@@ -78,8 +86,14 @@ export const DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS = 5000;
 export const DEFAULT_MULTIPART_BYTES = 16 * 1024 * 1024;
 /** S3's smallest part (but the last): UploadPart refuses smaller ones. */
 export const MIN_MULTIPART_BYTES = 5 * 1024 * 1024;
+/** Beside the jobs file (`tidecast-jobs.json`): the working directory is where a service keeps its state. */
 export const DEFAULT_JOURNAL_DIR = 'tidecast-uploads';
 
+/**
+ * The options' ranges, checked at start (the config section takes its bounds from here): up to 64
+ * requests at once, a TiB of memory, delays up to an hour (a day for the retry cap), parts from
+ * S3's 5 MiB floor to its 5 GiB ceiling.
+ */
 export const OBJECT_STORAGE_OPTION_RANGES = {
   maxConcurrency: integerRange(1, 64),
   maxMemoryBytes: integerRange(0, 2 ** 40),

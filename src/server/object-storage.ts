@@ -22,7 +22,8 @@ import { bucketKey, cacheControlFor, describeFailure, planDelete, planPut, playl
  * - **Coalescing:** one operation pending per object: a newer version of a playlist replaces the
  *   one still waiting (one being uploaded finishes first, the newer goes next).
  * - **Retries** with exponential backoff and jitter, without end: a segment is never dropped. A
- *   success wakes the uploads that failed for a transient reason (the service is back).
+ *   transient failure (the service down) pauses every upload and the service is probed, not
+ *   hammered; the first success ends the pause and wakes what waits.
  * - **Bounded memory:** pending bytes stay in memory up to `maxMemoryBytes`; past it they wait in
  *   the journal only and are read back to upload. Every pending operation is in the journal, so a
  *   restart resumes them.
@@ -53,8 +54,6 @@ interface Slot {
   next: Entry | undefined;
 }
 
-export type { ObjectStorageCounters, ObjectStorageEvents, UploadEvent } from './object-storage-events.js';
-
 export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> implements StoreTap {
   readonly settings: ResolvedObjectStorageOptions;
   readonly counters: ObjectStorageCounters = { completed: 0, failedAttempts: 0, uploadedBytes: 0, resumed: 0, journalErrors: 0 };
@@ -74,6 +73,12 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   #pendingBytes = 0;
   #memoryBytes = 0;
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * The service seems down (a transient failure): no attempt starts before this, then at most
+   * maxConcurrency probe it. `#outageFailures` sets the backoff; a success ends the outage.
+   */
+  #pausedUntil = 0;
+  #outageFailures = 0;
   #closing = false;
   #aborted = false;
 
@@ -230,6 +235,7 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const now = performance.now();
+    if (this.#pausedUntil > now) return this.#wakeAt(this.#pausedUntil, now);
     let soonest = Infinity;
     for (const slot of this.#slots.values()) {
       if (this.#inflight >= this.settings.maxConcurrency) break;
@@ -244,10 +250,13 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
       this.#running.add(run);
       void run.finally(() => this.#running.delete(run));
     }
-    if (soonest !== Infinity) {
-      this.#timer = setTimeout(() => this.#pump(), Math.max(0, soonest - now));
-      this.#timer.unref();
-    }
+    if (soonest !== Infinity) this.#wakeAt(soonest, now);
+  }
+
+  #wakeAt(at: number, now: number): void {
+    this.#timer = setTimeout(() => this.#pump(), Math.max(0, at - now));
+    // Pending uploads do not keep a process alive: they are in the journal.
+    this.#timer.unref();
   }
 
   /** An object it lists is still pending: a segment not up yet, a playlist never up yet. */
@@ -314,6 +323,8 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     this.#advance(slot, entry);
     this.#report('completed', entry);
     // The service answers again: what failed for a passing reason is tried now, not at its backoff.
+    this.#pausedUntil = 0;
+    this.#outageFailures = 0;
     for (const other of this.#slots.values()) if (!other.running && other.current.lastTransient) other.current.notBefore = 0;
   }
 
@@ -321,10 +332,19 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     const failure = describeFailure(error);
     this.counters.failedAttempts += 1;
     entry.lastTransient = failure.transient;
-    const bound = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** Math.min(entry.attempt - 1, 30));
-    // Equal jitter: between half the bound and the bound, so uploads that failed together do not retry together.
-    const retryInMs = Math.round(bound / 2 + (Math.random() * bound) / 2);
-    entry.notBefore = performance.now() + retryInMs;
+    const now = performance.now();
+    if (failure.transient && this.#pausedUntil > now) {
+      // Another attempt already found the service down: this one waits for the same probe.
+      entry.notBefore = this.#pausedUntil;
+    } else {
+      // A down service is probed, not hammered: its backoff grows with the outage; a 4xx's with the object's attempts.
+      const failures = failure.transient ? ++this.#outageFailures : entry.attempt;
+      const bound = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** Math.min(failures - 1, 30));
+      // Equal jitter: between half the bound and the bound, so servers that lost the same service do not come back together.
+      entry.notBefore = now + Math.round(bound / 2 + (Math.random() * bound) / 2);
+      if (failure.transient) this.#pausedUntil = entry.notBefore;
+    }
+    const retryInMs = Math.round(entry.notBefore - now);
     this.#report('failed', entry, failure.message, retryInMs);
     // A newer version waiting behind a failed one replaces it (the failed one is not worth a retry).
     if (slot.next !== undefined) this.#advance(slot, entry);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore, type MaybePromise, type MemoryStoreOptions, type SegmentStore, type StoredFile } from '../store/index.js';
+import { MemoryStore, type MaybePromise, type MemoryStoreCounters, type MemoryStoreOptions, type SegmentStore, type StoredFile } from '../store/index.js';
 
 /**
  * What else sees the packagers' writes (issue 13): a recorder keeps them on disk, an uploader
@@ -45,6 +45,8 @@ export function tappedStore(store: SegmentStore, taps: readonly StoreTap[]): Seg
 /** The server's store: the embedder's, or a MemoryStore spilling to a folder of its own; tapped. */
 export interface ServerStore {
   readonly store: SegmentStore;
+  /** The default MemoryStore's figures (memory and spill folder); undefined for an embedder's store. */
+  counters(): MemoryStoreCounters | undefined;
   /** Adds a tap: told of the puts and deletes from now on (a recorder, an uploader). */
   addTap(tap: StoreTap): void;
   /** Closes the taps (those that have close), waits for the default store's spill writes, then removes its folder (close()). */
@@ -59,6 +61,7 @@ export function createServerStore(options: { store?: SegmentStore; memoryStore?:
   return {
     store: tappedStore(base, taps),
     addTap: (tap) => void taps.push(tap),
+    counters: () => (base instanceof MemoryStore ? base.counters : undefined),
     async dispose() {
       // A tap's failure to close is its own to report: the others still close, and the store still goes.
       await Promise.allSettled(taps.map((tap) => tap.close?.()));

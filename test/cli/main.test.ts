@@ -129,7 +129,7 @@ Dashboard:      http://127.0.0.1:${ports.http}/
     temps.push(dir);
     const file = join(dir, 'tidecast.json');
     await writeFile(file, '{ "rtmpPort": 0, "segmentSeconds": 2 }');
-    expect(await refusal(['--config', file])).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey`);
+    expect(await refusal(['--config', file])).toContain(`tidecast: unknown option segmentSeconds in ${file}; known options: rtmpPort, httpPort, host, segmentDuration, windowSegments, dvrWindow, endGraceMs, lowLatency, partDuration, tlsCert, tlsKey`);
   });
 
   it('refuses a certificate without its key, naming the missing setting', async () => {

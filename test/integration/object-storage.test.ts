@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { UploadEvent } from '../../src/server/object-storage.js';
+import type { UploadEvent } from '../../src/server/object-storage-events.js';
 import type { WebhookEvent } from '../../src/server/webhooks.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
 import { ffmpegPath, runFfprobeJson, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
@@ -184,6 +184,8 @@ describe.skipIf(skipReason !== undefined)(`object storage: a live stream in an S
     expect(during.at(-1)!.mediaSequence - beforeOutage.mediaSequence).toBeGreaterThanOrEqual(11);
     expect(during.every((s) => s.lastSegmentStatus === 200)).toBe(true);
     expect(failed).toBeGreaterThan(0);
+    // Probed, not hammered: a burst of at most 4 (maxConcurrency) per backoff, which reaches 2–4 s (retryMaxMs 4000) after 5 failures.
+    expect(failed).toBeLessThan(4 * (5 + OUTAGE_MS / 2000));
     expect(webhookTypes.has('upload.failed')).toBe(true);
     // Bounded: what waits past the bound is in the journal; in memory at most the bound and one segment being written.
     expect(during.at(-1)!.pendingBytes).toBeGreaterThan(MAX_MEMORY_BYTES);

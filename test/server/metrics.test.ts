@@ -80,6 +80,9 @@ describe('ServerMetrics', () => {
   it('docs/grafana-dashboard.json and docs/metrics.md name only metrics the server exports', async () => {
     const { metrics, emit } = metricsOf([summary('a')]);
     emit('a', { durationSeconds: 2, programDateTimeMs: 1_000_007_990 } as unknown as LiveSegmentEvent);
+    // The series a server adds when it has them: the default store's, object storage's.
+    metrics.watchStore(() => ({ bytes: 1, spilledBytes: 2, files: 3 }));
+    metrics.watchUploads(() => ({ completed: 0, failedAttempts: 0, uploadedBytes: 0, pending: 0, pendingBytes: 0, memoryBytes: 0 }));
     const exported = new Set((await metrics.text()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
     const base = (name: string): string => name.replace(/_(bucket|count|sum)$/, '');
     const dashboard = readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8');
@@ -89,6 +92,6 @@ describe('ServerMetrics', () => {
     const documented = [...doc.matchAll(/`(tidecast_[a-z_]+)`/g)].map((m) => m[1]!);
     expect(documented.filter((n) => !exported.has(n))).toEqual([]);
     // And every tidecast_stream_ / segment metric is documented.
-    expect([...exported].filter((n) => /^tidecast_(stream|streams|segment|lowlatency)_/.test(n) && !documented.includes(n))).toEqual([]);
+    expect([...exported].filter((n) => /^tidecast_(stream|streams|segment|lowlatency|store|upload|uploads|uploaded)_/.test(n) && !documented.includes(n))).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedFile, type StoredFile } from '../../src/store/index.js';
-import { ObjectStorageUploader, type UploadEvent } from '../../src/server/object-storage.js';
+import { ObjectStorageUploader } from '../../src/server/object-storage.js';
+import type { UploadEvent } from '../../src/server/object-storage-events.js';
 import type { ObjectStorageOptions } from '../../src/server/object-storage-options.js';
 import { describeFailure, planPut, playlistDependencies } from '../../src/server/object-storage-plan.js';
 import { freePort } from '../helpers/process.js';
@@ -78,6 +79,29 @@ describe('what goes up, under which key', () => {
     expect(playlistDependencies('live/b/index.m3u8', '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="x",URI="audio/index.m3u8"\n#EXT-X-STREAM-INF:BANDWIDTH=1\nvideo/index.m3u8\nhttps://cdn/x.m3u8\n')).toEqual(['live/b/audio/index.m3u8', 'live/b/video/index.m3u8']);
     expect(describeFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({ transient: true, status: undefined });
     expect(describeFailure(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))).toMatchObject({ transient: false, status: 403, message: 'AccessDenied (HTTP 403): Access Denied' });
+  });
+});
+
+describe('the objectStorage option', () => {
+  it('is refused at start naming the key: a bad bucket or endpoint, one key without the other, an unusable journal folder', async () => {
+    const base = { bucket: 'ok-bucket', journalDir: join(dir, 'options') };
+    const refusal = (o: Partial<ObjectStorageOptions>): string => {
+      try {
+        new ObjectStorageUploader({ ...base, ...o }).close().catch(() => undefined);
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal({ bucket: 'Bad_Bucket' })).toBe('option objectStorage.bucket must be an S3 bucket name (3 to 63 of a-z, 0-9, . and -), got Bad_Bucket');
+    expect(refusal({ endpoint: 'ftp://x' })).toBe('option objectStorage.endpoint must be an http:// or https:// URL, got "ftp://x"');
+    expect(refusal({ accessKeyId: 'AKIA' })).toBe('option objectStorage.secretAccessKey must be given with the other key (or neither, for the AWS SDK chain), got nothing');
+    expect(refusal({ maxConcurrency: 0 })).toBe('option objectStorage.maxConcurrency must be an integer from 1 to 64, got 0');
+    await writeFile(join(dir, 'a-file'), '');
+    expect(refusal({ journalDir: join(dir, 'a-file', 'journal') })).toBe(`option objectStorage.journalDir must be a folder this process can create and write, got ${JSON.stringify(join(dir, 'a-file', 'journal'))} (ENOTDIR)`);
+    const vhost = new ObjectStorageUploader({ ...base, region: 'eu-west-1', prefix: '/media/' });
+    expect(vhost.objectUrl('live/a/index.m3u8')).toBe('https://ok-bucket.s3.eu-west-1.amazonaws.com/media/live/a/index.m3u8');
+    await vhost.close();
   });
 });
 
