@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { ViewerSession } from './play-auth.js';
 import { MediaError } from '../errors/index.js';
 import type { Hub } from '../hub/index.js';
 import type { PlayerStream, RtmpServer, ServerSession } from '../rtmp/index.js';
@@ -15,15 +16,7 @@ import type { SessionSchema } from './control-api-schemas.js';
 export type ApiSession = Static<typeof SessionSchema>;
 
 /** An HTTP viewer as play authorization (play-auth.ts) tracks it. */
-export interface HttpViewer {
-  readonly id: string;
-  readonly app: string;
-  readonly streamKey: string;
-  readonly protocol: 'hls' | 'dash';
-  readonly remoteAddress: string;
-  readonly startedAtMs: number;
-  readonly requests: number;
-}
+export type HttpViewer = Readonly<ViewerSession>;
 
 /** What kicking a session id did. */
 export type KickResult = 'kicked' | 'unknown' | 'not kickable';

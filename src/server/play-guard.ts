@@ -16,7 +16,12 @@ export function guardPlayback(http: FastifyInstance, front: HttpFront, play: Pla
   const delivery = front.handler;
   if (delivery !== undefined) {
     const guarded: FrontHandler = (request, response, next) => {
-      const verdict = request.method === 'OPTIONS' ? undefined : play.quick(request.url ?? '/', request.headers, addressOf(request));
+      let verdict: PlayVerdict | undefined;
+      try {
+        verdict = request.method === 'OPTIONS' ? undefined : play.quick(request.url ?? '/', request.headers, addressOf(request));
+      } catch {
+        verdict = undefined; // fastify's path (rewriteUrl below) judges it again and refuses it
+      }
       if (verdict?.kind !== 'pass') return next(request, response);
       request.url = verdict.url;
       verdicts.set(request, 'checked');
@@ -27,7 +32,13 @@ export function guardPlayback(http: FastifyInstance, front: HttpFront, play: Pla
   front.rewrite = (request) => {
     const url = request.url ?? '/';
     if (verdicts.has(request) || request.method === 'OPTIONS') return url;
-    const verdict = play.quick(url, request.headers, addressOf(request));
+    // fastify calls this outside its error handling: nothing may throw from here into the request event.
+    let verdict: PlayVerdict | undefined;
+    try {
+      verdict = play.quick(url, request.headers, addressOf(request));
+    } catch {
+      verdict = { kind: 'deny', status: 403, reason: 'malformed request' };
+    }
     if (verdict === undefined) return url;
     verdicts.set(request, verdict);
     return verdict.kind === 'pass' ? verdict.url : url;
