@@ -25,7 +25,7 @@ const integer = (range: NumberRange, defaultValue: number, description: string) 
 
 export const OBJECT_STORAGE_SCHEMA = Type.Object(
   {
-    bucket: Type.String({ examples: ['my-live-bucket'], description: 'The bucket the live streams are uploaded to.' }),
+    bucket: Type.String({ examples: ['my-live-bucket'], description: 'The bucket the live streams (and recordings) are uploaded to.' }),
     prefix: Type.Optional(Type.String({ examples: ['tidecast'], description: 'A folder in the bucket before <app>/<key>/.' })),
     endpoint: Type.Optional(
       Type.String({ format: 'url', examples: ['http://127.0.0.1:9000'], description: 'The URL of an S3-compatible service (MinIO, Ceph, Garage, R2, …). Default: AWS S3 of the region.' }),
@@ -40,6 +40,9 @@ export const OBJECT_STORAGE_SCHEMA = Type.Object(
     maxConcurrency: integer(RANGES.maxConcurrency, DEFAULT_UPLOAD_CONCURRENCY, 'Uploads in flight at once.'),
     maxMemoryBytes: integer(RANGES.maxMemoryBytes, DEFAULT_UPLOAD_MEMORY_BYTES, 'Bytes of pending uploads kept in memory; past it they wait in the journal only.'),
     deleteWithWindow: Type.Optional(Type.Boolean({ default: false, description: 'Delete an object when the origin deletes its file (the live window); off: the bucket keeps every segment.' })),
+    live: Type.Optional(Type.Boolean({ default: true, description: "Upload each live stream's plain HLS as it is made." })),
+    recordings: Type.Optional(Type.Boolean({ default: false, description: 'Upload each finished recording under <prefix>/recordings/<id>/ (needs the record section or --record on).' })),
+    deleteLocalRecordings: Type.Optional(Type.Boolean({ default: false, description: "With recordings: delete a recording's local folder once all its files are in the bucket." })),
     retryBaseMs: integer(RANGES.retryBaseMs, DEFAULT_UPLOAD_RETRY_BASE_MS, 'The first retry delay, ms, doubled at each failure (with jitter).'),
     retryMaxMs: integer(RANGES.retryMaxMs, DEFAULT_UPLOAD_RETRY_MAX_MS, 'The cap of the retry delay, ms: how often a service that is down is probed.'),
     requestTimeoutMs: integer(RANGES.requestTimeoutMs, DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, "One request's timeout, ms."),
@@ -47,7 +50,7 @@ export const OBJECT_STORAGE_SCHEMA = Type.Object(
     closeTimeoutMs: integer(RANGES.closeTimeoutMs, DEFAULT_UPLOAD_CLOSE_TIMEOUT_MS, 'How long a shutdown waits for pending uploads, ms; the rest stay in the journal.'),
     multipartBytes: integer(RANGES.multipartBytes, DEFAULT_MULTIPART_BYTES, 'Objects this large go up as multipart uploads, in parts of this size.'),
   },
-  { title: 'live HLS uploaded to an S3-compatible bucket (docs/storage.md)', description: 'Object storage (docs/storage.md). Default: none, the media stays at the origin.' },
+  { title: 'live HLS and recordings uploaded to an S3-compatible bucket (docs/storage.md)', description: 'Object storage (docs/storage.md). Default: none, the media stays at the origin.' },
 );
 
 export type ObjectStorageConfig = Static<typeof OBJECT_STORAGE_SCHEMA>;

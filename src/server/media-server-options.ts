@@ -16,6 +16,7 @@ import type { PlaySessionOptions } from './play-auth.js';
 import type { ApiOptions } from './control-api-auth.js';
 import type { ObjectStorageOptions } from './object-storage-options.js';
 import { resolveRecordOptions, type RecordOptions } from './recorder-options.js';
+import { checkRecordingsMode } from './object-storage-options.js';
 
 /** 8080: the usual unprivileged HTTP port (80 needs root or a capability). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -157,6 +158,7 @@ export function resolveMediaServerOptions(o: MediaServerOptions): ResolvedMediaS
   resolveLiveOptions(o.hls ?? {});
   // Before the server makes anything (the store's spill folder): a bad template or folder refuses it first.
   if (o.record !== undefined) resolveRecordOptions(o.record);
+  if (o.objectStorage !== undefined) checkRecordingsMode(o.objectStorage, o.record !== undefined);
   check('maxKeyframeIntervalMs', resolved.maxKeyframeIntervalMs, ranges.maxKeyframeIntervalMs);
   check('maxBytesWithoutKeyframe', resolved.maxBytesWithoutKeyframe, ranges.maxBytesWithoutKeyframe);
   checkBooleanOption('rtmpPlay.absoluteTimestamps', resolved.rtmpPlayAbsoluteTimestamps);

@@ -1,6 +1,6 @@
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFile, open, readFile, rename, rm } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { invalidOption } from '../config/index.js';
 import type { UploadKind } from './object-storage-plan.js';
 
@@ -9,8 +9,10 @@ import type { UploadKind } from './object-storage-plan.js';
  * leave memory. Each pending operation is two files named by its id:
  *
  *   <id>.bin    the object's bytes (puts only), written and fsync'ed first
- *   <id>.json   { version, op, objectPath, kind, contentType, byteLength, createdAtMs, seq },
+ *   <id>.json   { version, op, objectPath, kind, contentType, byteLength, createdAtMs, seq, source? },
  *               written to <id>.json.tmp, fsync'ed, renamed, then the folder fsync'ed
+ *   <id>.done   (a recording's entry only, whose bytes are its folder's files: `source`) the files
+ *               confirmed uploaded, a line each, appended
  *
  * A `.json` names a complete entry: its `.bin` was on disk before the rename. An entry is removed
  * (json first, then bin) once uploaded or replaced by a newer version of its object. At start the
@@ -30,6 +32,8 @@ export interface JournalRecord {
   readonly createdAtMs: number;
   /** Order among entries of the same millisecond (a counter of the writing process). */
   readonly seq: number;
+  /** A put whose bytes are a local file or folder (a finished recording's), not `<id>.bin`. */
+  readonly source?: string;
 }
 
 export interface JournalEntry {
@@ -58,10 +62,10 @@ export class UploadJournal {
   }
 
   /** A new entry's id and record; nothing is written yet. */
-  newEntry(op: JournalRecord['op'], objectPath: string, kind: UploadKind, contentType: string, byteLength: number, nowMs: number): JournalEntry {
+  newEntry(op: JournalRecord['op'], objectPath: string, kind: UploadKind, contentType: string, byteLength: number, nowMs: number, source?: string): JournalEntry {
     const seq = this.#seq++;
     const id = `${nowMs.toString().padStart(14, '0')}-${process.pid}-${seq}`;
-    return { id, record: { version: 1, op, objectPath, kind, contentType, byteLength, createdAtMs: nowMs, seq } };
+    return { id, record: { version: 1, op, objectPath, kind, contentType, byteLength, createdAtMs: nowMs, seq, ...(source === undefined ? {} : { source }) } };
   }
 
   /** Writes the entry's bytes (for a put) and record durably; resolves once both are on disk. */
@@ -78,10 +82,25 @@ export class UploadJournal {
     return readFile(this.#path(id, '.bin'));
   }
 
-  /** Removes an entry (uploaded, or replaced): its record first, so a crash in between leaves only a stray .bin. */
+  /** Removes an entry (uploaded, or replaced): its record first, so a crash in between leaves only a stray .bin (or .done). */
   async remove(id: string): Promise<void> {
     await rm(this.#path(id, '.json'), { force: true });
     await rm(this.#path(id, '.bin'), { force: true });
+    await rm(this.#path(id, '.done'), { force: true });
+  }
+
+  /**
+   * An entry's progress (a recording's files confirmed in the bucket): lines appended to
+   * `<id>.done`, not synced (a line lost to a crash is one file uploaded again).
+   */
+  addDone(id: string, line: string): Promise<void> {
+    return appendFile(this.#path(id, '.done'), `${line}\n`);
+  }
+
+  /** The lines of an entry's `<id>.done` (none when it has none). */
+  readDone(id: string): Set<string> {
+    const path = this.#path(id, '.done');
+    return new Set(existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
   }
 
   /**
@@ -89,16 +108,17 @@ export class UploadJournal {
    * entry whose record cannot be read was never complete). Sync: it runs once, at start.
    */
   scan(): JournalEntry[] {
-    const names = readdirSync(this.dir);
+    // Files only: a folder in it is another journal's (object-storage-recordings.ts keeps `recordings/`).
+    const names = readdirSync(this.dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
     const ids = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
     const entries: JournalEntry[] = [];
     for (const id of ids) {
       const record = parseRecord(readFileSync(this.#path(id, '.json'), 'utf8'));
-      if (record !== undefined && (record.op === 'delete' || names.includes(`${id}.bin`))) entries.push({ id, record });
+      if (record !== undefined && (record.op === 'delete' || record.source !== undefined || names.includes(`${id}.bin`))) entries.push({ id, record });
       else ids.delete(id);
     }
     for (const name of names) {
-      const id = name.replace(/\.(bin|json|json\.tmp)$/, '');
+      const id = name.replace(/\.(bin|json|json\.tmp|done)$/, '');
       if (!ids.has(id)) rmSync(join(this.dir, name), { force: true });
     }
     // Resumed entries keep their order; a new entry's seq continues after theirs within the same ms.
@@ -153,7 +173,7 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-const KINDS: readonly string[] = ['segment', 'init', 'playlist', 'multivariant'];
+const KINDS: readonly string[] = ['segment', 'init', 'playlist', 'multivariant', 'manifest', 'info', 'recording'];
 
 function parseRecord(text: string): JournalRecord | undefined {
   try {
@@ -168,7 +188,8 @@ function parseRecord(text: string): JournalRecord | undefined {
       typeof r.contentType === 'string' &&
       Number.isSafeInteger(r.byteLength) &&
       Number.isSafeInteger(r.createdAtMs) &&
-      Number.isSafeInteger(r.seq);
+      Number.isSafeInteger(r.seq) &&
+      (r.source === undefined || (typeof r.source === 'string' && isAbsolute(r.source)));
     return ok ? (r as JournalRecord) : undefined;
   } catch {
     return undefined;

@@ -54,6 +54,15 @@ export interface ObjectStorageOptions {
   closeTimeoutMs?: number;
   /** Objects at least this large go up as multipart uploads (lib-storage Upload), in parts of this size. Default 16 MiB; at least 5 MiB (S3's part floor). */
   multipartBytes?: number;
+  /** Upload each live stream's plain HLS as it is made (the store tap). Default true. */
+  live?: boolean;
+  /**
+   * Upload each finished recording's folder (docs/storage.md "Recordings") under
+   * `<prefix>/recordings/<id>/`; needs the server's `record` option. Default false.
+   */
+  recordings?: boolean;
+  /** With `recordings`: delete a recording's local folder once every file of it is in the bucket. Default false. */
+  deleteLocalRecordings?: boolean;
   /** An S3 client of the embedder's (its own middleware, HTTP agent); the addressing and credential options above are then unused. Without it the AWS SDK is loaded on first use. */
   client?: S3Client;
 }
@@ -112,6 +121,9 @@ export interface ResolvedObjectStorageOptions {
   readonly maxConcurrency: number;
   readonly maxMemoryBytes: number;
   readonly deleteWithWindow: boolean;
+  readonly live: boolean;
+  readonly recordings: boolean;
+  readonly deleteLocalRecordings: boolean;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly requestTimeoutMs: number;
@@ -142,6 +154,9 @@ export function resolveObjectStorageOptions(o: ObjectStorageOptions): ResolvedOb
     maxConcurrency: checkNumberRange(name('maxConcurrency'), o.maxConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY, ranges.maxConcurrency),
     maxMemoryBytes: checkNumberRange(name('maxMemoryBytes'), o.maxMemoryBytes ?? DEFAULT_UPLOAD_MEMORY_BYTES, ranges.maxMemoryBytes),
     deleteWithWindow: checkBooleanOption(name('deleteWithWindow'), o.deleteWithWindow ?? false),
+    live: checkBooleanOption(name('live'), o.live ?? true),
+    recordings: checkBooleanOption(name('recordings'), o.recordings ?? false),
+    deleteLocalRecordings: checkBooleanOption(name('deleteLocalRecordings'), o.deleteLocalRecordings ?? false),
     retryBaseMs: checkNumberRange(name('retryBaseMs'), o.retryBaseMs ?? DEFAULT_UPLOAD_RETRY_BASE_MS, ranges.retryBaseMs),
     retryMaxMs: checkNumberRange(name('retryMaxMs'), o.retryMaxMs ?? DEFAULT_UPLOAD_RETRY_MAX_MS, ranges.retryMaxMs),
     requestTimeoutMs: checkNumberRange(name('requestTimeoutMs'), o.requestTimeoutMs ?? DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, ranges.requestTimeoutMs),
@@ -151,8 +166,19 @@ export function resolveObjectStorageOptions(o: ObjectStorageOptions): ResolvedOb
     publicBase: publicBase(o),
   };
   checkBooleanOption(name('forcePathStyle'), o.forcePathStyle ?? false);
+  if (resolved.deleteLocalRecordings && !resolved.recordings) throw invalidOption(name('deleteLocalRecordings'), 'used with objectStorage.recordings: true', 'true');
   if (resolved.retryMaxMs < resolved.retryBaseMs) throw invalidOption(name('retryMaxMs'), `at least retryBaseMs (${resolved.retryBaseMs})`, String(resolved.retryMaxMs));
   return resolved;
+}
+
+/**
+ * The recording mode needs a recorder: `objectStorage.recordings: true` without the server's
+ * `record` option is refused at start (nothing would ever be recorded to upload), and
+ * `deleteLocalRecordings` without `recordings`. Checked with the server's options, before it makes anything.
+ */
+export function checkRecordingsMode(o: ObjectStorageOptions, recording: boolean): void {
+  if (o.recordings === true && !recording) throw invalidOption('objectStorage.recordings', 'used with the record option (a recorder: the record section, or --record on)', 'true');
+  if (o.deleteLocalRecordings === true && o.recordings !== true) throw invalidOption('objectStorage.deleteLocalRecordings', 'used with objectStorage.recordings: true', 'true');
 }
 
 /** The HTTP base of the bucket's objects: path-style `<endpoint>/<bucket>`, else `<scheme>://<bucket>.<host>`. */

@@ -17,7 +17,12 @@
  *   <app>/<key>/<r>/index.m3u8              →  <app>/<key>/<r>/index.m3u8        LL-HLS off only
  */
 
-export type UploadKind = 'segment' | 'init' | 'playlist' | 'multivariant';
+/**
+ * What an object is. A live stream's: segment, init, playlist (a media playlist), multivariant. A
+ * recording's (object-storage-recordings.ts) the same, and `manifest` (its DASH MPD), `info`
+ * (recording.json, or any other file of its folder); `recording` is a whole recording's outcome.
+ */
+export type UploadKind = 'segment' | 'init' | 'playlist' | 'multivariant' | 'manifest' | 'info' | 'recording';
 
 export interface UploadTarget {
   readonly kind: UploadKind;
@@ -103,6 +108,30 @@ function resolveRelative(folder: string, uri: string): string | undefined {
   }
   return out.join('/');
 }
+
+/**
+ * A file of a finished recording's folder, by its path in the folder (`video/3.m4s`,
+ * `index.m3u8`): what it is, its Content-Type, and its stage: 0 the media (init segments,
+ * segments, files the recorder does not name), 1 the media playlists, 2 the multivariant playlist
+ * and the MPD (they name the media playlists and the media), 3 recording.json (it says the
+ * recording is there: last of all). `audio(rendition)` says a rendition folder holds audio.
+ */
+export function planRecordingFile(relativePath: string, audio: (rendition: string) => boolean): { kind: UploadKind; contentType: string; stage: 0 | 1 | 2 | 3 } {
+  const parts = relativePath.split('/');
+  if (parts.length === 1) {
+    if (parts[0] === 'index.m3u8') return { kind: 'multivariant', contentType: PLAYLIST_TYPE, stage: 2 };
+    if (parts[0] === 'manifest.mpd') return { kind: 'manifest', contentType: 'application/dash+xml', stage: 2 };
+    if (parts[0] === 'recording.json') return { kind: 'info', contentType: 'application/json', stage: 3 };
+  } else if (parts.length === 2) {
+    const media = audio(parts[0]!) ? 'audio/mp4' : 'video/mp4';
+    if (parts[1] === 'index.m3u8') return { kind: 'playlist', contentType: PLAYLIST_TYPE, stage: 1 };
+    if (SEGMENT.test(parts[1]!)) return { kind: 'segment', contentType: media, stage: 0 };
+    if (INIT.test(parts[1]!)) return { kind: 'init', contentType: media, stage: 0 };
+  }
+  return { kind: 'info', contentType: 'application/octet-stream', stage: 0 };
+}
+
+const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 
 /**
  * One year, immutable (RFC 8246): a segment or init segment never changes under its name, so a

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, regionOf, type ObjectStorageOptions } from './object-storage-options.js';
 
@@ -24,6 +25,8 @@ export function createClient(o: ObjectStorageOptions): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // The uploader retries by itself, with its own backoff and events: one SDK attempt per try.
     maxAttempts: 1,
+    // Its failures are the uploader's events: without a logger of its own the SDK would console.warn each failed streamed attempt.
+    logger: SILENT_LOGGER,
     requestHandler: { requestTimeout: o.requestTimeoutMs ?? DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, connectionTimeout: Math.min(o.requestTimeoutMs ?? DEFAULT_UPLOAD_REQUEST_TIMEOUT_MS, 10_000) },
     ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
     ...(o.accessKeyId === undefined || o.secretAccessKey === undefined ? {} : { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, ...(o.sessionToken === undefined ? {} : { sessionToken: o.sessionToken }) } }),
@@ -31,20 +34,36 @@ export function createClient(o: ObjectStorageOptions): S3Client {
   return new S3Client(config);
 }
 
+const SILENT_LOGGER = { debug: (): void => undefined, info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
+
 export interface PutRequest {
   readonly bucket: string;
   readonly key: string;
   readonly contentType: string;
   readonly cacheControl: string;
   readonly byteLength: number;
-  /** The bytes: in memory, or a stream of the journal's file (a multipart upload of a large object). */
-  readonly body: Uint8Array | Readable;
+  /**
+   * The bytes: in memory, a stream of the journal's file (a multipart upload of a large object), or
+   * a local file (a recording's) opened here and streamed, its size read at the open.
+   */
+  readonly body: Uint8Array | Readable | { readonly localFile: string };
   /** At least this many bytes go up in parts of this size (lib-storage). */
   readonly multipartBytes: number;
 }
 
 export async function putObject(client: S3Client, request: PutRequest, signal: AbortSignal): Promise<void> {
-  const params = { Bucket: request.bucket, Key: request.key, Body: request.body, ContentType: request.contentType, CacheControl: request.cacheControl };
+  const body = request.body;
+  if (!(body instanceof Uint8Array) && 'localFile' in body) {
+    // A missing file throws here (ENOENT, which the uploader does not retry); the stream is closed whatever the outcome.
+    const handle = await open(body.localFile, 'r');
+    const stream = handle.createReadStream();
+    try {
+      return await putObject(client, { ...request, body: stream, byteLength: (await handle.stat()).size }, signal);
+    } finally {
+      stream.destroy();
+    }
+  }
+  const params = { Bucket: request.bucket, Key: request.key, Body: body, ContentType: request.contentType, CacheControl: request.cacheControl };
   if (request.byteLength < request.multipartBytes) {
     await client.send(new PutObjectCommand({ ...params, ContentLength: request.byteLength }), { abortSignal: signal });
     return;

@@ -1,6 +1,8 @@
 import type { MediaServer } from './media-server.js';
 import type { MediaServerOptions } from './media-server-options.js';
 import { ObjectStorageUploader } from './object-storage.js';
+import { RecordingUploads } from './object-storage-recordings.js';
+import type { Recorder } from './recorder.js';
 
 declare module './media-server.js' {
   interface MediaServer {
@@ -29,4 +31,22 @@ export function wireObjectStorage(server: MediaServer, options: MediaServerOptio
     pendingBytes: uploader.pendingBytes,
     memoryBytes: uploader.memoryBytes,
   }));
+}
+
+/**
+ * The recording mode (`objectStorage.recordings`), wired by wireRecording once the recorder is
+ * made: each recording the recorder completes goes up (and, after a 'failed' one, the finished
+ * recordings not uploaded yet: the recorder closed what it had); at start, after its repair,
+ * every finished recording not uploaded yet. Closed with the store's taps.
+ */
+export function wireRecordingUploads(server: MediaServer, recorder: Recorder): void {
+  const uploader = server.objectStorage;
+  if (uploader === undefined || !uploader.settings.recordings) return;
+  const uploads = new RecordingUploads(uploader, recorder);
+  uploader.recordings = uploads;
+  server.on('recording', (event) => {
+    if (event.type === 'completed') uploads.finished(event.id);
+    else if (event.type === 'failed') void recorder.idle().then(() => uploads.scan(), () => undefined);
+  });
+  server.storage.addTap({ put: () => undefined, delete: () => undefined, close: () => uploads.close() });
 }

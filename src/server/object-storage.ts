@@ -1,11 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { EventEmitter } from 'eventemitter3';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { StoredFile } from '../store/index.js';
 import type { StoreTap } from './store-taps.js';
-import type { ObjectStorageCounters, ObjectStorageEvents, UploadEvent } from './object-storage-events.js';
+import type { RecordingUploads } from './object-storage-recordings.js';
+import { uploadEvent, type FileUpload, type ObjectStorageCounters, type ObjectStorageEvents, type UploadEvent } from './object-storage-events.js';
 import { UploadJournal, type JournalEntry } from './object-storage-journal.js';
 import { resolveObjectStorageOptions, type ObjectStorageOptions, type ResolvedObjectStorageOptions } from './object-storage-options.js';
 import { bucketKey, cacheControlFor, describeFailure, planDelete, planPut, playlistDependencies, type UploadTarget } from './object-storage-plan.js';
@@ -37,6 +38,8 @@ interface Entry {
   /** Objects it waits for (a playlist's URIs). */
   readonly deps: readonly string[];
   readonly queuedAt: number;
+  /** A local file's put (putFile): read from disk at each attempt, not journaled here. */
+  readonly file: FileUpload | undefined;
   /** Its journal write has finished (or failed: then it is kept in memory). */
   journaled: boolean;
   journalFailed: boolean;
@@ -58,6 +61,8 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   readonly settings: ResolvedObjectStorageOptions;
   readonly counters: ObjectStorageCounters = { completed: 0, failedAttempts: 0, uploadedBytes: 0, resumed: 0, journalErrors: 0 };
   readonly journal: UploadJournal;
+  /** The recording mode (object-storage-recordings.ts), set by the wiring with `recordings: true`. */
+  recordings: RecordingUploads | undefined;
   /** The AWS SDK's part, loaded when the uploader starts (object-storage-requests.ts): a server without object storage never loads it. */
   readonly #requests: Promise<typeof import('./object-storage-requests.js')>;
   readonly #client: Promise<S3Client>;
@@ -118,7 +123,7 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   }
 
   put(path: string, file: StoredFile): void {
-    if (this.#closing) return;
+    if (this.#closing || !this.settings.live) return;
     const plan = planPut(path, (stream) => this.#lowLatency.has(stream));
     if (plan.lowLatency && plan.stream !== undefined) this.#lowLatency.add(plan.stream);
     if (plan.target === undefined) return;
@@ -130,13 +135,21 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   }
 
   delete(path: string): void {
-    if (this.#closing) return;
+    if (this.#closing || !this.settings.live) return;
     const target = planDelete(path, (stream) => this.#lowLatency.has(stream));
     if (target === undefined) return;
     // The origin forgets the stream's files when it forgets the stream: so do the order rules.
     this.#playlistsUp.delete(target.objectPath);
     if (target.kind === 'multivariant') this.#lowLatency.delete(target.stream);
     if (this.settings.deleteWithWindow) this.#enqueue(target, 'delete', undefined, 0, '', []);
+  }
+
+  /**
+   * Queues the put of a local file (a finished recording's, object-storage-recordings.ts): streamed
+   * from disk at each attempt, never held in memory, journaled by the caller; `settled` tells its end.
+   */
+  putFile(upload: FileUpload): void {
+    if (!this.#closing) this.#enqueue({ kind: upload.kind, objectPath: upload.objectPath, stream: '' }, 'put', undefined, upload.byteLength, upload.contentType, upload.deps, upload);
   }
 
   /** Resolves once nothing is pending (tests, a docs example, a planned shutdown). */
@@ -166,9 +179,9 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     if (this.#ownClient) (await this.#client.catch(() => undefined))?.destroy();
   }
 
-  #enqueue(target: UploadTarget, op: 'put' | 'delete', pieces: readonly Uint8Array[] | undefined, byteLength: number, contentType: string, deps: readonly string[]): void {
+  #enqueue(target: UploadTarget, op: 'put' | 'delete', pieces: readonly Uint8Array[] | undefined, byteLength: number, contentType: string, deps: readonly string[], file?: FileUpload): void {
     const journal = this.journal.newEntry(op, target.objectPath, target.kind, contentType, byteLength, Date.now());
-    const entry = this.#entry(journal, pieces, deps);
+    const entry = this.#entry(journal, pieces, deps, file);
     this.#pendingBytes += byteLength;
     if (pieces !== undefined) this.#memoryBytes += byteLength;
     const slot = this.#slots.get(target.objectPath);
@@ -183,15 +196,15 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     this.#journalChain = this.#journalChain.then(() => this.#write(entry));
   }
 
-  #entry(journal: JournalEntry, pieces: readonly Uint8Array[] | undefined, deps: readonly string[]): Entry {
+  #entry(journal: JournalEntry, pieces: readonly Uint8Array[] | undefined, deps: readonly string[], file?: FileUpload): Entry {
     const cacheControl = cacheControlFor(journal.record.kind, this.settings.playlistMaxAgeSeconds);
-    return { journal, cacheControl, pieces, deps, queuedAt: performance.now(), journaled: false, journalFailed: false, dropped: false, attempt: 0, notBefore: 0, lastTransient: false };
+    return { journal, cacheControl, pieces, deps, queuedAt: performance.now(), file, journaled: false, journalFailed: false, dropped: false, attempt: 0, notBefore: 0, lastTransient: false };
   }
 
   async #write(entry: Entry): Promise<void> {
     if (entry.dropped) return;
     try {
-      await this.journal.write(entry.journal, entry.journal.record.op === 'put' ? entry.pieces : undefined);
+      if (entry.file === undefined) await this.journal.write(entry.journal, entry.journal.record.op === 'put' ? entry.pieces : undefined);
     } catch (error) {
       entry.journalFailed = true;
       this.#journalError(error);
@@ -219,7 +232,7 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   }
 
   #forget(entry: Entry): void {
-    if (entry.journalFailed) return;
+    if (entry.journalFailed || entry.file !== undefined) return;
     const removal = this.journal.remove(entry.journal.id).catch((error: unknown) => this.#journalError(error));
     this.#journalChain = this.#journalChain.then(() => removal);
   }
@@ -302,16 +315,9 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     const requests = await this.#requests;
     const client = await this.#client;
     if (record.op === 'delete') return requests.deleteObject(client, this.settings.bucket, key, signal);
-    const large = record.byteLength >= this.settings.multipartBytes;
     const pieces = entry.pieces;
-    const body =
-      pieces === undefined
-        ? large
-          ? createReadStream(join(this.journal.dir, `${id}.bin`))
-          : await this.journal.read(id)
-        : pieces.length === 1
-          ? Buffer.from(pieces[0]!.buffer, pieces[0]!.byteOffset, pieces[0]!.byteLength)
-          : Buffer.concat(pieces);
+    // Bytes not in memory are streamed from their file: the journal's, or a recording's.
+    const body = pieces === undefined ? { localFile: entry.file?.path ?? join(this.journal.dir, `${id}.bin`) } : pieces.length === 1 ? Buffer.from(pieces[0]!.buffer, pieces[0]!.byteOffset, pieces[0]!.byteLength) : Buffer.concat(pieces);
     await requests.putObject(client, { bucket: this.settings.bucket, key, contentType: record.contentType, cacheControl: entry.cacheControl, byteLength: record.byteLength, body, multipartBytes: this.settings.multipartBytes }, signal);
   }
 
@@ -319,9 +325,10 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
     const { record } = entry.journal;
     this.counters.completed += 1;
     if (record.op === 'put') this.counters.uploadedBytes += record.byteLength;
-    if (record.op === 'put' && (record.kind === 'playlist' || record.kind === 'multivariant')) this.#playlistsUp.add(record.objectPath);
+    if (record.op === 'put' && entry.file === undefined && (record.kind === 'playlist' || record.kind === 'multivariant')) this.#playlistsUp.add(record.objectPath);
     this.#advance(slot, entry);
     this.#report('completed', entry);
+    entry.file?.settled(true);
     // The service answers again: what failed for a passing reason is tried now, not at its backoff.
     this.#pausedUntil = 0;
     this.#outageFailures = 0;
@@ -330,6 +337,12 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
 
   #failed(slot: Slot, entry: Entry, error: unknown): void {
     const failure = describeFailure(error);
+    if (entry.file !== undefined && (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      // The local file is gone (the recording was deleted): not retried, and not a sign the service is down.
+      this.#report('failed', entry, failure.message);
+      this.#advance(slot, entry);
+      return entry.file.settled(false);
+    }
     this.counters.failedAttempts += 1;
     entry.lastTransient = failure.transient;
     const now = performance.now();
@@ -360,22 +373,8 @@ export class ObjectStorageUploader extends EventEmitter<ObjectStorageEvents> imp
   }
 
   #report(outcome: UploadEvent['outcome'], entry: Entry, error?: string, retryInMs?: number): void {
-    const { record } = entry.journal;
-    const [app = '', streamKey = ''] = record.objectPath.split('/');
-    const event: UploadEvent = {
-      outcome,
-      op: record.op,
-      app,
-      streamKey,
-      kind: record.kind,
-      bucket: this.settings.bucket,
-      key: bucketKey(this.settings.prefix, record.objectPath),
-      bytes: record.byteLength,
-      attempt: entry.attempt,
-      elapsedMs: Math.round(performance.now() - entry.queuedAt),
-      ...(error === undefined ? {} : { error, retryInMs }),
-    };
-    this.emit('upload', event);
+    const where = { bucket: this.settings.bucket, key: bucketKey(this.settings.prefix, entry.journal.record.objectPath) };
+    this.emit('upload', uploadEvent(outcome, entry.journal.record, where, entry.attempt, Math.round(performance.now() - entry.queuedAt), entry.file, error, retryInMs));
   }
 
   /** The journal's entries from an earlier run: the newest per object, in their order; older versions removed. */

@@ -3,6 +3,7 @@ import type { Track } from '../media/index.js';
 import type { HlsEgress } from './hls-egress.js';
 import type { MediaServer } from './media-server.js';
 import type { MediaServerOptions } from './media-server-options.js';
+import { wireRecordingUploads } from './object-storage-wiring.js';
 import { Recorder } from './recorder.js';
 import type { RecordingRendition } from './recording-catalog.js';
 
@@ -35,6 +36,7 @@ export function wireRecording(server: MediaServer, options: MediaServerOptions):
   server.on('unpublish', ({ app, streamKey }) => recorder.unpublish(app, streamKey));
   server.on('segment', ({ app, streamKey }, segment) => recorder.segmentEvent(app, streamKey, segment));
   server.control.watchRecordings(server);
+  wireRecordingUploads(server, recorder); // objectStorage.recordings: finished recordings to the bucket
 }
 
 function createRecorder(server: MediaServer, options: MediaServerOptions): Recorder {

@@ -1,15 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RecordingEvent } from '../../src/server/index.js';
 import type { UploadEvent } from '../../src/server/object-storage-events.js';
+import { UPLOADED_MARKER } from '../../src/server/object-storage-recordings.js';
 import type { WebhookEvent } from '../../src/server/webhooks.js';
 import { browserSkipReason, launchChromium, type ChromiumSession } from '../helpers/browser.js';
 import { ffmpegPath, runFfprobeJson, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
+import { filesUnder } from '../helpers/recording.js';
 import { getText, nextPublish, readMediaPlaylist, startLiveServer, waitUntil, type LiveServer } from '../helpers/live.js';
 import { delay, killByPid, withTimeout } from '../helpers/process.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
@@ -22,6 +26,11 @@ import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '../helpers/s
  * segments keep answering, uploads fail and are retried, the uploader's memory stays within its
  * bound (the waiting bytes go to the journal); once the service is back the uploads resume, and
  * when the publish has ended the bucket holds every segment the packager emitted.
+ *
+ * The recording mode (docs/storage.md "Recordings"): an ffmpeg publish recorded and uploaded,
+ * the server closed mid-upload (each request slowed by a middleware of the test's S3 client) and
+ * started again on the same journal: it uploads only the files not confirmed yet; ffprobe then
+ * reads the recording's VOD straight from the bucket with as many frames as the local recording.
  */
 
 const ffmpeg = await ffmpegPath();
@@ -43,6 +52,9 @@ let browser: ChromiumSession | undefined;
 let journalDir: string | undefined;
 let publisher: FfmpegRun | undefined;
 let pageServer: Server | undefined;
+let vodS3: S3rverHandle | undefined;
+let vodDirs: string[] = [];
+let vodServers: LiveServer[] = [];
 
 afterAll(async () => {
   await browser?.close();
@@ -51,6 +63,9 @@ afterAll(async () => {
   await live?.close();
   await s3?.close();
   if (journalDir !== undefined) await rm(journalDir, { recursive: true, force: true });
+  for (const s of vodServers) await s.close().catch(() => undefined);
+  await vodS3?.close();
+  for (const d of vodDirs) await rm(d, { recursive: true, force: true });
 });
 
 interface Sample {
@@ -215,5 +230,75 @@ describe.skipIf(skipReason !== undefined)(`object storage: a live stream in an S
     expect(metrics).toMatch(/^tidecast_uploads_pending 0$/m);
     expect(metrics).toMatch(/^tidecast_uploads_failed_total [1-9]\d*$/m);
     expect(webhookTypes.has('upload.completed')).toBe(true);
+  });
+
+  it('a recording goes to the bucket, resumed after a restart mid-upload; ffprobe reads as many frames from the bucket as from the local recording', { timeout: 120_000 }, async () => {
+    vodS3 = await startS3rver('vod-bucket');
+    const vod = vodS3;
+    const recordDir = await mkdtemp(join(tmpdir(), 'tidecast-vod-recordings-'));
+    const vodJournal = await mkdtemp(join(tmpdir(), 'tidecast-vod-uploads-'));
+    vodDirs = [recordDir, vodJournal];
+    const storage = { bucket: vod.bucket, endpoint: vod.endpoint, forcePathStyle: true, ...S3RVER_CREDENTIALS, journalDir: vodJournal, live: false, recordings: true, maxConcurrency: 1, retryBaseMs: 250, retryMaxMs: 2000 };
+    // The first server's requests take 250 ms more each: its close lands in the middle of the recording's upload.
+    const slow = new S3Client({ region: 'us-east-1', endpoint: vod.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', maxAttempts: 1, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+    slow.middlewareStack.add((next) => async (args) => (await delay(250), next(args)), { step: 'initialize', name: 'slowedByTheTest' });
+    const first = await startLiveServer({ endGraceMs: 1000, record: { dir: recordDir, streams: 'all' }, objectStorage: { ...storage, client: slow, closeTimeoutMs: 0 } });
+    vodServers.push(first);
+    const firstUploads: UploadEvent[] = [];
+    first.server.on('upload', (e) => firstUploads.push(e));
+    const completed = new Promise<RecordingEvent>((resolve) => first.server.on('recording', (e) => e.type === 'completed' && resolve(e)));
+    const accepted = nextPublish(first.server, 'vod');
+    const run = await spawnFfmpeg(
+      [
+        '-v', 'error', '-re',
+        '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-b:v', '400k', '-pix_fmt', 'yuv420p',
+        '-c:a', 'aac', '-b:a', '64k',
+        '-t', '12', '-f', 'flv', first.rtmpUrl('live/vod'),
+      ], // prettier-ignore
+      { timeoutMs: 60_000 },
+    );
+    await withTimeout(accepted, 15_000, 'publish');
+    await withTimeout(run.done, 40_000, 'the publisher');
+    const { id } = await withTimeout(completed, 30_000, 'the recording');
+    const folder = join(recordDir, ...id.split('/'));
+    const local = await filesUnder(folder);
+    const fileEvents = (events: UploadEvent[]): string[] => events.filter((e) => e.outcome === 'completed' && e.recording === id && e.kind !== 'recording').map((e) => e.key.slice(`recordings/${id}/`.length));
+    await waitUntil(() => fileEvents(firstUploads).length >= 4, 20_000, 'a few files of the recording uploaded');
+    await first.close();
+    vodServers = [];
+    slow.destroy();
+    const before = fileEvents(firstUploads);
+    const pendingEntries = (await readdir(join(vodJournal, 'recordings'))).filter((n) => n.endsWith('.json'));
+    console.log(`object storage, recordings: ${local.length} files in ${id}; ${before.length} uploaded before the close, ${pendingEntries.length} recording in the journal`);
+    expect(before.length).toBeLessThan(local.length);
+    expect(pendingEntries).toHaveLength(1);
+
+    // A new server on the same journal: the rest, and only the rest.
+    const second = await startLiveServer({ record: { dir: recordDir }, objectStorage: storage });
+    vodServers.push(second);
+    const secondUploads: UploadEvent[] = [];
+    second.server.on('upload', (e) => secondUploads.push(e));
+    const uploads = second.server.objectStorage!.recordings!;
+    await uploads.ready;
+    await withTimeout(uploads.idle(), 30_000, 'the resumed upload');
+    const after = fileEvents(secondUploads);
+    expect(after.filter((f) => before.includes(f))).toEqual([]);
+    expect([...before, ...after].sort()).toEqual(local);
+    expect(secondUploads.at(-1)).toMatchObject({ outcome: 'completed', kind: 'recording', recording: id });
+    expect(await vod.keys(`recordings/${id}/`)).toEqual(local.map((f) => `recordings/${id}/${f}`));
+    expect(existsSync(join(folder, UPLOADED_MARKER))).toBe(true);
+
+    // ffprobe: the recording's VOD from the bucket's HTTP endpoint, against the local folder's.
+    type Probe = { streams: Array<{ codec_type: string; nb_read_packets?: string }> };
+    const count = async (input: string): Promise<Record<string, number>> => Object.fromEntries((await runFfprobeJson<Probe>(['-count_packets', '-show_entries', 'stream=codec_type,nb_read_packets', input])).streams.map((st) => [st.codec_type, Number(st.nb_read_packets)]));
+    const fromBucket = await count(vod.objectUrl(`recordings/${id}/index.m3u8`));
+    const fromDisk = await count(join(folder, 'index.m3u8'));
+    console.log(`object storage, recordings: ffprobe packets from the bucket ${JSON.stringify(fromBucket)}, from the local recording ${JSON.stringify(fromDisk)}`);
+    expect(fromBucket).toEqual(fromDisk);
+    expect(fromBucket['video']).toBeGreaterThan(300); // 12 s at 30 fps
+    await second.close();
+    vodServers = [];
   });
 });
