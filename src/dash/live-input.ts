@@ -1,4 +1,4 @@
-import type { Track } from '../media/index.js';
+import type { AudioTrack, VideoTrack } from '../media/index.js';
 
 /**
  * What a live MPD is rendered from (live-mpd.ts): each HLS rendition's track and timeline as the
@@ -6,10 +6,18 @@ import type { Track } from '../media/index.js';
  * and the options of a render.
  */
 
+/**
+ * What the MPD reads of a track (a media Track has these fields and more): a live stream passes
+ * its packager's Track, a recording (static-mpd.ts) what its init segment and recording.json say.
+ */
+export type DashTrack =
+  | Pick<VideoTrack, 'kind' | 'timescale' | 'codecString' | 'width' | 'height' | 'frameRate' | 'sarWidth' | 'sarHeight'>
+  | Pick<AudioTrack, 'kind' | 'timescale' | 'codecString' | 'sampleRate' | 'channels'>;
+
 /** One HLS rendition of the stream as the MPD sees it: its folder name, its track, its timeline. */
 export interface DashRendition {
   readonly name: string;
-  readonly track: Track;
+  readonly track: DashTrack;
   readonly timeline: DashTimeline;
 }
 
@@ -59,7 +67,7 @@ export interface LiveSegment {
   readonly startTicks?: number;
   readonly durationTicks?: number;
   /** The track of its generation (codec, size, rate); the rendition's current track when absent. */
-  readonly track?: Track;
+  readonly track?: DashTrack;
 }
 
 export interface LiveMpdOptions {

@@ -163,3 +163,147 @@ export function fragmentDurationTicks(moof: Uint8Array, defaults: TrackDefaults)
   }
   return ticks;
 }
+
+/** 8.8.12 baseMediaDecodeTime of a fragment's first track (tfdt, version 0 or 1), in the track's ticks; undefined without one. */
+export function fragmentDecodeTicks(moof: Uint8Array): number | undefined {
+  const view = new DataView(moof.buffer, moof.byteOffset, moof.byteLength);
+  const top = children(moof, 0, moof.byteLength).find((c) => c.type === 'moof');
+  const tfdt = child(moof, top, ['traf', 'tfdt']);
+  if (tfdt === undefined || tfdt.body + 8 > tfdt.end) return undefined;
+  if (moof[tfdt.body] !== 1) return view.getUint32(tfdt.body + 4);
+  return tfdt.body + 12 <= tfdt.end ? Number(view.getBigUint64(tfdt.body + 4)) : undefined;
+}
+
+/**
+ * What an init segment says of its (first) track for an MPD: the sample entry's format (12.1.3
+ * VisualSampleEntry, 12.2.3 AudioSampleEntry), the coded size and pixel aspect ratio (pasp), the
+ * channel count, and the configuration record (avcC, hvcC) the codec string is made from.
+ */
+export interface InitSampleEntry {
+  readonly format: string;
+  readonly timescale: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly sarWidth?: number;
+  readonly sarHeight?: number;
+  readonly channels?: number;
+  readonly sampleRate?: number;
+  /** The avcC or hvcC body. */
+  readonly configuration?: Uint8Array;
+}
+
+/** 8.5.2 SampleEntry: reserved (6) and data_reference_index (2); then VisualSampleEntry's fields up to its boxes (70), or AudioSampleEntry's (20). */
+const SAMPLE_ENTRY_BYTES = 8;
+const VISUAL_FIELDS_BYTES = 70;
+const AUDIO_FIELDS_BYTES = 20;
+
+/** The first track's sample entry (stsd's first), or undefined when the init has none. */
+export function initSampleEntry(init: Uint8Array): InitSampleEntry | undefined {
+  const defaults = initDefaults(init);
+  const moov = children(init, 0, init.byteLength).find((c) => c.type === 'moov');
+  const stsd = child(init, moov, ['trak', 'mdia', 'minf', 'stbl', 'stsd']);
+  // stsd: FullBox (4), entry_count (4), then the entries.
+  const entry = stsd === undefined || defaults === undefined ? undefined : children(init, stsd.body + 8, stsd.end)[0];
+  if (entry === undefined) return undefined;
+  const view = new DataView(init.buffer, init.byteOffset, init.byteLength);
+  const at = entry.body + SAMPLE_ENTRY_BYTES;
+  const base = { format: entry.type, timescale: defaults!.timescale };
+  if (at + VISUAL_FIELDS_BYTES <= entry.end && ['avc1', 'avc3', 'hvc1', 'hev1'].includes(entry.type)) {
+    const boxes = children(init, at + VISUAL_FIELDS_BYTES, entry.end);
+    const configuration = boxes.find((c) => c.type === 'avcC' || c.type === 'hvcC');
+    const pasp = boxes.find((c) => c.type === 'pasp' && c.body + 8 <= c.end);
+    return {
+      ...base,
+      // pre_defined, reserved, pre_defined[3] (16), then width and height (u16 each).
+      width: view.getUint16(at + 16),
+      height: view.getUint16(at + 18),
+      sarWidth: pasp === undefined ? 1 : view.getUint32(pasp.body),
+      sarHeight: pasp === undefined ? 1 : view.getUint32(pasp.body + 4),
+      ...(configuration === undefined ? {} : { configuration: init.subarray(configuration.body, configuration.end) }),
+    };
+  }
+  if (at + AUDIO_FIELDS_BYTES <= entry.end) {
+    // entry_version and reserved (8), channelcount, samplesize, pre_defined, reserved (u16 each), samplerate 16.16.
+    return { ...base, channels: view.getUint16(at + 8), sampleRate: view.getUint32(at + 16) >>> 16 };
+  }
+  return base;
+}
+
+/** A box header at `at` of `bytes` (`available` of them read), the box `offset` into a file of `fileSize`; undefined when not whole or invalid. */
+function headerAt(bytes: Uint8Array, at: number, available: number, offset: number, fileSize: number): TopLevelBox | undefined {
+  if (at + HEADER_BYTES > available) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let size = view.getUint32(at);
+  if (size === 1) size = at + LARGE_HEADER_BYTES <= available ? Number(view.getBigUint64(at + 8)) : 0;
+  if (size < HEADER_BYTES || offset + size > fileSize) return undefined;
+  return { type: String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!), offset, size };
+}
+
+/**
+ * The moof boxes of a file's complete fragments (each followed by a whole mdat), in order. Each
+ * moof is read together with the header of the box after it, so a fragment costs two reads (its
+ * moof's header, then the moof) and the media is never read.
+ */
+export async function fragmentHeaders(file: FileHandle, fileSize: number): Promise<Uint8Array[]> {
+  const moofs: Uint8Array[] = [];
+  const header = Buffer.alloc(LARGE_HEADER_BYTES);
+  let next: TopLevelBox | undefined;
+  let offset = 0;
+  while (offset + HEADER_BYTES <= fileSize) {
+    let box = next;
+    next = undefined;
+    if (box === undefined) {
+      const { bytesRead } = await file.read(header, 0, Math.min(LARGE_HEADER_BYTES, fileSize - offset), offset);
+      box = headerAt(header, 0, bytesRead, offset, fileSize);
+    }
+    if (box === undefined) break;
+    if (box.type === 'moof') {
+      const bytes = Buffer.alloc(Math.min(box.size + LARGE_HEADER_BYTES, fileSize - offset));
+      const { bytesRead } = await file.read(bytes, 0, bytes.byteLength, offset);
+      if (bytesRead < box.size) break;
+      next = headerAt(bytes, box.size, bytesRead, offset + box.size, fileSize);
+      if (next?.type === 'mdat') moofs.push(bytes.subarray(0, box.size));
+    }
+    offset += box.size;
+  }
+  return moofs;
+}
+
+/** The same as fragmentHeaders, of a file still in memory as the pieces it is written from: only the moofs and the box headers are copied. */
+export function piecesFragmentHeaders(pieces: readonly Uint8Array[]): Uint8Array[] {
+  const starts: number[] = [];
+  let total = 0;
+  for (const piece of pieces) {
+    starts.push(total);
+    total += piece.byteLength;
+  }
+  let cursor = 0;
+  /** `length` bytes from `from` (the walk only moves forward, so the piece cursor does too). */
+  const copy = (from: number, length: number): Uint8Array => {
+    const out = new Uint8Array(length);
+    while (cursor + 1 < pieces.length && starts[cursor + 1]! <= from) cursor += 1;
+    for (let i = cursor, done = 0; done < length && i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      const at = Math.max(0, from + done - starts[i]!);
+      const take = Math.min(piece.byteLength - at, length - done);
+      if (take <= 0) continue;
+      out.set(piece.subarray(at, at + take), done);
+      done += take;
+    }
+    return out;
+  };
+  const moofs: Uint8Array[] = [];
+  let offset = 0;
+  while (offset + HEADER_BYTES <= total) {
+    const head = Math.min(LARGE_HEADER_BYTES, total - offset);
+    const box = headerAt(copy(offset, head), 0, head, offset, total);
+    if (box === undefined) break;
+    if (box.type === 'moof') {
+      const moof = copy(offset, box.size);
+      const after = Math.min(LARGE_HEADER_BYTES, total - offset - box.size);
+      if (headerAt(copy(offset + box.size, after), 0, after, offset + box.size, total)?.type === 'mdat') moofs.push(moof);
+    }
+    offset += box.size;
+  }
+  return moofs;
+}

@@ -6,6 +6,7 @@ import { replaceFile, writePieces, writeWholeFile } from './recorder-files.js';
 import { WriteQueue } from './recorder-queue.js';
 import { RecordingPlaylist, initFileName, recordingMultivariant, segmentUri } from './recorder-playlists.js';
 import { RECORDING_INFO_FILE, type RecordingInfo, type RecordingRendition } from './recording-catalog.js';
+import { RecordingTicks, writeRecordingMpd } from './recording-mpd.js';
 import type { RecordingContext } from './recorder-types.js';
 
 /**
@@ -74,6 +75,7 @@ export class Recording {
   #infoWrittenMs = Number.NEGATIVE_INFINITY;
   #multivariant: string | undefined;
   #finished: Promise<void> | undefined;
+  readonly #ticks = new RecordingTicks();
 
   constructor(dir: string, id: string, stream: { app: string; streamKey: string; startedAtMs: number; fromMsn?: number }, context: RecordingContext) {
     this.#dir = dir;
@@ -173,6 +175,7 @@ export class Recording {
     if (!this.#accepting || msn < this.fromMsn || msn > this.untilMsn) return;
     const state = this.#rendition(rendition);
     state.lastSegmentMsn = Math.max(state.lastSegmentMsn, msn);
+    this.#ticks.segment(rendition, msn, file.pieces);
     const current = state.open;
     state.open = undefined;
     if (current !== undefined && current.msn === msn && !current.broken && startsWith(file.pieces, current.pieces)) {
@@ -247,6 +250,7 @@ export class Recording {
   #writeInit(state: RenditionState, generation: number, file: StoredFile): void {
     if (state.inits.has(generation)) return;
     state.inits.add(generation);
+    this.#ticks.init(state.name, generation, file.pieces);
     this.#enqueue(file.byteLength, async () => {
       await writeWholeFile(path.join(this.folder, state.name, initFileName(generation)), file.pieces, true);
       this.#bytes += file.byteLength;
@@ -298,7 +302,7 @@ export class Recording {
     this.#context.emit({ type: 'segment_completed', id: this.#id, app: this.app, streamKey: this.streamKey, rendition: state.name, msn: event.msn, durationSeconds: event.durationSeconds, byteLength: bytes });
   }
 
-  /** The last step: closes the open files, ends the playlists, says 'complete'. */
+  /** The last step: closes the open files, ends the playlists, writes manifest.mpd, says 'complete'. */
   async #close(): Promise<void> {
     for (const state of this.#renditions.values()) {
       const current = state.open;
@@ -313,6 +317,9 @@ export class Recording {
       if (state.playlist.segments.length > 0) await replaceFile(path.join(this.folder, state.name, 'index.m3u8'), state.playlist.render(true));
     }
     const endedAtMs = this.#endedAtMs();
+    // The static MPD before recording.json says 'complete' and before 'completed' (an upload of the folder starts on it).
+    const listed = [...this.#renditions.values()].filter((r) => r.playlist.segments.length > 0);
+    await writeRecordingMpd(this.folder, listed.map((r) => ({ rendition: { ...r.description, bandwidth: r.peakBitsPerSecond }, segments: r.playlist.segments, ticks: (msn: number) => this.#ticks.get(r.name, msn) })), endedAtMs);
     await this.#writeSummary('complete', endedAtMs, true);
     if (this.#failure === undefined) {
       this.#context.emit({ type: 'completed', id: this.#id, app: this.app, streamKey: this.streamKey, startedAtMs: this.startedAtMs, endedAtMs, durationSeconds: roundMs(this.durationSeconds), bytes: this.#bytes });

@@ -5,6 +5,7 @@ import { completeFragmentsEnd, fragmentDurationTicks, initDefaults, topLevelBoxe
 import { isTemporaryFile, replaceFile } from './recorder-files.js';
 import { recordingMediaPlaylist, recordingMultivariant, type RecordedSegment } from './recorder-playlists.js';
 import { RECORDING_INFO_FILE, recordingFolder, scanRecordings, type RecordingInfo, type RecordingRendition } from './recording-catalog.js';
+import { writeRecordingMpd, type RecordedRendition } from './recording-mpd.js';
 
 /**
  * The start-up repair (docs/recording.md "Crash safety"): a recording whose recording.json still
@@ -13,7 +14,8 @@ import { RECORDING_INFO_FILE, recordingFolder, scanRecordings, type RecordingInf
  * without one is removed, and the playlists are written again as VOD with EXT-X-ENDLIST, listing
  * every segment that kept a fragment. Segments the EVENT playlist already listed keep its
  * durations and dates; the ones after it are measured from their track runs and dated on from the
- * last one. recording.json then says 'recovered', with its figures counted from the files.
+ * last one. The static MPD (recording-mpd.ts) is written from those, then recording.json says
+ * 'recovered', with its figures counted from the files.
  */
 
 /** Repairs every crashed recording under `dir` but those `skip` says are being written; reports each failure. */
@@ -44,6 +46,7 @@ export async function repairRecording(folder: string, info: RecordingInfo): Prom
   const known = info.renditions.map((r) => r.name);
   const order = (name: string): number => (known.includes(name) ? known.indexOf(name) : known.length);
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => order(a.name) - order(b.name) || a.name.localeCompare(b.name));
+  const listed: RecordedRendition[] = [];
   for (const entry of folders) {
     const result = await repairRendition(path.join(folder, entry.name), info.startedAtMs);
     bytes += result.bytes;
@@ -55,6 +58,7 @@ export async function repairRecording(folder: string, info: RecordingInfo): Prom
     endedAtMs = Math.max(endedAtMs, Math.round(last.programDateTimeMs + last.durationSeconds * 1000));
     const description: RecordingRendition = described.get(entry.name) ?? { name: entry.name, kind: entry.name.startsWith('audio') ? 'audio' : 'video', codecs: '', bandwidth: 0 };
     renditions.push({ ...description, bandwidth: Math.max(description.bandwidth, peakBitrate(result.segments)) });
+    listed.push({ rendition: renditions.at(-1)!, segments: result.segments });
   }
   const repaired: RecordingInfo = {
     ...info,
@@ -66,6 +70,7 @@ export async function repairRecording(folder: string, info: RecordingInfo): Prom
   };
   const multivariant = recordingMultivariant(renditions.filter((r) => r.codecs !== ''));
   if (multivariant !== undefined) await replaceFile(path.join(folder, 'index.m3u8'), multivariant);
+  await writeRecordingMpd(folder, listed, repaired.endedAtMs ?? undefined);
   await replaceFile(path.join(folder, RECORDING_INFO_FILE), JSON.stringify(repaired, null, 2), true);
   return repaired;
 }

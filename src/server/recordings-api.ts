@@ -1,4 +1,4 @@
-import { rm, rmdir } from 'node:fs/promises';
+import { access, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { page } from './control-api-routes.js';
 import { PageQuery, StreamParams, errorBody, stringEnum } from './control-api-schemas.js';
 import { readRecordingInfo, recordingFolder, scanRecordings, type RecordingInfo } from './recording-catalog.js';
+import { RECORDING_MPD_FILE } from './recording-mpd.js';
 import { exportBytes, planExport } from './recordings-export.js';
 import { planProgressive, progressiveBytes } from './recordings-progressive.js';
 
@@ -22,7 +23,7 @@ import { planProgressive, progressiveBytes } from './recordings-progressive.js';
  *   POST   /api/streams/:app/:key/record/stop    end its recording (the playlists get ENDLIST)
  *
  * Each recording is its recording.json (recording-catalog.ts) with the URL paths of its VOD
- * playlists, served by recordings-files.ts. Without the `record` option every route answers 404.
+ * playlists and, once finished, its static MPD, served by recordings-files.ts. Without the `record` option every route answers 404.
  */
 
 /** The recorder as the API drives it (`MediaServer.recording`, undefined without the `record` option). */
@@ -79,6 +80,7 @@ const RecordingView = Type.Object(
     bytes: Type.Integer(),
     renditions: Type.Array(RenditionView),
     playlist: Type.String({ description: 'URL path of its multivariant playlist (VOD once finished, EVENT while recording)' }),
+    mpd: Type.Optional(Type.String({ description: 'URL path of its static DASH MPD (manifest.mpd): finished recordings only' })),
     export: Type.String({ description: 'URL path of its export (add `?start=&duration=`)' }),
   },
   { description: 'A recording (docs/recording.md)' },
@@ -130,13 +132,14 @@ export function recordingsApiRoutes(sources: RecordingsApiSources): (api: Fastif
       const recording = sources.recording();
       if (recording === undefined) return notConfigured(reply);
       const { items, next } = page(await scanRecordings(recording.dir), (r) => r.id, request.query);
-      return { recordings: items.map(view), ...(next === undefined ? {} : { next }) };
+      const views = await Promise.all(items.map(async (r) => view(r, await hasMpd(recordingFolder(recording.dir, r.id), r))));
+      return { recordings: views, ...(next === undefined ? {} : { next }) };
     });
     api.get('/api/recordings/:id', {
       schema: { summary: 'Get a recording', tags: ['recordings'], params: IdParams, response: { 200: RecordingView, 404: NO_RECORDING } },
     }, async (request: IdRequest, reply) => {
       const found = await find(request, reply);
-      return found === undefined ? reply : view(found.info);
+      return found === undefined ? reply : view(found.info, await hasMpd(found.folder, found.info));
     });
     api.delete('/api/recordings/:id', {
       schema: {
@@ -248,8 +251,14 @@ async function pruneParents(dir: string, folder: string): Promise<void> {
   }
 }
 
-/** A recording as the API shows it: its recording.json, times as ISO 8601 too, and its URL paths. */
-function view(info: RecordingInfo): Static<typeof RecordingView> {
+/** Whether a finished recording has its static MPD (one from before it was written, or with no segment placed, has none). */
+async function hasMpd(folder: string | undefined, info: RecordingInfo): Promise<boolean> {
+  if (folder === undefined || info.state === 'recording') return false;
+  return access(path.join(folder, RECORDING_MPD_FILE)).then(() => true, () => false);
+}
+
+/** A recording as the API shows it: its recording.json, times as ISO 8601 too, and its URL paths (`mpd` when it has one). */
+function view(info: RecordingInfo, mpd: boolean): Static<typeof RecordingView> {
   const base = `/recordings/${info.id.split('/').map(encodeURIComponent).join('/')}`;
   return {
     ...info,
@@ -257,6 +266,7 @@ function view(info: RecordingInfo): Static<typeof RecordingView> {
     endedAt: info.endedAtMs === null ? null : new Date(info.endedAtMs).toISOString(),
     renditions: info.renditions.map((r) => ({ ...r, playlist: `${base}/${encodeURIComponent(r.name)}/index.m3u8` })),
     playlist: `${base}/index.m3u8`,
+    ...(mpd ? { mpd: `${base}/${RECORDING_MPD_FILE}` } : {}),
     export: `/api/recordings/${encodeURIComponent(info.id)}/export`,
   };
 }

@@ -2,15 +2,17 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MEDIA_CACHE_CONTROL, NO_STORE_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from '../http/index.js';
+import { MEDIA_CACHE_CONTROL, MPD_CONTENT_TYPE, NO_STORE_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from '../http/index.js';
 import { AUDIO_MP4_CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, VIDEO_MP4_CONTENT_TYPE } from '../store/index.js';
 import type { PlayAuth } from './play-auth.js';
 import { readRecordingInfo, recordingFolder, type RecordingInfo } from './recording-catalog.js';
+import { RECORDING_MPD_FILE } from './recording-mpd.js';
 
 /**
  * A recording's files over HTTP (docs/recording.md "Playback and VOD"), from the recordings dir:
  *
  *   GET|HEAD /recordings/<id>/index.m3u8                    multivariant playlist
+ *   GET|HEAD /recordings/<id>/manifest.mpd                  static DASH MPD (once finished, recording-mpd.ts)
  *   GET|HEAD /recordings/<id>/<rendition>/index.m3u8        media playlist (EVENT while recording, then VOD)
  *   GET|HEAD /recordings/<id>/<rendition>/init-<n>.mp4      CMAF header
  *   GET|HEAD /recordings/<id>/<rendition>/<msn>.m4s         CMAF segment
@@ -74,7 +76,7 @@ export function registerRecordingFiles(http: FastifyInstance, options: Recording
 interface Located {
   readonly info: RecordingInfo;
   readonly file: string;
-  readonly kind: 'playlist' | 'video' | 'audio';
+  readonly kind: 'playlist' | 'mpd' | 'video' | 'audio';
 }
 
 /** `rest`: the path after `/recordings/`; `session`: the token of a `/t/<session>/` path. */
@@ -103,8 +105,8 @@ async function serveRecordingFile(options: RecordingFilesOptions, rest: string, 
 }
 
 /**
- * The recording and file a path under /recordings/ names: `<id>/index.m3u8` (the multivariant)
- * or `<id>/<rendition>/<file>`. Recordings do not nest (a recording's sub-folders are its
+ * The recording and file a path under /recordings/ names: `<id>/index.m3u8` (the multivariant),
+ * `<id>/manifest.mpd` or `<id>/<rendition>/<file>`. Recordings do not nest (a recording's sub-folders are its
  * renditions), so at most one reading holds a recording.json.
  */
 async function locate(dir: string, rest: string): Promise<Located | undefined> {
@@ -119,15 +121,15 @@ async function locate(dir: string, rest: string): Promise<Located | undefined> {
       return { info, file: path.join(folder!, rendition, name), kind: name.endsWith('.m3u8') ? 'playlist' : listed.kind };
     }
   }
-  if (segments.length >= 2 && name === MULTIVARIANT) {
+  if (segments.length >= 2 && (name === MULTIVARIANT || name === RECORDING_MPD_FILE)) {
     const folder = recordingFolder(dir, segments.slice(0, -1).join('/'));
     const info = folder === undefined ? undefined : await readRecordingInfo(folder);
-    if (info !== undefined) return { info, file: path.join(folder!, MULTIVARIANT), kind: 'playlist' };
+    if (info !== undefined) return { info, file: path.join(folder!, name), kind: name === MULTIVARIANT ? 'playlist' : 'mpd' };
   }
   return undefined;
 }
 
-const CONTENT_TYPES = { playlist: PLAYLIST_CONTENT_TYPE, video: VIDEO_MP4_CONTENT_TYPE, audio: AUDIO_MP4_CONTENT_TYPE } as const;
+const CONTENT_TYPES = { playlist: PLAYLIST_CONTENT_TYPE, mpd: MPD_CONTENT_TYPE, video: VIDEO_MP4_CONTENT_TYPE, audio: AUDIO_MP4_CONTENT_TYPE } as const;
 
 async function sendFile(request: FileRequest, reply: FastifyReply, located: Located): Promise<FastifyReply> {
   let handle: FileHandle;

@@ -7,11 +7,12 @@ import { decodeToNull, nextPublish, probeLive, startLiveServer, type LivePacket,
 import { withTimeout } from '../helpers/process.js';
 
 /*
- * Issue 13, Done when 1 and 5 (ffprobe's part; hls.js's is test/browser/recording-hlsjs.test.ts):
+ * Issue 13, Done when 1 and 5 (ffprobe's part; hls.js's and dash.js's are test/browser/recording-hlsjs.test.ts):
  * a server that records every stream (`record: { dir, streams: 'all' }`), ffmpeg publishing 60 s
  * of testsrc at 30 fps (1800 frames, a keyframe every 2 s) with an AAC sine, in real time. Once
  * the publish ended and the recording is complete, its VOD playlist read over HTTP by ffprobe has
- * every frame of the source with continuous timestamps and decodes without an error; the export
+ * every frame of the source with continuous timestamps and decodes without an error, and so does
+ * its static DASH MPD (manifest.mpd) read by ffmpeg's DASH demuxer, packet for packet; the export
  * of 20 s + 10 s is one file ffprobe reads as 10 s ± one GOP, fragmented or progressive.
  */
 
@@ -34,6 +35,7 @@ interface RecordingView {
   state: string;
   durationSeconds: number;
   playlist: string;
+  mpd?: string;
   export: string;
   renditions: Array<{ name: string; kind: string; playlist: string }>;
 }
@@ -91,6 +93,33 @@ describe.skipIf(skipReason !== undefined)(`a recorded 60 s publish as VOD and as
     const decoded = await decodeToNull(playlistUrl, [], 60_000);
     expect(decoded.stderr).toBe('');
     expect(decoded.code).toBe(0);
+
+    // The same recording as DASH: its static MPD (the API's `mpd`) read over HTTP by ffmpeg's DASH
+    // demuxer has every frame the HLS VOD has, at the same times, and decodes without an error.
+    expect(recording!.mpd).toBe(recording!.playlist.replace(/index\.m3u8$/, 'manifest.mpd'));
+    const mpd = await api(recording!.mpd!);
+    expect([mpd.status, mpd.headers.get('content-type')]).toEqual([200, 'application/dash+xml']);
+    expect(await mpd.text()).toContain('type="static"');
+    const dashStarted = performance.now();
+    const mpdUrl = live.httpUrl(recording!.mpd!.replace(/^\//, ''));
+    const dash = await probeLive(mpdUrl, false);
+    const dashVideo = dash.filter((p) => p.kind === 'video').sort((a, b) => a.dtsSeconds - b.dtsSeconds);
+    const dashAudio = dash.filter((p) => p.kind === 'audio').sort((a, b) => a.dtsSeconds - b.dtsSeconds);
+    console.log(`DASH over HTTP: ${dashVideo.length} video packets (${dashVideo[0]?.dtsSeconds} → ${dashVideo[dashVideo.length - 1]?.dtsSeconds} s), ${dashAudio.length} audio packets`);
+    expect(dashVideo.length).toBe(SECONDS * FPS);
+    expect(dashVideo.filter((p) => p.keyframe).length).toBe(SECONDS / GOP_SECONDS);
+    expect(dashVideo.map((p) => p.dtsSeconds)).toEqual(video.map((p) => p.dtsSeconds));
+    // ffmpeg 5's DASH demuxer ends the whole input at the first representation's end, so audio
+    // packets after the last video one are cut from the two streams read together; alone, the audio
+    // has every packet.
+    expect(dashAudio.map((p) => p.dtsSeconds)).toEqual(audio.slice(0, dashAudio.length).map((p) => p.dtsSeconds));
+    expect(audio.slice(dashAudio.length).every((p) => p.dtsSeconds > dashVideo[dashVideo.length - 1]!.dtsSeconds)).toBe(true);
+    const audioAlone = await runFfprobeJson<{ packets?: Array<{ dts_time: string }> }>(['-select_streams', 'a', '-show_entries', 'packet=dts_time', mpdUrl]);
+    expect((audioAlone.packets ?? []).map((p) => Number(p.dts_time))).toEqual(audio.map((p) => p.dtsSeconds));
+    const dashDecoded = await decodeToNull(mpdUrl, [], 60_000);
+    expect(dashDecoded.stderr).toBe('');
+    expect(dashDecoded.code).toBe(0);
+    console.log(`DASH read and decoded in ${((performance.now() - dashStarted) / 1000).toFixed(1)} s`);
 
     const exported = await api(`${recording!.export}?start=20&duration=10`);
     expect(exported.status).toBe(200);

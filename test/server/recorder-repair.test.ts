@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listedSegments } from '../../src/server/recorder-repair.js';
 import { Recorder, scanRecordings, type RecordingEvent, type RecordingInfo } from '../../src/server/index.js';
+import { mpdProblems } from '../helpers/mpd-check.js';
 import { filesUnder, listedDurations, listedUris, readText, startRecordingServer } from '../helpers/recording.js';
 
 /**
@@ -47,6 +48,8 @@ describe('the start-up repair of a recording the server died in', () => {
 
       // The crash: recording.json not closed, the EVENT playlists two segments behind the files.
       await writeFile(join(folder, 'recording.json'), JSON.stringify({ ...info, state: 'recording', endedAtMs: null, durationSeconds: 0, bytes: 0 }));
+      // The static MPD is written only at the close the crash never reached.
+      await rm(join(folder, 'manifest.mpd'));
       for (const rendition of ['video', 'audio']) {
         const behind = original[rendition]!.replace('#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-PLAYLIST-TYPE:EVENT').replace('#EXT-X-ENDLIST\n', '');
         const cut = behind.slice(0, behind.indexOf('#EXT-X-PROGRAM-DATE-TIME', behind.indexOf('1.m4s')));
@@ -111,6 +114,17 @@ describe('the start-up repair of a recording the server died in', () => {
       const lastAudio = listedSegments(await readText(join(folder, 'audio/index.m3u8'))).at(-1)!;
       expect(repaired!.endedAtMs).toBe(Math.max(...[lastVideo, lastAudio].map((s) => Math.round(s.programDateTimeMs + s.durationSeconds * 1000))));
       expect(await readText(join(folder, 'index.m3u8'))).toContain('#EXT-X-STREAM-INF:');
+      // The static MPD of what was kept: every segment the VOD playlists list, the cut ones as measured.
+      const mpd = await readText(join(folder, 'manifest.mpd'));
+      expect(mpdProblems(mpd)).toEqual([]);
+      expect(mpd).toContain('type="static"');
+      for (const rendition of ['video', 'audio']) {
+        const template = new RegExp(`<SegmentTemplate timescale="(\\d+)"[^>]*startNumber="0"[^>]*media="${rendition}/\\$Number\\$\\.m4s">([\\s\\S]*?)</SegmentTemplate>`).exec(mpd)!;
+        const durations = [...template[2]!.matchAll(/<S (?:t="\d+" )?d="(\d+)"(?: r="(\d+)")?\/>/g)].flatMap((m) => Array<number>(Number(m[2] ?? 0) + 1).fill(Number(m[1]) / Number(template[1])));
+        const listed = listedDurations(await readText(join(folder, rendition, 'index.m3u8')));
+        expect(durations.length, rendition).toBe(5);
+        durations.forEach((d, i) => expect(d, `${rendition} ${i}`).toBeCloseTo(listed[i]!, 2));
+      }
       // A second start finds nothing to repair.
       const again = new Recorder({ dir: rec.dir, minFreeBytes: 0 }, { now: () => T0, emit: (e) => events.push(e), describe: () => undefined, isLive: () => false, settled: async () => undefined, targetDurationSeconds: 2 });
       await again.ready;

@@ -43,7 +43,7 @@ describe('recording a publish', () => {
       await expect.poll(() => completed(rec.events), { timeout: 10_000 }).toBe(1);
       expect(rec.server.recording!.isRecording('live', 'cam')).toBe(false);
       const files = await filesUnder(folder);
-      expect(files.filter((f) => !/\/\d+\.m4s$/.test(f))).toEqual(['audio/index.m3u8', 'audio/init-0.mp4', 'index.m3u8', 'recording.json', 'video/index.m3u8', 'video/init-0.mp4']);
+      expect(files.filter((f) => !/\/\d+\.m4s$/.test(f))).toEqual(['audio/index.m3u8', 'audio/init-0.mp4', 'index.m3u8', 'manifest.mpd', 'recording.json', 'video/index.m3u8', 'video/init-0.mp4']);
       for (const rendition of ['video', 'audio']) {
         const playlist = await readText(join(folder, rendition, 'index.m3u8'));
         expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD\n');

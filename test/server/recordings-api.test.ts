@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +11,8 @@ import { joinPieces, type StoredFile } from '../../src/store/index.js';
 import { registerControlApi } from '../../src/server/control-api.js';
 import { hmacTokens, signToken } from '../../src/server/index.js';
 import { PlayAuth } from '../../src/server/play-auth.js';
-import { RecordingPlaylist, recordingMultivariant } from '../../src/server/recorder-playlists.js';
+import { RecordingPlaylist, recordingMultivariant, type RecordedSegment } from '../../src/server/recorder-playlists.js';
+import { writeRecordingMpd } from '../../src/server/recording-mpd.js';
 import type { RecordingInfo, RecordingRendition } from '../../src/server/recording-catalog.js';
 import { recordingsApiRoutes, type RecordingControl } from '../../src/server/recordings-api.js';
 import { byteRange } from '../../src/server/recordings-files.js';
@@ -19,6 +20,7 @@ import { registerRecordingFiles } from '../../src/server/recordings-files.js';
 import { parseRecordingPlaylist, selectSegments } from '../../src/server/recordings-export.js';
 import { ffprobePath, runFfprobeJson } from '../helpers/ffmpeg.js';
 import { concatBytes, parseMp4 } from '../helpers/mp4box.js';
+import { mpdProblems } from '../helpers/mpd-check.js';
 import { startLiveServer } from '../helpers/live.js';
 import { codeBlocks, markdownSection, readDoc } from '../helpers/docs-examples.js';
 import { documentedInject, operationOf, type ApiDocument } from '../helpers/openapi.js';
@@ -91,6 +93,7 @@ async function writeRecording(id: string, state: RecordingInfo['state'], app = '
   const segments = new Map<string, Map<number, Uint8Array>>();
   const initBytes = new Map<string, Uint8Array>();
   const renditions: RecordingRendition[] = [];
+  const listed: RecordedSegment[][] = [];
   let bytes = 0;
   for (const track of tracks) {
     const name = track.kind;
@@ -108,12 +111,15 @@ async function writeRecording(id: string, state: RecordingInfo['state'], app = '
       playlist.add({ msn: e.msn, durationSeconds: e.durationSeconds, programDateTimeMs: e.programDateTimeMs, generation: e.generation, discontinuity: e.discontinuity, byteLength: e.byteLength });
     }
     segments.set(name, mine);
+    listed.push(playlist.segments);
     await writeFile(join(folder, name, 'index.m3u8'), playlist.render(state !== 'recording'));
     renditions.push(track.kind === 'video'
       ? { name, kind: 'video', codecs: track.codecString, bandwidth: 900_000, width: track.width, height: track.height, frameRate: 30 }
       : { name, kind: 'audio', codecs: track.codecString, bandwidth: 130_000, sampleRate: track.sampleRate, channels: track.channels });
   }
   await writeFile(join(folder, 'index.m3u8'), recordingMultivariant(renditions)!);
+  // The recorder's close (and the repair) writes the static MPD.
+  if (state !== 'recording') expect(await writeRecordingMpd(folder, renditions.map((rendition, i) => ({ rendition, segments: listed[i]! })), T0 + 20_100)).toBe(true);
   const info: RecordingInfo = { version: 1, id, app, streamKey: key, startedAtMs: T0, endedAtMs: state === 'recording' ? null : T0 + 20_100, state, durationSeconds: 20.1, bytes, renditions };
   await writeFile(join(folder, 'recording.json'), JSON.stringify(info));
   return { segments, inits: initBytes };
@@ -165,6 +171,13 @@ describe('GET /api/recordings', () => {
       durationSeconds: 20.1, playlist: `/recordings/${COMPLETE}/index.m3u8`, export: `/api/recordings/${enc(COMPLETE)}/export`,
     });
     expect((first['renditions'] as Array<{ name: string; playlist: string }>).map((r) => [r.name, r.playlist])).toEqual([['video', `/recordings/${COMPLETE}/video/index.m3u8`], ['audio', `/recordings/${COMPLETE}/audio/index.m3u8`]]);
+    // The static MPD: finished recordings only.
+    expect(all.recordings.map((r) => [r['state'], r['mpd']])).toEqual([
+      ['complete', `/recordings/${COMPLETE}/manifest.mpd`],
+      ['recording', undefined],
+      ['recovered', `/recordings/${OTHER}/manifest.mpd`],
+      ['complete', `/recordings/${SECRET_APP}/manifest.mpd`],
+    ]);
     expect(all.recordings[1]).toMatchObject({ state: 'recording', endedAtMs: null, endedAt: null });
 
     const seen: string[] = [];
@@ -182,7 +195,15 @@ describe('GET /api/recordings', () => {
   it('gets one by its URL-encoded id; 404 for an unknown or unsafe id', async () => {
     const one = await call('GET', `/api/recordings/${enc(OTHER)}`);
     expect(one.statusCode).toBe(200);
-    expect(one.json()).toMatchObject({ id: OTHER, streamKey: 'other', state: 'recovered' });
+    expect(one.json()).toMatchObject({ id: OTHER, streamKey: 'other', state: 'recovered', mpd: `/recordings/${OTHER}/manifest.mpd` });
+    // A finished recording without one (recorded before the MPD was written, or with nothing to place) lists none.
+    await rename(join(dir, OTHER, 'manifest.mpd'), join(dir, OTHER, 'manifest.mpd.kept'));
+    try {
+      expect((await call('GET', `/api/recordings/${enc(OTHER)}`)).json()).not.toHaveProperty('mpd');
+      expect((await app.inject(`/recordings/${OTHER}/manifest.mpd`)).statusCode).toBe(404);
+    } finally {
+      await rename(join(dir, OTHER, 'manifest.mpd.kept'), join(dir, OTHER, 'manifest.mpd'));
+    }
     for (const id of ['live/cam/nope', '../../etc', 'live/../../x', '.hidden/x', 'live/cam', '']) {
       if (id === '') continue;
       expect((await call('GET', `/api/recordings/${enc(id)}`)).statusCode, id).toBe(404);
@@ -251,6 +272,15 @@ describe('GET|HEAD /recordings/<id>/<file>', () => {
     expect(live.headers['cache-control']).toBe('no-cache');
     expect(live.body).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
     expect(live.body).not.toContain('#EXT-X-ENDLIST');
+    const mpd = await app.inject(`/recordings/${COMPLETE}/manifest.mpd`);
+    expect(mpd.statusCode).toBe(200);
+    expect(mpd.headers['content-type']).toBe('application/dash+xml');
+    expect(mpd.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(mpdProblems(mpd.body)).toEqual([]);
+    // Its URIs are relative to it, as the playlists': the files this folder serves.
+    for (const uri of [...mpd.body.matchAll(/initialization="([^"]+)"/g)].map((m) => m[1]!)) expect((await app.inject(`/recordings/${COMPLETE}/${uri}`)).statusCode, uri).toBe(200);
+    expect(mpd.body).toContain('media="video/$Number$.m4s"');
+    expect((await app.inject(`/recordings/${IN_PROGRESS}/manifest.mpd`)).statusCode).toBe(404);
     const head = await app.inject({ method: 'HEAD', url: `/recordings/${COMPLETE}/video/2.m4s` });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-length']).toBe(String(source.get('video')!.get(2)!.byteLength));
@@ -332,6 +362,8 @@ describe('GET|HEAD /recordings/<id>/<file>', () => {
       const uri = multivariant.body.split('\n').find((l) => l.endsWith('.m3u8') && !l.startsWith('#'))!;
       expect((await guarded.inject(`${session}/recordings/${SECRET_APP}/${uri}`)).statusCode).toBe(200);
       expect((await guarded.inject(`${session}/recordings/${SECRET_APP}/video/0.m4s`)).statusCode).toBe(200);
+      expect((await guarded.inject(`/recordings/${SECRET_APP}/manifest.mpd`)).statusCode).toBe(401);
+      expect((await guarded.inject(`${session}/recordings/${SECRET_APP}/manifest.mpd`)).statusCode).toBe(200);
       // The session is for vip/stage: not another stream's recording, and a forged one is refused.
       await writeRecording('vip/other/2026-12-07_10-00-00', 'complete', 'vip', 'other');
       expect((await guarded.inject(`${session}/recordings/vip/other/2026-12-07_10-00-00/index.m3u8`)).statusCode).toBe(403);
