@@ -33,7 +33,7 @@ export type { LiveRendition } from './live-rendition.js';
 export type { LiveSnapshot, LiveSnapshotListener } from './live-snapshot.js';
 export { DEFAULT_SEGMENT_TARGET_SECONDS } from '../cmaf/index.js';
 export { resolveLiveOptions, DEFAULT_LOW_LATENCY, DEFAULT_WINDOW_SEGMENTS, DEFAULT_HOT_SEGMENTS, MIN_WINDOW_SEGMENTS, MAX_WINDOW_SEGMENTS, MAX_DVR_WINDOW_SECONDS, DEFAULT_LL_PART_TARGET_SECONDS, MIN_PART_TARGET_SECONDS } from './live-options.js';
-export type { LivePackagerOptions, LiveSegmentEvent, LivePartEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
+export type { LiveContinuation, LivePackagerOptions, LiveSegmentEvent, LivePartEvent, LivePlaylistKind, ResolvedLiveOptions } from './live-options.js';
 export {
   appendLivePart,
   blockingReloadState,

@@ -34,6 +34,14 @@ export interface LivePartEvent {
 /** `'sliding'`: a live window (no EXT-X-PLAYLIST-TYPE); `'EVENT'`: 4.4.3.5, segments are only appended. */
 export type LivePlaylistKind = 'sliding' | 'EVENT';
 
+/** Where a stream's playlists stand: what a packager taking the stream over continues from. */
+export interface LiveContinuation {
+  /** The next segment's media sequence number. */
+  readonly mediaSequence: number;
+  /** The discontinuity sequence number of the newest segment (RFC 8216bis 6.2.2). */
+  readonly discontinuitySequence: number;
+}
+
 export interface LivePackagerOptions {
   /** Seconds after which a segment is cut at the next keyframe. Default 2 (DEFAULT_SEGMENT_TARGET_SECONDS). */
   segmentTargetSeconds?: number;
@@ -85,6 +93,14 @@ export interface LivePackagerOptions {
    * A name is 1–64 of [A-Za-z0-9_-], starting with a letter or digit, one per rendition.
    */
   renditionName?: (track: Track, tracks: readonly Track[]) => string | undefined;
+  /**
+   * Continue playlists another packager began (a stream taken over by another origin, issue 14,
+   * docs/cluster.md): the first segment is numbered `mediaSequence`, every playlist starts at
+   * EXT-X-DISCONTINUITY-SEQUENCE `discontinuitySequence`, and the first segment carries
+   * EXT-X-DISCONTINUITY (4.4.4.3: a new encoder's timestamps and parameters). Give what the
+   * previous packager's `continuation` said. Default: a new presentation from 0.
+   */
+  continueFrom?: LiveContinuation;
   /** Called once per published segment, after its files were handed to the store. */
   onSegment?: (event: LiveSegmentEvent) => void;
   /** LL-HLS: called once per published part, after its file was handed to the store. */
@@ -159,6 +175,7 @@ export interface ResolvedLiveOptions {
   readonly hotSegments: number;
   readonly playlistType: LivePlaylistKind;
   readonly targetDurationSeconds: number;
+  readonly continueFrom: LiveContinuation | undefined;
 }
 
 /** Defaults filled in, every value checked; a bad one throws ERR_CONFIG_INVALID naming it. */
@@ -184,5 +201,6 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
   for (const name of ['onSegment', 'onPart', 'onSegmentSamples', 'onWriteError', 'renditionName'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
-  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds };
+  const continueFrom = options.continueFrom === undefined ? undefined : { mediaSequence: integer('continueFrom.mediaSequence', options.continueFrom.mediaSequence, 0, Number.MAX_SAFE_INTEGER), discontinuitySequence: integer('continueFrom.discontinuitySequence', options.continueFrom.discontinuitySequence, 0, Number.MAX_SAFE_INTEGER) };
+  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds, continueFrom };
 }

@@ -9,7 +9,7 @@ import { appendLivePart, openPartsOf, partUri } from './live-low-latency.js';
 import { LiveModels } from './live-models.js';
 import { liveSnapshot, type LiveSnapshot, type LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
-import { resolveLiveOptions, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
+import { resolveLiveOptions, type LiveContinuation, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
 import { listedAverage, liveRenditionPlaylists, plainMultivariant, renderLiveMultivariant } from './live-playlists.js';
 import { checkedRenditionName, deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
@@ -72,6 +72,7 @@ export class HlsLivePackager {
 
   constructor(store: SegmentStore, options: LivePackagerOptions = {}) {
     this.#options = resolveLiveOptions(options);
+    this.#nextMsn = this.#options.continueFrom?.mediaSequence ?? 0;
     this.#onSegment = options.onSegment;
     this.#onPart = options.onPart;
     this.#onSegmentSamples = options.onSegmentSamples;
@@ -194,6 +195,18 @@ export class HlsLivePackager {
     return [...this.#renditions.values()];
   }
 
+  /**
+   * Where the playlists stand, for a packager that takes the stream over (`continueFrom`): the next
+   * segment's number, and the discontinuity sequence number of the newest segment of the first
+   * rendition (4.4.3.3: EXT-X-DISCONTINUITY-SEQUENCE plus the tags up to it).
+   */
+  get continuation(): LiveContinuation {
+    const first = this.#renditions.values().next().value as LiveRendition | undefined;
+    const timeline = first?.timeline;
+    const tags = timeline === undefined ? 0 : timeline.segments.filter((s) => s.discontinuity).length;
+    return { mediaSequence: this.#nextMsn, discontinuitySequence: (timeline?.discontinuitySequence ?? this.#options.continueFrom?.discontinuitySequence ?? 0) + tags };
+  }
+
   get counters(): Readonly<LivePackagerCounters> {
     return { ...this.#counters };
   }
@@ -269,13 +282,15 @@ export class HlsLivePackager {
     const existing = this.#renditions.get(track.id);
     if (existing !== undefined) return existing;
     const partTargetSeconds = this.#options.lowLatency ? fittedPartTarget(track, this.#options.partTargetSeconds) : undefined;
-    const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds);
+    const continued = this.#options.continueFrom;
+    const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds, continued?.discontinuitySequence ?? 0);
     const rendition: LiveRendition = {
       track,
       name: checkedRenditionName(track, this.#nameOf?.(track, tracks) ?? renditionName(track, tracks), this.#renditions.values()),
       timeline,
       fragments: 0,
-      discontinuityNext: this.#generation > 0,
+      // Another packager's playlists go on: its encoder's timestamps and parameters are not ours.
+      discontinuityNext: this.#generation > 0 || (continued !== undefined && this.#counters.segments === 0),
       removed: false,
       partTargetSeconds,
       openParts: [],

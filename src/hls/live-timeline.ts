@@ -118,11 +118,11 @@ export interface LiveTimelineUpdate {
   readonly releasedGenerations: readonly number[];
 }
 
-export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, partTargetSeconds?: number): LiveTimeline {
+export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, partTargetSeconds?: number, discontinuitySequence = 0): LiveTimeline {
   return {
     segments: [],
     retired: [],
-    discontinuitySequence: 0,
+    discontinuitySequence,
     targetDurationSeconds,
     targetDurationRaises: 0,
     peakBitsPerSecond: 0,
