@@ -57,6 +57,7 @@ Usage: tidecast [serve] [options]
        ${PACKAGE_SYNOPSIS}
        tidecast config example | config check <file>
        tidecast hash-key [key…]
+       tidecast edge-config varnish | nginx | haproxy [--origin host:port]… [options]
 
 serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
 HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
@@ -80,4 +81,6 @@ Log level: env TIDECAST_LOG_LEVEL (default ${DEFAULT_LOG_LEVEL}; debug logs ever
 package writes an HLS VOD (CMAF segments and playlists) from an FLV file.
 config example prints the example config file (every key, its default and variable); config check
 checks a file with the environment over it and says what it turns on. hash-key prints the
-sha256:<hex> of stream keys or API tokens for the config file (read from stdin when not given).`;
+sha256:<hex> of stream keys or API tokens for the config file (read from stdin when not given).
+edge-config writes a Varnish VCL, an nginx configuration or an HAProxy configuration for caching
+edges and RTMP balancing in front of several origins (\`tidecast edge-config --help\`, docs/cluster.md).`;

@@ -3,7 +3,7 @@ import { isTidecastError } from '../errors/index.js';
 
 /**
  * `tidecast [serve] …`, `tidecast package …`, `tidecast config example|check <file>` or
- * `tidecast hash-key [key…]`; serve is the default. Each command's module is
+ * `tidecast hash-key [key…]` or `tidecast edge-config varnish|nginx|haproxy …`; serve is the default. Each command's module is
  * imported when it runs: `package` never loads the server (fastify, pino), whose loading would be
  * a good part of its run time.
  */
@@ -12,6 +12,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'package') return (await import('./package.js')).runPackage(rest);
   if (command === 'config') return (await import('./config-command.js')).runConfig(rest, process.env);
   if (command === 'hash-key') return (await import('./config-command.js')).runHashKey(rest);
+  if (command === 'edge-config') return (await import('./edge-config-command.js')).runEdgeConfig(rest);
   const { serve } = await import('./serve.js');
   return serve(command === 'serve' ? rest : argv);
 }
