@@ -104,6 +104,8 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: 
       maxStreamsPerSession: config.rtmpMaxStreamsPerSession,
       maxTotalPendingBytes: config.rtmpMaxTotalPendingBytes,
       chunk: { maxPendingBytes: config.rtmpMaxPendingBytes },
+      proxyProtocol: config.rtmpProxyProtocol,
+      proxyProtocolTrusted: config.rtmpProxyProtocolTrusted.split(',').map((entry) => entry.trim()),
     },
     http: {
       port: config.httpPort,

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_TOTAL_PENDING_BYTES } from '../rtmp/chunk/pending-budget.js
 import { DEFAULT_SESSION_OPTIONS } from '../rtmp/session/limits.js';
 import {
   DEFAULT_NO_STREAM_TIMEOUT_MS,
+  DEFAULT_PROXY_PROTOCOL_TRUSTED,
   DEFAULT_RTMP_HOST,
   DEFAULT_RTMP_MAX_CONNECTIONS,
   DEFAULT_RTMP_MAX_CONNECTIONS_PER_ADDRESS,
@@ -98,6 +99,10 @@ export interface ServerConfig extends ConfigSections {
   maxBytesWithoutKeyframe: number;
   /** RTMP players get the publisher's own timestamps (nginx-rtmp `atc`) instead of a timeline from 0. Default false. */
   rtmpPlayAbsoluteTimestamps: boolean;
+  /** Every RTMP connection begins with a PROXY protocol header (HAProxy `send-proxy-v2`) naming the client. Default false. */
+  rtmpProxyProtocol: boolean;
+  /** With rtmpProxyProtocol: the balancers allowed to connect, a comma list of addresses and CIDR ranges. Default loopback. */
+  rtmpProxyProtocolTrusted: string;
   /** V8's heap growing factor, 1 + p/100, set for the process at start; 0 leaves V8's own. Default 300 (src/server/heap-tuning.ts). */
   heapGrowingPercent: number;
   /** ABR ladder: off, a preset name, or a ladder file (src/cli/ladder-config.ts). Default off. */
@@ -141,6 +146,8 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   maxKeyframeIntervalMs: DEFAULT_MAX_KEYFRAME_INTERVAL_MS,
   maxBytesWithoutKeyframe: DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME,
   rtmpPlayAbsoluteTimestamps: DEFAULT_RTMP_PLAY_ABSOLUTE_TIMESTAMPS,
+  rtmpProxyProtocol: false,
+  rtmpProxyProtocolTrusted: DEFAULT_PROXY_PROTOCOL_TRUSTED.join(','),
   heapGrowingPercent: DEFAULT_HEAP_GROWING_PERCENT,
   ladder: 'off',
   jobsFile: 'tidecast-jobs.json',
@@ -223,6 +230,8 @@ const FIELD_SPECS: Readonly<Record<ServerConfigKey, ServerConfigFieldSpec>> = {
   maxKeyframeIntervalMs: { flag: '--max-keyframe-interval-ms', kind: 'number', range: SERVER.maxKeyframeIntervalMs, value: '<ms>', help: 'close a publisher without a video keyframe for this long', limit: true },
   maxBytesWithoutKeyframe: { flag: '--max-bytes-without-keyframe', kind: 'number', range: SERVER.maxBytesWithoutKeyframe, value: '<bytes>', help: '… or for this many bytes of media', limit: true },
   rtmpPlayAbsoluteTimestamps: { flag: '--rtmp-play-absolute-timestamps', kind: 'boolean', value: '<on|off>', help: "RTMP players get the publisher's timestamps, not a timeline from 0 (nginx-rtmp atc)" },
+  rtmpProxyProtocol: { flag: '--rtmp-proxy-protocol', kind: 'boolean', value: '<on|off>', help: "every RTMP connection begins with a PROXY protocol header (HAProxy send-proxy-v2): sessions see the client's address" },
+  rtmpProxyProtocolTrusted: { flag: '--rtmp-proxy-protocol-trusted', kind: 'string', value: '<list>', help: 'with --rtmp-proxy-protocol: balancers allowed to connect, addresses and CIDR ranges separated by commas' },
   heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
   ladder: { flag: '--ladder', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
   jobsFile: { flag: '--jobs-file', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },

@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   ERR_RTMP_TIMEOUT: { module: 'rtmp', summary: 'A client operation (connect, publish, play) got no answer within its time limit.' },
   ERR_RTMP_HANDLER_THREW: { module: 'rtmp', summary: 'An event listener (the embedder\'s code) threw while a message was handled; that session was closed so the process goes on. The thrown value is the cause.' },
   ERR_RTMP_URL_INVALID: { module: 'rtmp', summary: 'An rtmp:// or rtmps:// URL that cannot be parsed into host, port, app and stream name.' },
+  ERR_RTMP_PROXY_HEADER: { module: 'rtmp', summary: 'With proxyProtocol on, a connection did not begin with a valid PROXY protocol header (v1 line or v2 block: signature, version, command, family, address, port or TLV wrong, or longer than its cap); it was closed before any RTMP byte was read. Also thrown by the header encoders for a header the version cannot express.' },
+  ERR_RTMP_PROXY_HEADER_TIMEOUT: { module: 'rtmp', summary: 'With proxyProtocol on, no complete PROXY protocol header arrived within proxyHeaderTimeoutMs of the connection.' },
+  ERR_RTMP_PROXY_UNTRUSTED: { module: 'rtmp', summary: 'With proxyProtocol on, a connection came from an address outside proxyProtocolTrusted; it was closed at accept, before a byte was read.' },
 
   ERR_FLV_BAD_SIGNATURE: { module: 'flv', summary: 'An FLV file does not start with "FLV".' },
   ERR_FLV_BAD_HEADER: { module: 'flv', summary: 'The FLV header\'s DataOffset is below 9 or above FLV_MAX_DATA_OFFSET (4096).' },

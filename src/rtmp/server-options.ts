@@ -1,6 +1,7 @@
 import { resolveAmfLimits } from '../amf/index.js';
-import { PORT_RANGE, checkBooleanOption, checkNumberRange as check, integerRange } from '../config/index.js';
+import { PORT_RANGE, checkBooleanOption, checkNumberRange as check, integerRange, invalidOption } from '../config/index.js';
 import { DEFAULT_MAX_TOTAL_PENDING_BYTES } from './chunk/index.js';
+import { parseAddressRange, type AddressRange } from './proxy-address.js';
 import type { SessionOptions } from './session/index.js';
 
 /** 1935: RTMP's IANA-registered port, the one OBS and FFmpeg assume when a URL names none. */
@@ -23,6 +24,12 @@ export const DEFAULT_RTMP_MAX_CONNECTIONS_PER_ADDRESS = 32;
 
 /** 10 000 ms: see `noStreamTimeoutMs`. */
 export const DEFAULT_NO_STREAM_TIMEOUT_MS = 10_000;
+
+/** Loopback only: see `proxyProtocolTrusted`. */
+export const DEFAULT_PROXY_PROTOCOL_TRUSTED: readonly string[] = ['127.0.0.0/8', '::1'];
+
+/** 5000 ms: see `proxyHeaderTimeoutMs`. */
+export const DEFAULT_PROXY_HEADER_TIMEOUT_MS = 5000;
 
 export interface RtmpServerOptions extends Partial<SessionOptions> {
   /** TCP port; 0 picks a free one (see `address()`). Default 1935 (DEFAULT_RTMP_PORT). */
@@ -70,6 +77,29 @@ export interface RtmpServerOptions extends Partial<SessionOptions> {
    * it has not parsed yet, at most about a chunk. Default true; false reads 'data' events.
    */
   sharedReadBuffer?: boolean;
+  /**
+   * Every connection begins with a PROXY protocol header (v1 or v2, haproxy
+   * doc/proxy-protocol.txt) from a load balancer (HAProxy `send-proxy-v2`): the session's
+   * `remoteAddress` and `remotePort` are the client's from the header — what publish auth, logs,
+   * maxConnectionsPerAddress and the control API see — and `proxyAddress` the balancer's. A
+   * connection without a valid header is closed (ERR_RTMP_PROXY_HEADER). All or none: the spec
+   * forbids guessing whether a header is there (2). Plain TCP only (a header would precede TLS's
+   * ClientHello). Default false.
+   */
+  proxyProtocol?: boolean;
+  /**
+   * With `proxyProtocol`: the addresses and ranges (`10.0.0.5`, `10.0.0.0/8`, `fd00::/8`) allowed
+   * to connect and send a header; any other peer is closed at accept (ERR_RTMP_PROXY_UNTRUSTED),
+   * so no one can claim another's address (the spec: "only trusted proxies are allowed to use
+   * this protocol"). Default loopback only (127.0.0.0/8, ::1): a balancer on the same machine
+   * works as is, one elsewhere must be named.
+   */
+  proxyProtocolTrusted?: readonly string[];
+  /**
+   * With `proxyProtocol`: time for the header to arrive. Default 5000 ms: a balancer sends it
+   * with the connection's first segment; the spec asks for at least 3 s, one TCP retransmit.
+   */
+  proxyHeaderTimeoutMs?: number;
 }
 
 /**
@@ -92,6 +122,7 @@ export const RTMP_SERVER_OPTION_RANGES = {
   chunk: integerRange(1, 0x7fffffff),
   maxOutgoingBufferBytes: integerRange(1024, 2 ** 40),
   maxStreamsPerSession: integerRange(1, 1024),
+  proxyHeaderTimeoutMs: integerRange(1, 3_600_000),
 } as const;
 
 export interface ResolvedServerOptions {
@@ -103,6 +134,10 @@ export interface ResolvedServerOptions {
   maxConnectionsPerAddress: number;
   noStreamTimeoutMs: number;
   maxTotalPendingBytes: number;
+  proxyProtocol: boolean;
+  /** `proxyProtocolTrusted`, parsed. */
+  proxyProtocolTrusted: readonly AddressRange[];
+  proxyHeaderTimeoutMs: number;
 }
 
 export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOptions {
@@ -115,9 +150,10 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
     maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? DEFAULT_RTMP_MAX_CONNECTIONS_PER_ADDRESS,
     noStreamTimeoutMs: o.noStreamTimeoutMs ?? DEFAULT_NO_STREAM_TIMEOUT_MS,
     maxTotalPendingBytes: o.maxTotalPendingBytes ?? DEFAULT_MAX_TOTAL_PENDING_BYTES,
+    proxyHeaderTimeoutMs: o.proxyHeaderTimeoutMs ?? DEFAULT_PROXY_HEADER_TIMEOUT_MS,
   };
   const ranges = RTMP_SERVER_OPTION_RANGES;
-  for (const key of ['port', 'handshakeTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress', 'noStreamTimeoutMs', 'maxTotalPendingBytes'] as const) {
+  for (const key of ['port', 'handshakeTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress', 'noStreamTimeoutMs', 'maxTotalPendingBytes', 'proxyHeaderTimeoutMs'] as const) {
     check(key, resolved[key], ranges[key]);
   }
   if (o.outgoingChunkSize !== undefined) check('outgoingChunkSize', o.outgoingChunkSize, ranges.outgoingChunkSize);
@@ -127,5 +163,18 @@ export function resolveServerOptions(o: RtmpServerOptions): ResolvedServerOption
   if (o.maxOutgoingBufferBytes !== undefined) check('maxOutgoingBufferBytes', o.maxOutgoingBufferBytes, ranges.maxOutgoingBufferBytes);
   if (o.maxStreamsPerSession !== undefined) check('maxStreamsPerSession', o.maxStreamsPerSession, ranges.maxStreamsPerSession);
   if (o.sharedReadBuffer !== undefined) checkBooleanOption('sharedReadBuffer', o.sharedReadBuffer);
-  return resolved;
+  const proxyProtocol = o.proxyProtocol === undefined ? false : checkBooleanOption('proxyProtocol', o.proxyProtocol);
+  if (proxyProtocol && o.tls !== undefined) throw invalidOption('proxyProtocol', 'off with tls (the header would precede the TLS handshake: terminate TLS at the balancer, or pass it through to a plain listener)', 'true');
+  return { ...resolved, proxyProtocol, proxyProtocolTrusted: trustedProxies(o.proxyProtocolTrusted ?? DEFAULT_PROXY_PROTOCOL_TRUSTED) };
+}
+
+/** `proxyProtocolTrusted` → ranges; a refusal names the entry. */
+function trustedProxies(entries: unknown): AddressRange[] {
+  const expected = 'a list of IPv4/IPv6 addresses or CIDR ranges (10.0.0.0/8, fd00::/8)';
+  if (!Array.isArray(entries)) throw invalidOption('proxyProtocolTrusted', expected, typeof entries);
+  return entries.map((entry: unknown, i) => {
+    const range = typeof entry === 'string' ? parseAddressRange(entry) : undefined;
+    if (range === undefined) throw invalidOption(`proxyProtocolTrusted[${i}]`, expected, JSON.stringify(entry) ?? String(entry));
+    return range;
+  });
 }

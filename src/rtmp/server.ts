@@ -15,6 +15,8 @@ import {
   type SessionOptions,
   type StreamRefusal,
 } from './session/index.js';
+import { inAddressRanges } from './proxy-address.js';
+import { ProxyHeaderReader, clientEndpoint, type ProxyEndpoint, type ProxyHeader, type ProxyHeaderStep } from './proxy-protocol.js';
 import { readIntoShared, SHARED_READ_BYTES } from './shared-read.js';
 import { socketTransport } from './socket-transport.js';
 
@@ -32,7 +34,11 @@ export interface RtmpServerEvents {
   /** A session was closed by an error (protocol violation, limit, timeout). The server goes on. */
   sessionError: [session: ServerSession, error: TidecastError];
   sessionClose: [session: ServerSession];
-  /** A connection was refused before it had a session (maxConnections, maxConnectionsPerAddress). */
+  /**
+   * A connection was refused before it had a session: maxConnections, maxConnectionsPerAddress,
+   * or with `proxyProtocol` an untrusted peer, a bad or late header (the address is the peer's,
+   * or the client's when the header named one).
+   */
   refused: [error: RtmpError, remoteAddress: string | undefined];
   /** A publish or play was refused: a name outside the name rule, or the embedder's reject. */
   refusedStream: [session: ServerSession, refusal: StreamRefusal];
@@ -40,7 +46,8 @@ export interface RtmpServerEvents {
 
 /**
  * RTMP (and RTMPS) server: accepts connections, runs one ServerSession each, and forwards the
- * sessions' events. Each session's errors close that session only.
+ * sessions' events. Each session's errors close that session only. With `proxyProtocol`, each
+ * connection's PROXY header is read first (awaitProxyHeader) and the session opened after it.
  */
 export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   readonly settings: ResolvedServerOptions;
@@ -50,6 +57,8 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
   private readonly sockets = new Map<ServerSession, Socket>();
   /** Sessions in all and per remote address (maxConnections, maxConnectionsPerAddress). */
   private readonly slots: ConnectionSlots;
+  /** Connections still reading their PROXY protocol header (`proxyProtocol`): no session yet. */
+  private readonly awaitingHeader = new Set<Socket>();
   /** Incomplete incoming messages of all sessions (maxTotalPendingBytes). */
   readonly pendingBudget: PendingBudget;
   private nextId = 1;
@@ -60,7 +69,7 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     super();
     this.settings = resolveServerOptions(options);
     this.slots = new ConnectionSlots(this.settings.maxConnections, this.settings.maxConnectionsPerAddress);
-    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, sharedReadBuffer, ...session } = options;
+    const { port: _p, host: _h, tls: tlsOptions, handshakeTimeoutMs: _t, idleTimeoutMs: _i, maxConnections: _m, maxConnectionsPerAddress: _a, noStreamTimeoutMs: _n, maxTotalPendingBytes: _b, sharedReadBuffer, proxyProtocol: _pp, proxyProtocolTrusted: _pt, proxyHeaderTimeoutMs: _ph, ...session } = options;
     this.pendingBudget = session.pendingBudget ?? new PendingBudget(this.settings.maxTotalPendingBytes);
     this.sessionOptions = { ...session, pendingBudget: this.pendingBudget };
     const onSocket = (socket: Socket): void => this.accept(socket);
@@ -95,27 +104,104 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of [...this.live]) session.close();
     for (const socket of this.sockets.values()) socket.destroy();
+    for (const socket of this.awaitingHeader) socket.destroy();
     await closed;
   }
 
   private accept(socket: Socket): void {
     // Read before destroy(): a destroyed socket no longer knows its peer.
-    const remoteAddress = socket.remoteAddress ?? '';
-    const refused = this.slots.take(remoteAddress);
+    const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    socket.setNoDelay(true);
+    let deliver: (bytes: Uint8Array, reused: boolean) => void;
+    if (!this.settings.proxyProtocol) {
+      const session = this.open(socket, peer, undefined);
+      if (session === undefined) return;
+      deliver = (bytes, reused) => session.receive(bytes, reused);
+    } else {
+      const onHeader = (header: ProxyHeader, rest: Uint8Array, reused: boolean): void => {
+        const session = this.open(socket, clientEndpoint(header) ?? peer, { ...peer, header });
+        if (session === undefined) return;
+        deliver = (bytes, more) => session.receive(bytes, more);
+        if (rest.length > 0) session.receive(rest, reused);
+      };
+      const reader = this.awaitProxyHeader(socket, peer.address, onHeader);
+      if (reader === undefined) return;
+      deliver = reader;
+    }
+    // The session keeps no view of a shared read (receive's `reused`): what it has not read yet is copied.
+    const shared = this.readBuffer !== undefined && readIntoShared(socket, this.readBuffer, (bytes) => deliver(bytes, true));
+    if (!shared) socket.on('data', (bytes) => deliver(bytes, false));
+  }
+
+  /**
+   * A connection's PROXY protocol header (`proxyProtocol`): its peer must be trusted; its first
+   * bytes are read into a ProxyHeaderReader until the header is complete, then `onHeader` opens
+   * the session with the bytes after it. No session, and no slot of maxConnectionsPerAddress,
+   * exists until then: the per-address limit counts the client the header names, not the
+   * balancer every client comes through. Connections waiting for their header count towards
+   * maxConnections. A failure is a `refused` event and a destroyed socket. Returns the receiver
+   * of the socket's bytes, or undefined when the connection was refused at once.
+   */
+  private awaitProxyHeader(socket: Socket, peerAddress: string, onHeader: (header: ProxyHeader, rest: Uint8Array, reused: boolean) => void): ((bytes: Uint8Array, reused: boolean) => void) | undefined {
+    const { maxConnections, proxyProtocolTrusted, proxyHeaderTimeoutMs } = this.settings;
+    if (!inAddressRanges(proxyProtocolTrusted, peerAddress)) {
+      this.refuse(socket, new RtmpError('ERR_RTMP_PROXY_UNTRUSTED', `connection refused: ${peerAddress} is not in proxyProtocolTrusted, and only a trusted balancer may send a PROXY protocol header`, { remoteAddress: peerAddress }), peerAddress);
+      return undefined;
+    }
+    if (this.slots.open + this.awaitingHeader.size >= maxConnections) {
+      this.refuse(socket, new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.slots.open} sessions open and ${this.awaitingHeader.size} waiting for their PROXY header, maxConnections is ${maxConnections}`, { limit: maxConnections }), peerAddress);
+      return undefined;
+    }
+    const reader = new ProxyHeaderReader();
+    this.awaitingHeader.add(socket);
+    let waiting = true;
+    const stop = (): void => {
+      waiting = false;
+      clearTimeout(timer);
+      this.awaitingHeader.delete(socket);
+    };
+    const fail = (error: RtmpError): void => {
+      stop();
+      this.refuse(socket, error, peerAddress);
+    };
+    const timer = setTimeout(() => fail(new RtmpError('ERR_RTMP_PROXY_HEADER_TIMEOUT', `no complete PROXY protocol header after ${proxyHeaderTimeoutMs} ms (${reader.heldBytes} bytes)`, { limit: proxyHeaderTimeoutMs, remoteAddress: peerAddress })), proxyHeaderTimeoutMs);
+    socket.on('error', () => socket.destroy());
+    socket.once('close', stop);
+    return (bytes, reused) => {
+      if (!waiting) return;
+      let step: ProxyHeaderStep;
+      try {
+        step = reader.push(bytes);
+      } catch (err) {
+        if (!(err instanceof RtmpError)) throw err;
+        return fail(err);
+      }
+      if (!step.done) return;
+      stop();
+      onHeader(step.header, step.rest, reused);
+    };
+  }
+
+  /**
+   * A session for `socket`, if a slot is free for `client`: the TCP peer, or the client a PROXY
+   * header named (then `proxy` is the peer and its header).
+   */
+  private open(socket: Socket, client: ProxyEndpoint, proxy: (ProxyEndpoint & { header: ProxyHeader }) | undefined): ServerSession | undefined {
+    const refused = this.slots.take(client.address);
     if (refused !== undefined) {
       const { maxConnections, maxConnectionsPerAddress } = this.settings;
       const error =
         refused === 'total'
           ? new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS', `connection refused: ${this.slots.open} sessions open, maxConnections is ${maxConnections}`, { limit: maxConnections })
-          : new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS', `connection refused: ${this.slots.heldBy(remoteAddress)} sessions open from ${remoteAddress}, maxConnectionsPerAddress is ${maxConnectionsPerAddress}`, { limit: maxConnectionsPerAddress, remoteAddress });
-      socket.destroy();
-      this.emit('refused', error, remoteAddress);
-      return;
+          : new RtmpError('ERR_RTMP_TOO_MANY_CONNECTIONS_FROM_ADDRESS', `connection refused: ${this.slots.heldBy(client.address)} sessions open from ${client.address}, maxConnectionsPerAddress is ${maxConnectionsPerAddress}`, { limit: maxConnectionsPerAddress, remoteAddress: client.address });
+      this.refuse(socket, error, client.address);
+      return undefined;
     }
-    socket.setNoDelay(true);
     const session = new ServerSession(socketTransport(socket), this.sessionOptions);
     session.id = this.nextId++;
-    session.remoteAddress = remoteAddress;
+    session.remoteAddress = client.address;
+    session.remotePort = client.port;
+    if (proxy !== undefined) [session.proxyAddress, session.proxyPort, session.proxyHeader] = [proxy.address, proxy.port, proxy.header];
     this.live.add(session);
     this.sockets.set(session, socket);
     this.wire(session);
@@ -129,15 +215,18 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
     socket.setTimeout(idleTimeoutMs, () => {
       session.fail(new RtmpError('ERR_RTMP_IDLE_TIMEOUT', `no data for ${idleTimeoutMs} ms`, { limit: idleTimeoutMs }));
     });
-    // The session keeps no view of a shared read (receive's `reused`): what it has not read yet is copied.
-    const shared = this.readBuffer !== undefined && readIntoShared(socket, this.readBuffer, (bytes) => session.receive(bytes, true));
-    if (!shared) socket.on('data', (bytes) => session.receive(bytes));
     socket.on('error', () => session.close());
     socket.on('close', () => {
       session.close();
       this.sockets.delete(session);
     });
     this.emit('session', session);
+    return session;
+  }
+
+  private refuse(socket: Socket, error: RtmpError, remoteAddress: string): void {
+    socket.destroy();
+    this.emit('refused', error, remoteAddress);
   }
 
   private wire(session: ServerSession): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtmpServer, parseAppName, parseRtmpUrl, parseStreamName } from '../../src/rtmp/index.js';
+import { parseAddressRange } from '../../src/rtmp/proxy-address.js';
 
 describe('parseRtmpUrl', () => {
   it.each([
@@ -59,6 +60,9 @@ describe('RtmpServer options', () => {
       maxConnectionsPerAddress: 32,
       noStreamTimeoutMs: 10_000,
       maxTotalPendingBytes: 128 * 1024 * 1024,
+      proxyProtocol: false,
+      proxyProtocolTrusted: [parseAddressRange('127.0.0.0/8'), parseAddressRange('::1')],
+      proxyHeaderTimeoutMs: 5000,
     });
   });
 });

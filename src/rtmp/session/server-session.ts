@@ -2,6 +2,7 @@ import type { AmfObject, AmfValue } from '../../amf/index.js';
 import { streamNameProblem } from '../../config/index.js';
 import { RtmpError, type TidecastError } from '../../errors/index.js';
 import { ServerHandshake } from '../handshake/index.js';
+import type { ProxyHeader } from '../proxy-protocol.js';
 import {
   ChunkStreamId,
   MessageType,
@@ -86,7 +87,13 @@ export class ServerSession extends RtmpConnection<ServerSessionEvents> {
   connectInfo: ConnectInfo | undefined;
   /** Set by the server: a number unique within it, and the peer's address, for logs. */
   id = 0;
+  /** The client's address and port: the TCP peer's, or with `proxyProtocol` the PROXY header's. */
   remoteAddress = '';
+  remotePort = 0;
+  /** With `proxyProtocol`: the balancer's address and port (the TCP peer), and the header it sent (TLVs included). */
+  proxyAddress: string | undefined;
+  proxyPort: number | undefined;
+  proxyHeader: ProxyHeader | undefined;
   private nextStreamId = 1;
   private readonly publishing = new Map<number, PublishedStream>();
   private readonly playing = new Map<number, PlayerStream>();
