@@ -13,6 +13,7 @@ export * as cmaf from './cmaf/index.js';
 export * as hls from './hls/index.js';
 export * as hub from './hub/index.js';
 export * as store from './store/index.js';
+export * as cluster from './cluster/index.js';
 export { createMediaServer, MediaServer, packageFlv, Authorizer, hashKey, signToken, staticKeys, hmacTokens, httpCallback, jwtStrategy, scanRecordings, recordingFolder } from './server/index.js';
 export type { RecordOptions, RecordingEvent, RecordingInfo, RecordingRendition } from './server/index.js';
 export { ObjectStorageUploader } from './server/index.js';

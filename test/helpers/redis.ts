@@ -48,21 +48,24 @@ function pings(port: number): Promise<boolean> {
 /** Attempts at a start: another process can take the free port between its close and redis's bind. */
 const START_ATTEMPTS = 3;
 
-/** Starts redis-server (which must be installed: check redisServerPath first) and waits until it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Starts redis-server (which must be installed: check redisServerPath first) and waits until it
+ * answers PING; on `port` when given (a restart where clients wait for it), else on a free one.
+ */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startRedisOnce();
+      return await startRedisOnce(options.port);
     } catch (err) {
       if (attempt >= START_ATTEMPTS) throw err;
     }
   }
 }
 
-async function startRedisOnce(): Promise<RedisServer> {
+async function startRedisOnce(wantedPort: number | undefined): Promise<RedisServer> {
   if (redisServerPath === undefined) throw new Error('redis-server is not installed');
   const dir = await mkdtemp(join(tmpdir(), 'tidecast-redis-'));
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')];
   const daemon = spawnDaemon(redisServerPath, args, STOP_GRACE_MS);
   const pid = daemon.pid;
