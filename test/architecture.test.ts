@@ -122,9 +122,9 @@ describe('architecture', () => {
     expect(code('/* the packager pushes snapshots */ const x = 1;')).not.toMatch(packagerUse);
   });
 
-  it('the composition root stays wiring: src/server/media-server.ts is at most 180 lines (150 in issue 9; issue 10 added the transcode tier: ladders and jobs, wired in transcoding.ts; issue 11 DASH and MPEG-TS delivery; issue 12 the control plane, wired in control-plane.ts), each adapter in its own file', () => {
+  it('the composition root stays wiring: src/server/media-server.ts is at most 185 lines (150 in issue 9; issue 10 added the transcode tier: ladders and jobs, wired in transcoding.ts; issue 11 DASH and MPEG-TS delivery; issue 12 the control plane, wired in control-plane.ts; 185 in issue 14: the cluster, wired in cluster-wiring.ts), each adapter in its own file', () => {
     const lines = readFileSync(join(src, 'server', 'media-server.ts'), 'utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
-    expect(lines.length).toBeLessThanOrEqual(180);
+    expect(lines.length).toBeLessThanOrEqual(185);
   });
 });

@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   ERR_MEDIA_AUTH_EXPIRED: { module: 'media', summary: 'A publish outlived its authorization (a callback\'s lifetime, a token\'s expiry); the publisher was told (NetStream.Failed) and its session closed.' },
   ERR_MEDIA_PUBLISHER_REPLACED: { module: 'media', summary: 'A newer publish of the same stream key took the stream over (the hub\'s takeover policy); the replaced publisher was told (NetStream.Failed) and its session closed.' },
   ERR_MEDIA_KICKED: { module: 'media', summary: 'An operator ended a publish or a play through the control API (POST /api/streams/:app/:key/kick, /api/sessions/:id/kick); the client was told (NetStream.Failed) and its session closed.' },
+  ERR_MEDIA_TAKEN_OVER: { module: 'media', summary: 'Another origin of the cluster took the stream over (a newer publish claimed it in the registry, docs/cluster.md): this origin ended its publish of it and forwards its viewers to the new owner.' },
   ERR_MEDIA_STREAM_LIFECYCLE: { module: 'media', summary: 'A live stream\'s packaging, end or clean-up failed (a store write, a timer\'s step); that stream was reported and the server went on. The failure is the cause.' },
 
   ERR_CMAF_INVALID: { module: 'cmaf', summary: 'Box or segment input that cannot be written (samples of another track, a size beyond 32 bits, decreasing decode times).' },

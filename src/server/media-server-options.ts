@@ -6,6 +6,7 @@ import { DEFAULT_RTMP_HOST } from '../rtmp/server-options.js';
 import type { ConnectionLimitOptions } from '../http/index.js';
 import type { MemoryStoreOptions, SegmentStore } from '../store/index.js';
 import type { StoreTap } from './store-taps.js';
+import type { ClusterOptions } from './cluster-wiring.js';
 import type { TranscodeOptions } from './ladder-tier.js';
 import type { JobsOptions } from './job-runtime.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from './keyframe-watch.js';
@@ -127,6 +128,12 @@ export interface MediaServerOptions {
    * `minFreeBytes` free (1 GiB). Default none: `server.recording` is undefined.
    */
   record?: RecordOptions;
+  /**
+   * This server as one origin of a cluster (docs/cluster.md "Origins"): publishes claim their stream
+   * in the registry and continue the previous owner's playlists; requests for streams another
+   * origin owns are forwarded to it. Default none: one process, no registry.
+   */
+  cluster?: ClusterOptions;
   now?: () => number;
 }
 

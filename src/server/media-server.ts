@@ -23,6 +23,7 @@ import { tsPlaylists } from './ts-output.js';
 import { gatherStreamCounters } from './stream-counters.js';
 import { wireObjectStorage } from './object-storage-wiring.js';
 import { wireRecording } from './recording-wiring.js';
+import { wireCluster, type ClusterMembership } from './cluster-wiring.js';
 
 /**
  * The composition root (design.md): RTMP ingest → hub → HLS egress (packager → store, snapshots →
@@ -53,6 +54,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
   readonly transcoding: Transcoding; // ABR ladders and live jobs (transcoding.ts); `ladders` is its LadderTier
   readonly ladders: LadderTier;
   readonly control: ControlPlane; // metrics, webhooks and in-process events, the health watch (control-plane.ts)
+  readonly cluster: ClusterMembership | undefined; // `cluster`: this origin in a stream registry, forwarding what others own (cluster-wiring.ts)
 
   constructor(options: MediaServerOptions = {}) {
     super();
@@ -73,6 +75,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.control.metrics.watchStore(() => this.storage.counters());
     front.handler = registerDelivery(this.http, { store: this.store, liveDelivery: this.liveDelivery, dash: this.dash, metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     if (this.control.play !== undefined) guardPlayback(this.http, front, this.control.play); // HLS/DASH play auth: session tokens in the path
+    this.cluster = wireCluster(this, options.cluster, front, { kick: (a, k, error) => this.ingest.kick(a, k, error), position: (a, k) => { const s = this.hub.stream(a, k); return s === undefined ? undefined : this.egress.get(s)?.packager.continuation; } });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, rtmp: this.rtmp, now: this.now, kick: (app, key, error) => this.ingest.kick(app, key, error),
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),
@@ -84,6 +87,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       now: this.now,
       segmentTargetSeconds: resolveLiveOptions(options.hls).segmentTargetSeconds,
       access: this.control.access,
+      claim: this.cluster === undefined ? undefined : (app, key) => this.cluster!.claim(app, key),
       limits: this.settings,
       events: {
         publish: (stream) => this.emit('publish', stream),
@@ -133,6 +137,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.liveDelivery.close();
     await this.http.close();
     await this.storage.dispose();
+    await this.cluster?.close();
   }
 
   /** Reports a stream's failure as 'streamError' (its health event) and counts it. */
@@ -146,7 +151,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     if (egress !== undefined) return egress;
     egress = new HlsEgress(stream, {
       store: this.store,
-      hls: { ...this.options.hls, ...this.transcoding.packagerOptions(stream) },
+      hls: { ...this.options.hls, ...this.transcoding.packagerOptions(stream), ...this.cluster?.packagerOptions(stream.app, stream.streamKey) },
       now: this.now,
       endGraceMs: this.settings.endGraceMs,
       endedRetentionMs: this.settings.endedRetentionMs,

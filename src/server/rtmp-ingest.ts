@@ -28,6 +28,13 @@ export interface IngestAccess {
   denied(denial: { action: AuthRequest['action']; app: string; key: string; ip: string; reason: string }): void;
 }
 
+/**
+ * A step between an allowed publish and its admission: a cluster's origin claims the stream in the
+ * registry (cluster-wiring.ts), so that its packager continues the previous owner's playlists. It
+ * never rejects (an unreachable registry is a claim held locally); the publish waits for it.
+ */
+export type IngestClaim = (app: string, streamKey: string) => Promise<void>;
+
 /** One publishing RTMP stream: its hub handle, its FLV → media adapter and its keyframe watch. */
 interface Ingest {
   session: ServerSession;
@@ -68,11 +75,13 @@ export class RtmpIngest {
   readonly #testHealth = new Map<string, StreamHealthAnalyzer>();
   readonly #segmentTargetSeconds: number;
   readonly #access: IngestAccess | undefined;
+  readonly #claim: IngestClaim | undefined;
 
-  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents; segmentTargetSeconds: number; access?: IngestAccess }) {
+  constructor(rtmp: RtmpServer, hub: Hub, options: { now: () => number; limits: KeyframeWatchLimits; events: RtmpIngestEvents; segmentTargetSeconds: number; access?: IngestAccess; claim?: IngestClaim }) {
     this.#hub = hub;
     this.#segmentTargetSeconds = options.segmentTargetSeconds;
     this.#access = options.access;
+    this.#claim = options.claim;
     this.#now = options.now;
     this.#limits = options.limits;
     this.#events = options.events;
@@ -86,16 +95,21 @@ export class RtmpIngest {
     const sinks = this.#sinks.get(request.session);
     if (sinks === undefined) return request.reject('session is not wired for publishing');
     const access = this.#access;
-    if (access === undefined) return this.#admit(request, sinks, request.streamKey, undefined);
+    const claim = this.#claim;
+    if (access === undefined && claim === undefined) return this.#admit(request, sinks, request.streamKey, undefined);
     // The session holds the stream's messages until the decision: the publish starts only if allowed.
-    const decided = access.authorize({ action: 'publish', app: request.app, key: request.streamKey, protocol: 'rtmp', ip: request.session.remoteAddress, query: request.query }).then((decision) => {
+    const allowed: Promise<AuthDecision> = access === undefined ? Promise.resolve({ allow: true, by: 'open' }) : access.authorize({ action: 'publish', app: request.app, key: request.streamKey, protocol: 'rtmp', ip: request.session.remoteAddress, query: request.query });
+    const decided = allowed.then(async (decision) => {
       if (!decision.allow) {
-        access.denied({ action: 'publish', app: request.app, key: request.streamKey, ip: request.session.remoteAddress, reason: decision.reason });
+        access?.denied({ action: 'publish', app: request.app, key: request.streamKey, ip: request.session.remoteAddress, reason: decision.reason });
         request.reject(`not authorized: ${decision.reason}`);
         return;
       }
       // A callback may publish a secret key under a public name.
-      this.#admit(request, sinks, decision.name ?? request.streamKey, decision.lifetimeMs);
+      const streamKey = decision.name ?? request.streamKey;
+      // A cluster's origin takes the stream over before its first byte is packaged (cluster-wiring.ts).
+      if (claim !== undefined && new URLSearchParams(request.query).get('test') !== '1') await claim(request.app, streamKey);
+      this.#admit(request, sinks, streamKey, decision.lifetimeMs);
     });
     request.waitFor(decided);
   }

@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryRegistryStore, MemoryStreamRegistry } from '../../src/cluster/index.js';
+import { RtmpClient, type PublishingStream } from '../../src/rtmp/index.js';
+import { createMediaServer, type MediaServer } from '../../src/server/index.js';
+import { FORWARDED_HEADER, streamOfPath } from '../../src/server/cluster-wiring.js';
+import { waitUntil } from '../helpers/live.js';
+import { fixtureTags } from '../helpers/recording.js';
+
+/*
+ * Issue 14, the server's side of the cluster (cluster-wiring.ts), with two origins in this process
+ * sharing an in-memory registry (the Redis one's rules; test/cluster covers Redis itself): a
+ * publish claims its stream; the other origin forwards that stream's requests to the owner; a
+ * publish of the same stream on the other origin takes it over: the old owner ends its publish
+ * (ERR_MEDIA_TAKEN_OVER) and forwards from then on, and the new owner's playlists continue the old
+ * one's numbers (one skipped, never reused) with one EXT-X-DISCONTINUITY.
+ */
+
+interface Origin {
+  readonly server: MediaServer;
+  readonly rtmpPort: number;
+  readonly httpUrl: string;
+}
+
+const opened: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
+});
+
+async function origin(id: string, store: MemoryRegistryStore): Promise<Origin> {
+  const server = createMediaServer({
+    rtmp: { port: 0, host: '127.0.0.1' },
+    http: { port: 0, host: '127.0.0.1' },
+    cluster: { registry: (baseUrl) => new MemoryStreamRegistry({ originId: id, baseUrl, store }) },
+  });
+  const { rtmp, http } = await server.listen();
+  opened.push(() => server.close());
+  return { server, rtmpPort: rtmp.port, httpUrl: `http://127.0.0.1:${http.port}` };
+}
+
+/** Publishes the 10 s fixture to `live/<key>` as fast as it is written; the stream stays published. */
+async function publish(to: Origin, key: string): Promise<{ stream: PublishingStream; client: RtmpClient }> {
+  const client = await RtmpClient.connect(`rtmp://127.0.0.1:${to.rtmpPort}/live`);
+  opened.push(() => client.close());
+  const stream = await client.publish(key);
+  for (const t of fixtureTags()) {
+    if (t.type === 8) stream.writeAudio(t.timestamp, t.body);
+    else if (t.type === 9) stream.writeVideo(t.timestamp, t.body);
+  }
+  return { stream, client };
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: await response.text() };
+}
+
+function segmentsOf(playlist: string): Array<{ msn: number; discontinuity: boolean }> {
+  const out: Array<{ msn: number; discontinuity: boolean }> = [];
+  let tagged = false;
+  for (const line of playlist.split('\n')) {
+    if (line === '#EXT-X-DISCONTINUITY') tagged = true;
+    const m = /^(\d+)\.m4s$/.exec(line);
+    if (m !== null) {
+      out.push({ msn: Number(m[1]), discontinuity: tagged });
+      tagged = false;
+    }
+  }
+  return out;
+}
+
+describe('cluster wiring: claims, forwarding, takeover', () => {
+  it('streamOfPath names the stream of a stream path, after a play session, and nothing else', () => {
+    expect(streamOfPath('/live/cam/video/index.m3u8?_HLS_msn=3')).toBe('live/cam');
+    expect(streamOfPath('/t/abc.def/live/cam/index.m3u8')).toBe('live/cam');
+    expect(streamOfPath('/live/c%61m/manifest.mpd')).toBe('live/cam');
+    expect(streamOfPath('/metrics')).toBeUndefined();
+    expect(streamOfPath('/api/streams')).toBeUndefined();
+    expect(streamOfPath('/live/%E0%A4%A/x')).toBeUndefined();
+  });
+
+  it('the other origin forwards the owner’s stream; a publish there takes it over and continues the playlists', async () => {
+    const store = new MemoryRegistryStore();
+    const a = await origin('a', store);
+    const b = await origin('b', store);
+
+    const first = await publish(a, 'cam');
+    await waitUntil(async () => segmentsOf((await get(`${a.httpUrl}/live/cam/video/index.m3u8`)).body).length >= 4, 10_000, 'segments at a');
+    expect(a.server.cluster!.registry.lookup('live/cam')).toMatchObject({ owner: 'a', epoch: 1 });
+
+    // b owns nothing: it forwards to a, and answers what a answers.
+    const atA = await get(`${a.httpUrl}/live/cam/video/index.m3u8`);
+    const viaB = await get(`${b.httpUrl}/live/cam/video/index.m3u8`);
+    expect(viaB.status).toBe(200);
+    expect(segmentsOf(viaB.body)).toEqual(segmentsOf(atA.body));
+    const lastAtA = segmentsOf(atA.body).at(-1)!.msn;
+    // A stream nobody owns is b's own answer (404), not a forward.
+    expect((await get(`${b.httpUrl}/live/nobody/video/index.m3u8`)).status).toBe(404);
+
+    // The publisher moves to b: b claims (epoch 2); a is fenced and ends its publish.
+    const ended = new Promise<string>((resolve) => first.client.once('close', () => resolve('closed')));
+    await publish(b, 'cam');
+    expect(b.server.cluster!.registry.lookup('live/cam')).toMatchObject({ owner: 'b', epoch: 2 });
+    await expect(Promise.race([ended, new Promise((r) => setTimeout(() => r('still open'), 5000))])).resolves.toBe('closed');
+
+    await waitUntil(async () => segmentsOf((await get(`${b.httpUrl}/live/cam/video/index.m3u8`)).body).length >= 2, 10_000, 'segments at b');
+    const atB = await get(`${b.httpUrl}/live/cam/video/index.m3u8`);
+    const continued = segmentsOf(atB.body);
+    // One number skipped (a segment a made after its last report would have it), none reused.
+    expect(continued[0]).toEqual({ msn: lastAtA + 2, discontinuity: true });
+    expect(continued.slice(1).every((s) => !s.discontinuity)).toBe(true);
+    expect(atB.body).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0');
+
+    // a now forwards to b; a forwarded request is answered where it lands, never forwarded again.
+    const viaA = await get(`${a.httpUrl}/live/cam/video/index.m3u8`);
+    expect(segmentsOf(viaA.body)[0]).toEqual({ msn: lastAtA + 2, discontinuity: true });
+    const local = await get(`${a.httpUrl}/live/cam/video/index.m3u8`, { [FORWARDED_HEADER]: 'edge-test' });
+    expect(segmentsOf(local.body).at(-1)!.msn).toBeLessThanOrEqual(lastAtA + 1);
+  });
+});
