@@ -1,3 +1,4 @@
+import { CLUSTER_SCHEMA, type ClusterConfig } from './cluster-config.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_API_FAILURE_LIMIT } from '../server/control-api-auth.js';
 import { schemaNode, type SchemaNode } from './config-schema.js';
@@ -183,6 +184,8 @@ export interface ConfigSections {
   objectStorage?: ObjectStorageConfig;
   /** Recording to disk (record-config.ts). Default none. */
   record?: RecordConfig;
+  /** One origin of several with a Redis registry (cluster-config.ts). Default none. */
+  cluster?: ClusterConfig;
 }
 
 export type ConfigSectionName = keyof ConfigSections;
@@ -194,6 +197,7 @@ export const CONFIG_SECTIONS: Readonly<Record<ConfigSectionName, SchemaNode>> = 
   metrics: schemaNode(METRICS_SCHEMA),
   objectStorage: schemaNode(OBJECT_STORAGE_SCHEMA),
   record: schemaNode(RECORD_SCHEMA),
+  cluster: schemaNode(CLUSTER_SCHEMA),
 };
 
 export const CONFIG_SECTION_NAMES = Object.keys(CONFIG_SECTIONS) as ConfigSectionName[];

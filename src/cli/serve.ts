@@ -19,6 +19,7 @@ import { createLogger, logServerEvents, logStreamCounters, publicHost, settingsB
 import { readLadderChoice } from './ladder-config.js';
 import { controlPlaneOptions, describeAuth } from './control-options.js';
 import { recordOptions } from './record-config.js';
+import { clusterOptions } from './cluster-config.js';
 import { JsonFileJobStore, RedisJobStore } from '../transcode/index.js';
 import type { LadderChoice } from '../server/index.js';
 
@@ -128,6 +129,7 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: 
     rtmpPlay: { absoluteTimestamps: config.rtmpPlayAbsoluteTimestamps },
     ...controlPlaneOptions(config),
     ...recordOptions(config),
+    ...clusterOptions(config),
   };
 }
 

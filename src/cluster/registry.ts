@@ -103,6 +103,12 @@ export interface StreamRegistry extends EventEmitter<StreamRegistryEvents> {
   /** This origin's id. */
   readonly originId: string;
   /**
+   * Connects to the shared store, if any (the Redis registry: subscribe, first heartbeat and resync,
+   * the refresh timer). Call it once before the first claim; an unreachable store leaves the
+   * registry degraded, never failed. The in-memory registry needs none.
+   */
+  start?(): Promise<void>;
+  /**
    * Takes `key` over for this origin: a new epoch, and where the previous owner left the
    * playlists. Never fails for an unreachable store (the claim is then held locally, unconfirmed).
    */

@@ -61,6 +61,10 @@ export class ClusterMembership {
     this.#hooks = hooks;
     this.#http = http;
     if (typeof options.registry !== 'function') this.#watch(options.registry);
+    // Once the port is bound (the function form needs it), the registry connects: before the first publish can claim.
+    http.addHook('onListen', async () => {
+      await this.registry.start?.();
+    });
   }
 
   /** The registry: made on first use in the function form (the HTTP port is bound by then). */
