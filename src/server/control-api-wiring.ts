@@ -7,6 +7,7 @@ import { redactConfig } from './control-api-config.js';
 import { ApiSessions } from './control-api-sessions.js';
 import { dashboardApiRoutes, registerDashboardPage } from './dashboard.js';
 import { recordingsApiRoutes } from './recordings-api.js';
+import { clusterApiRoutes } from './cluster-api.js';
 import { registerRecordingFiles } from './recordings-files.js';
 import type { MediaServer } from './media-server.js';
 import type { MediaServerOptions } from './media-server-options.js';
@@ -54,7 +55,7 @@ export function wireControlApi(server: MediaServer, options: MediaServerOptions,
     sessions,
     config: () => ({ settings: server.settings, rtmp: redactConfig(server.rtmp.settings), hls: redactConfig(hls), options: redactConfig(options) }),
     denials,
-    routes: [...(jobs === undefined ? [] : [jobs]), dashboard, recordings],
+    routes: [...(jobs === undefined ? [] : [jobs]), dashboard, recordings, clusterApiRoutes({ registry: () => server.cluster?.registry })],
   });
 }
 

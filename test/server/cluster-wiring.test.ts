@@ -69,6 +69,13 @@ function segmentsOf(playlist: string): Array<{ msn: number; discontinuity: boole
 }
 
 describe('cluster wiring: claims, forwarding, takeover', () => {
+  it('GET /api/cluster answers 404 on a server without the cluster option', async () => {
+    const server = createMediaServer({ rtmp: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
+    const { http } = await server.listen();
+    opened.push(() => server.close());
+    expect((await get(`http://127.0.0.1:${http.port}/api/cluster`)).status).toBe(404);
+  });
+
   it('streamOfPath names the stream of a stream path, after a play session, and nothing else', () => {
     expect(streamOfPath('/live/cam/video/index.m3u8?_HLS_msn=3')).toBe('live/cam');
     expect(streamOfPath('/t/abc.def/live/cam/index.m3u8')).toBe('live/cam');
@@ -86,6 +93,12 @@ describe('cluster wiring: claims, forwarding, takeover', () => {
     const first = await publish(a, 'cam');
     await waitUntil(async () => segmentsOf((await get(`${a.httpUrl}/live/cam/video/index.m3u8`)).body).length >= 4, 10_000, 'segments at a');
     expect(a.server.cluster!.registry.lookup('live/cam')).toMatchObject({ owner: 'a', epoch: 1 });
+    // The control API shows each origin's view: a holds the claim, b knows who owns the stream.
+    const viewA = JSON.parse((await get(`${a.httpUrl}/api/cluster`)).body) as { originId: string; health: string; claims: unknown[]; streams: Array<{ key: string; owner: string; epoch: number; msn: number }> };
+    expect(viewA).toMatchObject({ originId: 'a', health: 'ok', claims: [{ key: 'live/cam', epoch: 1, confirmed: true }] });
+    const viewB = JSON.parse((await get(`${b.httpUrl}/api/cluster`)).body) as typeof viewA;
+    expect(viewB.claims).toEqual([]);
+    expect(viewB.streams).toEqual([expect.objectContaining({ key: 'live/cam', owner: 'a', epoch: 1, baseUrl: a.httpUrl })]);
 
     // b owns nothing: it forwards to a, and answers what a answers.
     const atA = await get(`${a.httpUrl}/live/cam/video/index.m3u8`);
