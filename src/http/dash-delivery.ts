@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { LiveDashPresentation, renderMpd, type DashRendition, type LowLatencyDashOptions } from '../dash/index.js';
 import type { LiveSnapshot } from '../hls/index.js';
 import type { SegmentStore, StoredFile } from '../store/index.js';
+import { MEDIA_CACHE_CONTROL } from './cache-control.js';
 import { CORS_HEADERS } from './cors.js';
 import type { LiveDelivery } from './live-delivery.js';
 
@@ -356,7 +357,11 @@ class ChunkedSegment {
     const res = this.#res;
     if (!this.#started) {
       this.#started = true;
-      res.writeHead(200, { 'content-type': part.contentType, 'cache-control': 'no-cache', ...CORS_HEADERS });
+      // The bytes are the segment file's (its parts', in order), and an answer cut short is reset, not
+      // ended, so no cache keeps it: immutable like the file, so Varnish coalesces and streams it.
+      // X-Accel-Buffering: no makes nginx pass it on as it comes (nginx cannot stream a miss to
+      // waiters; buffered, they would get nothing until the segment is whole, docs/cluster.md).
+      res.writeHead(200, { 'content-type': part.contentType, 'cache-control': MEDIA_CACHE_CONTROL, 'x-accel-buffering': 'no', ...CORS_HEADERS });
       if (this.#head) return this.#finish('complete');
     }
     // One write: one chunk, the part's bytes whole.

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYLIST_CONTENT_TYPE, type SegmentStore, type StoredFile } from '../store/index.js';
-import { NO_STORE_CACHE_CONTROL, cacheControlFor } from './cache-control.js';
+import { LIVE_PLAYLIST_CACHE_CONTROL, NO_STORE_CACHE_CONTROL, cacheControlFor } from './cache-control.js';
 import { CORS_HEADERS, registerCors } from './cors.js';
 import { hasDirectives, parseDirectives, type LiveDelivery, type LiveResponse } from './live-delivery.js';
 import type { LiveSnapshot } from '../hls/index.js';
@@ -51,10 +51,10 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
   if (dash !== undefined) {
     const mpd = (flavour: MpdFlavour) => async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply: FastifyReply) => {
       const { app: appName, key } = request.params;
-      if (deliveryPath(appName, key, 'manifest.mpd') === undefined) return reply.code(400).send({ error: 'bad path' });
+      if (deliveryPath(appName, key, 'manifest.mpd') === undefined) return reply.code(400).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'bad path' });
       const body = dash.mpd(`${appName}/${key}`, flavour);
       if (body === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });
-      return reply.type(MPD_CONTENT_TYPE).header('cache-control', 'no-cache').send(body);
+      return reply.type(MPD_CONTENT_TYPE).header('cache-control', LIVE_PLAYLIST_CACHE_CONTROL).send(body);
     };
     app.get('/:app/:key/manifest.mpd', mpd('regular'));
     app.get('/:app/:key/manifest-ll.mpd', mpd('low-latency'));
@@ -63,10 +63,10 @@ export function registerDelivery(app: FastifyInstance, options: DeliveryOptions)
   if (ts !== undefined) {
     app.get('/:app/:key/ts.m3u8', async (request: FastifyRequest<{ Params: { app: string; key: string } }>, reply) => {
       const { app: appName, key } = request.params;
-      if (deliveryPath(appName, key, 'ts.m3u8') === undefined) return reply.code(400).send({ error: 'bad path' });
+      if (deliveryPath(appName, key, 'ts.m3u8') === undefined) return reply.code(400).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'bad path' });
       const text = await ts.playlist(appName, key);
       if (text === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });
-      return reply.type(PLAYLIST_CONTENT_TYPE).header('cache-control', 'no-cache').send(text);
+      return reply.type(PLAYLIST_CONTENT_TYPE).header('cache-control', LIVE_PLAYLIST_CACHE_CONTROL).send(text);
     });
   }
   const serve = (request: FileRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => serveFile(options, request, reply);
@@ -104,7 +104,7 @@ function answerStored(options: DeliveryOptions, request: IncomingMessage, respon
   if (path === undefined) return next(request, response);
   const write = (file: StoredFile | undefined): void => {
     if (file === undefined) return next(request, response);
-    writeFile(response, file, cacheControlFor(path, liveSnapshot(options, parts[1]!, parts[2]!, rest)?.timeline.targetDurationSeconds), method === 'HEAD');
+    writeFile(response, file, cacheControlFor(path), method === 'HEAD');
   };
   // Nothing here may throw into Node's request event (that would end the process): a store that
   // cannot read (a spilled file gone, a disk error) leaves the request to fastify's route, which
@@ -131,7 +131,7 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   const { app, key } = request.params;
   const rest = request.params['*'];
   const path = deliveryPath(app, key, rest);
-  if (path === undefined) return reply.code(400).send({ error: 'bad path' });
+  if (path === undefined) return reply.code(400).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'bad path' });
   const [rendition, name] = rest.split('/');
   const live = options.liveDelivery;
   const group = `${app}/${key}`;
@@ -158,8 +158,9 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
       return cancel ?? (() => undefined);
     });
   }
-  if (file === undefined) return reply.code(404).send({ error: 'not found' });
-  return sendFile(request, reply, file, cacheControlFor(path, snapshot?.timeline.targetDurationSeconds));
+  // Not live here (yet): the stream may start, or move here from another origin, any moment.
+  if (file === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });
+  return sendFile(request, reply, file, cacheControlFor(path));
 }
 
 /**

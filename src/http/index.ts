@@ -5,7 +5,7 @@ export type { DeliveryOptions } from './delivery.js';
 export { summarizeStreams } from './streams-api.js';
 export type { StreamCounters, StreamSummary } from './streams-api.js';
 export { deliveryPath, isSafeSegment } from './path-rules.js';
-export { cacheControlFor, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, NO_STORE_CACHE_CONTROL, partCacheControl, blockingPlaylistCacheControl } from './cache-control.js';
+export { cacheControlFor, LIVE_PLAYLIST_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, BLOCKING_PLAYLIST_CACHE_CONTROL, GONE_CACHE_CONTROL, NO_STORE_CACHE_CONTROL } from './cache-control.js';
 export { CORS_HEADERS, PREFLIGHT_HEADERS, registerCors } from './cors.js';
 export { LiveDelivery, DEFAULT_MAX_PARKED, parseDirectives, hasDirectives } from './live-delivery.js';
 export type { LiveResponse, Directives, LiveDeliveryOptions } from './live-delivery.js';

@@ -1,6 +1,6 @@
 import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LiveSnapshot, type LiveTimeline } from '../hls/index.js';
 import { checkIntegerOption } from '../config/index.js';
-import { blockingPlaylistCacheControl, NO_STORE_CACHE_CONTROL, partCacheControl, PLAYLIST_CACHE_CONTROL } from './cache-control.js';
+import { BLOCKING_PLAYLIST_CACHE_CONTROL, GONE_CACHE_CONTROL, LIVE_PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, NO_STORE_CACHE_CONTROL } from './cache-control.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
 
 /**
@@ -148,7 +148,7 @@ export class LiveDelivery {
     for (const w of released) {
       if (w.kind === 'part') {
         const state = partState(timeline, w.msn, w.part!);
-        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: partCacheControl(timeline.targetDurationSeconds) } : { status: 404, cacheControl: NO_STORE });
+        w.respond(state === 'listed' ? { status: 200, kind: 'part', cacheControl: MEDIA_CACHE_CONTROL } : notFound(timeline, w.msn));
       } else if (w.skip) w.respond((delta ??= playlistResponse(snapshot, true, true)));
       else w.respond((full ??= playlistResponse(snapshot, false, true)));
     }
@@ -251,11 +251,11 @@ export class LiveDelivery {
     const timeline = this.snapshot(group, rendition)?.timeline;
     const state = timeline === undefined ? 'never' : partState(timeline, name.msn, name.index);
     if (state === 'listed') {
-      respond({ status: 200, kind: 'part', cacheControl: partCacheControl(timeline!.targetDurationSeconds) });
+      respond({ status: 200, kind: 'part', cacheControl: MEDIA_CACHE_CONTROL });
       return noop;
     }
     if (state === 'never') {
-      respond({ status: 404, cacheControl: NO_STORE });
+      respond(timeline === undefined ? { status: 404, cacheControl: NO_STORE } : notFound(timeline, name.msn));
       return noop;
     }
     return this.#park(group, timeline!, { group, rendition, kind: 'part', msn: name.msn, part: name.index, skip: false, respond });
@@ -281,7 +281,18 @@ export class LiveDelivery {
 /** A snapshot's playlist (or its delta update, when one is due) as a 200. */
 function playlistResponse(snapshot: LiveSnapshot, skip: boolean, blocking: boolean): LiveResponse {
   const body = skip ? (snapshot.delta ?? snapshot.playlist) : snapshot.playlist;
-  return { status: 200, kind: 'playlist', body, cacheControl: blocking ? blockingPlaylistCacheControl(snapshot.timeline.targetDurationSeconds) : PLAYLIST_CACHE_CONTROL };
+  return { status: 200, kind: 'playlist', body, cacheControl: blocking ? BLOCKING_PLAYLIST_CACHE_CONTROL : LIVE_PLAYLIST_CACHE_CONTROL };
+}
+
+/**
+ * The 404 of a part that will not appear (partState 'never'). Of a segment number the rendition has
+ * gone past (closed, or slid out of the window), it stays true: a cache may keep it a second. Of
+ * one ahead of the live edge (more parts ahead than a player is hinted), the part may exist a few
+ * part targets later: nobody may keep that answer (cache-control.ts).
+ */
+function notFound(timeline: LiveTimeline, msn: number): LiveResponse {
+  const frontier = Math.max(timeline.nextMsn, timeline.open?.msn ?? 0);
+  return { status: 404, cacheControl: msn < frontier ? GONE_CACHE_CONTROL : NO_STORE };
 }
 
 function noop(): void {}

@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockingPlaylistCacheControl, cacheControlFor, NO_STORE_CACHE_CONTROL, PLAYLIST_CACHE_CONTROL } from '../../src/http/index.js';
+import { BLOCKING_PLAYLIST_CACHE_CONTROL, cacheControlFor, GONE_CACHE_CONTROL, NO_STORE_CACHE_CONTROL } from '../../src/http/index.js';
 import { delay, findOnPath } from '../helpers/process.js';
 
 /**
@@ -72,15 +72,22 @@ export interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** Milliseconds from the request to the first byte of the body (-1: no body). */
+  readonly firstByteMs: number;
 }
 
 /** GET on a fresh connection (no agent: N calls are N connections, as N viewers are). */
 export function get(url: string, timeoutMs = 10_000): Promise<Answer> {
+  const sent = Date.now();
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (text: string) => (body += text));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      let firstByteMs = -1;
+      res.setEncoding('utf8').on('data', (text: string) => {
+        if (firstByteMs < 0) firstByteMs = Date.now() - sent;
+        body += text;
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, firstByteMs }));
       res.once('error', reject);
     });
     req.once('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
@@ -106,18 +113,28 @@ export interface MockOrigin {
   close(): Promise<void>;
 }
 
-/** Target duration of the mock's streams: the CLI's default segment target, 2 s. */
-export const MOCK_TARGET_DURATION_SECONDS = 2;
+/** How long the mock takes to answer a playlist without directives (so concurrent requests overlap at the edge). */
+export const MOCK_PLAIN_DELAY_MS = 30;
+/** A part of the `soon` stream: 404 no-store until this long after its first request, then 200. */
+export const MOCK_SOON_MS = 200;
+/** The `chunked` stream's segments: written in MOCK_CHUNKS chunks, one every MOCK_CHUNK_MS. */
+export const MOCK_CHUNKS = 5;
+export const MOCK_CHUNK_MS = 400;
 
 /**
  * An origin with tidecast's headers for the paths the edges see (src/http/cache-control.ts): a
  * media playlist with `_HLS_msn` answers after `blockingDelayMs` (a blocking reload waiting for its
- * part) with the blocking answer's max-age; without, `no-cache`; parts `3 × target`; segments and
- * init immutable; `/time` for the probes. Streams named to misbehave: `gone` answers 404 no-store
- * (today's origin), `gone-ttl` 404 `max-age=1` (the cache contract of issue 14), `broken` 503 with
- * a max-age (an origin that should not, to show the edge never caches a 5xx).
+ * part) with `public, max-age=1`; without, after MOCK_PLAIN_DELAY_MS with `public, max-age=0`;
+ * parts, segments and init immutable; `/time` for the probes. Every body starts with the time the
+ * origin answered (`Date.now()`) and names the origin and the request's number. Streams named to
+ * misbehave: `gone` answers 404 no-store (a part that may yet appear), `gone-ttl` 404
+ * `max-age=1` (a part that never will), `soon` 404 no-store until MOCK_SOON_MS after a path's
+ * first request and 200 after (a part ahead of the live edge appearing), `chunked` a DASH segment
+ * being written (immutable, unbuffered, MOCK_CHUNKS chunks MOCK_CHUNK_MS apart), `broken` 503 with a max-age
+ * (an origin that should not, to show the edge never caches a 5xx).
  */
 export async function startMockOrigin(id: string, blockingDelayMs: number): Promise<MockOrigin> {
+  const soon = new Map<string, number>();
   const urls: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -131,12 +148,30 @@ export async function startMockOrigin(id: string, blockingDelayMs: number): Prom
     const stream = path.split('/')[2];
     if (path === '/time') return send(200, NO_STORE_CACHE_CONTROL, new Date().toISOString());
     if (stream === 'gone') return send(404, NO_STORE_CACHE_CONTROL, 'not found');
-    if (stream === 'gone-ttl') return send(404, 'public, max-age=1', 'not found');
+    if (stream === 'gone-ttl') return send(404, GONE_CACHE_CONTROL, 'not found');
     if (stream === 'broken') return send(503, 'public, max-age=5', 'unavailable');
-    const body = `origin ${id} answered ${url} (#${urls.length})\n`;
-    if (!path.endsWith('.m3u8')) return send(200, cacheControlFor(path, MOCK_TARGET_DURATION_SECONDS), body);
-    if (query.get('_HLS_msn') === null) return send(200, PLAYLIST_CACHE_CONTROL, body);
-    setTimeout(() => send(200, blockingPlaylistCacheControl(MOCK_TARGET_DURATION_SECONDS), body), blockingDelayMs);
+    if (stream === 'chunked') {
+      // A DASH segment being written, with the origin's headers for it (src/http/dash-delivery.ts).
+      res.writeHead(200, { 'content-type': 'video/mp4', 'cache-control': cacheControlFor(path), 'x-accel-buffering': 'no' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(Buffer.alloc(1000, sent));
+        if (++sent === MOCK_CHUNKS) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, MOCK_CHUNK_MS);
+      return;
+    }
+    if (stream === 'soon') {
+      if (!soon.has(path)) soon.set(path, Date.now() + MOCK_SOON_MS);
+      if (Date.now() < soon.get(path)!) return send(404, NO_STORE_CACHE_CONTROL, 'not yet');
+    }
+    const number = urls.length;
+    const body = (): string => `${Date.now()} origin ${id} answered ${url} (#${number})\n`;
+    if (!path.endsWith('.m3u8')) return send(200, cacheControlFor(path), body());
+    if (query.get('_HLS_msn') === null) return void setTimeout(() => send(200, cacheControlFor(path), body()), MOCK_PLAIN_DELAY_MS);
+    setTimeout(() => send(200, BLOCKING_PLAYLIST_CACHE_CONTROL, body()), blockingDelayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -105,8 +105,8 @@ describe('the description', () => {
   const base = request(['varnish', ...GOLDEN_ARGS]).description;
 
   it('derives the timings from the targets: 3 × target duration held at the origin, the edge waits longer', () => {
-    expect(edgeTimings(base)).toEqual({ targetDurationSeconds: 2, blockingHoldSeconds: 6, cacheLockSeconds: 7, upstreamTimeoutSeconds: 8, playlistGraceSeconds: 0.1 });
-    expect(edgeTimings({ ...base, segmentTargetSeconds: 2.5, partTargetSeconds: 0.333 })).toMatchObject({ targetDurationSeconds: 3, cacheLockSeconds: 10, playlistGraceSeconds: 0.167 });
+    expect(edgeTimings(base)).toEqual({ targetDurationSeconds: 2, blockingHoldSeconds: 6, cacheLockSeconds: 7, upstreamTimeoutSeconds: 8, livePlaylistSeconds: 0.1 });
+    expect(edgeTimings({ ...base, segmentTargetSeconds: 2.5, partTargetSeconds: 0.333 })).toMatchObject({ targetDurationSeconds: 3, cacheLockSeconds: 10, livePlaylistSeconds: 0.166 });
     expect(varnishVcl({ ...base, segmentTargetSeconds: 4 })).toContain('.first_byte_timeout = 14s;');
     expect(nginxConf({ ...base, segmentTargetSeconds: 4 })).toContain('proxy_cache_lock_timeout 13s;');
   });

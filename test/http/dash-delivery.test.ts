@@ -72,6 +72,10 @@ describe('DashDelivery: chunked answers for the segment being written', () => {
     const res = await answer;
     expect(res.status).toBe(200);
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    // The same bytes as the finished file: immutable like it, so an edge coalesces and streams it;
+    // nginx, which cannot stream a miss to waiters, passes it on unbuffered.
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect(Buffer.compare(Buffer.from(bytes), Buffer.from(joinPieces(store.get('video/1.m4s')!)))).toBe(0);
   });

@@ -11,13 +11,13 @@ function server() {
 }
 
 describe('HTTP delivery', () => {
-  it('serves a playlist with its type, no-cache and open CORS', async () => {
+  it('serves a playlist with its type, public max-age=0 (a live playlist) and open CORS', async () => {
     const { app, store } = server();
     store.put('live/cam/index.m3u8', storedFile([Buffer.from('#EXTM3U\n')], 'application/vnd.apple.mpegurl'));
     const r = await app.inject('/live/cam/index.m3u8');
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('application/vnd.apple.mpegurl');
-    expect(r.headers['cache-control']).toBe('no-cache');
+    expect(r.headers['cache-control']).toBe('public, max-age=0');
     expect(r.headers['access-control-allow-origin']).toBe('*');
     expect(r.body).toBe('#EXTM3U\n');
   });
@@ -38,9 +38,10 @@ describe('HTTP delivery', () => {
     expect(h.rawPayload.length).toBe(0);
   });
 
-  it.each(['/live/nope/index.m3u8', '/live/cam/video/99.m4s'])('404 for %s', async (url) => {
+  it.each(['/live/nope/index.m3u8', '/live/cam/video/99.m4s', '/live/cam/video/9.2.m4s'])('404 for %s, no-store (the stream may start or move here any moment)', async (url) => {
     const { app } = server();
-    expect((await app.inject(url)).statusCode).toBe(404);
+    const r = await app.inject(url);
+    expect([r.statusCode, r.headers['cache-control']]).toEqual([404, 'no-store']);
   });
 
   it.each(['/live/cam/..%2F..%2Fetc%2Fpasswd', '/live/cam/.hidden', '/live/ca%00m/index.m3u8', '/live/cam/a/b/c.m4s', '/live/c%20am/index.m3u8'])(
@@ -55,6 +56,7 @@ describe('HTTP delivery', () => {
       };
       const r = await app.inject(url);
       expect([400, 404]).toContain(r.statusCode);
+      expect(r.headers['cache-control']).toBe('no-store');
       expect(reads).toBe(0);
     },
   );

@@ -38,7 +38,7 @@ describe('delivery front: stored files answered before fastify', () => {
     expect(await init.text()).toBe('');
     const playlist = await fetch(`${base}/vod/film/index.m3u8`);
     expect(await playlist.text()).toBe('#EXTM3U\n');
-    expect(playlist.headers.get('cache-control')).toBe('no-cache');
+    expect(playlist.headers.get('cache-control')).toBe('public, max-age=0');
     expect(routed).toEqual([]);
   });
 

@@ -69,7 +69,7 @@ describe.skipIf(ffmpeg === undefined || ffprobe === undefined).concurrent.each([
     const multivariant = await fetch(live.httpUrl('live/e2e/index.m3u8'));
     expect(multivariant.status).toBe(200);
     expect(multivariant.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
-    expect(multivariant.headers.get('cache-control')).toBe('no-cache');
+    expect(multivariant.headers.get('cache-control')).toBe('public, max-age=0');
     expect(multivariant.headers.get('access-control-allow-origin')).toBe('*');
     const text = await multivariant.text();
     expect(text).toMatch(/^#EXTM3U\n/);

@@ -80,7 +80,7 @@ describe.skipIf(ffmpeg === undefined)('LL-HLS end to end: ffmpeg publishes, bloc
       const answer = await get(live.httpUrl(`live/ll/video/index.m3u8?_HLS_msn=${next.msn}&_HLS_part=${next.index}`));
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('application/vnd.apple.mpegurl');
-      expect(answer.headers['cache-control']).toBe('public, max-age=2');
+      expect(answer.headers['cache-control']).toBe('public, max-age=1');
       expect(answer.headers['access-control-allow-origin']).toBe('*');
       const body = answer.body.toString();
       // The answer lists the part it waited for (or the next segment's, when the segment closed first).
@@ -108,7 +108,7 @@ describe.skipIf(ffmpeg === undefined)('LL-HLS end to end: ffmpeg publishes, bloc
       }
       expect(answer.status).toBe(200);
       expect(answer.headers['content-type']).toBe('video/mp4');
-      expect(answer.headers['cache-control']).toBe('public, max-age=6');
+      expect(answer.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(answer.body.byteLength).toBe(event!.byteLength);
       expect(answer.body.subarray(4, 8).toString('latin1')).toBe(next.index === 0 ? 'styp' : 'moof');
       delays.push(answer.at - event!.at);
@@ -127,7 +127,7 @@ describe.skipIf(ffmpeg === undefined)('LL-HLS end to end: ffmpeg publishes, bloc
     expect((await get(live.httpUrl('live/ll/video/index.m3u8?_HLS_msn=x'))).status).toBe(400);
     expect((await get(live.httpUrl('live/ll/video/index.m3u8?_HLS_skip=NO'))).status).toBe(400);
     const plain = await get(live.httpUrl('live/ll/video/index.m3u8'));
-    expect(plain.headers['cache-control']).toBe('no-cache');
+    expect(plain.headers['cache-control']).toBe('public, max-age=0');
     expect(plain.body.toString()).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12,HOLD-BACK=6,PART-HOLD-BACK=0\.603\n#EXT-X-PART-INF:PART-TARGET=0\.201\n/);
     expect(plain.body.toString()).toMatch(/#EXT-X-RENDITION-REPORT:URI="\.\.\/audio\/index\.m3u8",LAST-MSN=\d+,LAST-PART=\d+\n$/);
   });

@@ -46,8 +46,12 @@ export interface EdgeTimings {
   readonly cacheLockSeconds: number;
   /** Upstream read / first-byte / between-bytes timeouts: above the lock, the hold plus 2 s. */
   readonly upstreamTimeoutSeconds: number;
-  /** Grace (serve stale while refreshing) of a playlist: half a part, so no viewer is a part behind. */
-  readonly playlistGraceSeconds: number;
+  /**
+   * How long an edge keeps a live playlist asked without directives (the origin's `max-age=0`,
+   * src/http/cache-control.ts), and the grace of a blocking answer: half a part, in whole
+   * milliseconds rounded down, so no viewer gets a playlist more than half a part behind.
+   */
+  readonly livePlaylistSeconds: number;
 }
 
 export function edgeTimings(description: EdgeDescription): EdgeTimings {
@@ -58,7 +62,7 @@ export function edgeTimings(description: EdgeDescription): EdgeTimings {
     blockingHoldSeconds,
     cacheLockSeconds: blockingHoldSeconds + 1,
     upstreamTimeoutSeconds: blockingHoldSeconds + 2,
-    playlistGraceSeconds: Math.round((description.partTargetSeconds / 2) * 1000) / 1000,
+    livePlaylistSeconds: Math.floor((description.partTargetSeconds / 2) * 1000 + 1e-6) / 1000,
   };
 }
 

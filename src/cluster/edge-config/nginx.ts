@@ -77,6 +77,11 @@ http {
         "&&" "";
         default "?$tc_msn&$tc_part&$tc_skip";
     }
+    # A playlist asked without _HLS_msn: live, kept by no nginx (below).
+    map $tc_msn $tc_live_playlist {
+        "" 1;
+        default "";
+    }
     # A 5xx is never cached, whatever its Cache-Control says.
     map $upstream_status $tc_upstream_failed {
         "~5[0-9][0-9]$" 1;
@@ -109,9 +114,14 @@ ${description.origins.map((origin) => `        server ${formatHostPort(origin)} 
         add_header X-Cache-Status $upstream_cache_status always;
 
         # Media playlists, /<app>/<key>/<rendition>/<name>.m3u8: blocking reloads, keyed on the directives.
+        # A live playlist without _HLS_msn should be kept half a part (the origin says max-age=0);
+        # nginx counts lifetimes in whole seconds, so it goes to the origin each time, past the cache
+        # and its lock (a lock on an answer nobody keeps would hold the others up to 500 ms).
         location ~ "^(/t/[^/]+)?/[^/]+/[^/]+/[^/]+/[^/]+\\.m3u8$" {
             proxy_pass http://tc_origins;
             proxy_cache_key $tc_path$tc_directives;
+            proxy_cache_bypass $tc_live_playlist;
+            proxy_no_cache $tc_live_playlist $tc_upstream_failed;
             proxy_cache_lock on;
             proxy_cache_lock_timeout ${lock};
             proxy_cache_lock_age ${lock};
@@ -119,17 +129,19 @@ ${description.origins.map((origin) => `        server ${formatHostPort(origin)} 
             proxy_cache_background_update on;
         }
 
-        # Multivariant playlists, /<app>/<key>/<name>.m3u8: no lock, so viewers' credential
-        # redirects (no-store, one per viewer) never queue behind each other.
+        # Multivariant playlists, /<app>/<key>/<name>.m3u8: live playlists too (max-age=0), so past
+        # the cache like the media playlists without directives; no lock either way.
         location ~ "^(/t/[^/]+)?/[^/]+/[^/]+/[^/]+\\.m3u8$" {
             proxy_pass http://tc_origins;
             proxy_cache_key $tc_path;
+            proxy_cache_bypass $tc_live_playlist;
+            proxy_no_cache $tc_live_playlist $tc_upstream_failed;
             ${stale}
             proxy_cache_background_update on;
         }
 
-        # Init sections, parts and segments (immutable under their names); the rest (MPDs, the
-        # API, /time) carries no-store or no-cache from the origin and passes through.
+        # Init sections, parts and segments (immutable under their names); the rest carries
+        # max-age=0 (MPDs) or no-store (the API, /time) from the origin and is not kept.
         location / {
             proxy_pass http://tc_origins;
             proxy_cache_key $tc_path;

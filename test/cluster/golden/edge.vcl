@@ -111,21 +111,45 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
-    if (beresp.status == 404) {
-        # A part or stream that is not there yet: asked again within a second at most.
+    if (beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(?i)no-cache|no-store|private" || beresp.http.Vary == "*") {
+        # Not to be shared: a credential's redirect, a 400, a 404 of what may yet appear.
         set beresp.ttl = 1s;
+        if (beresp.status == 404) {
+            # A part a few parts ahead exists within a part or two: its viewers are coalesced
+            # again half a part later, the marker gone.
+            set beresp.ttl = 100ms;
+        }
+        set beresp.grace = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
+    if (beresp.status == 404) {
+        # A 404 the origin lets be kept (a part that will never appear): a second at most.
+        if (beresp.ttl > 1s) {
+            set beresp.ttl = 1s;
+        }
         set beresp.grace = 0s;
         return (deliver);
     }
-    if (beresp.ttl <= 0s || beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(?i)no-cache|no-store|private" || beresp.http.Vary == "*") {
-        # Not to be shared (a credential's redirect, a plain playlist marked no-cache).
+    if (beresp.status == 200 && beresp.ttl <= 0s && bereq.url ~ "\.(m3u8|mpd)(\?|$)") {
+        # A live playlist without directives (max-age=0: stale at once for a browser): kept
+        # half a part, so N viewers asking meanwhile cost one origin request and none gets it
+        # older than that. Varnish counts in milliseconds; Cache-Control cannot.
+        set beresp.ttl = 100ms;
+        set beresp.grace = 0s;
+        return (deliver);
+    }
+    if (beresp.ttl <= 0s) {
+        # Stale at once and not a playlist: not kept.
         set beresp.ttl = 1s;
         set beresp.grace = 0s;
         set beresp.uncacheable = true;
         return (deliver);
     }
-    # Otherwise the TTL is the origin's Cache-Control max-age, as Varnish read it.
+    # Otherwise the TTL is the origin's Cache-Control max-age, as Varnish read it (a blocking
+    # answer 1 s; parts, segments and init sections a year).
     if (bereq.url ~ "\.m3u8(\?|$)") {
+        # A blocking answer a little past its second still satisfies its directives.
         set beresp.grace = 100ms;
     }
     return (deliver);
