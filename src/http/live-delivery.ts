@@ -93,6 +93,8 @@ export class LiveDelivery {
   readonly #maxParked: number;
   /** The latest snapshot per `<group>\n<rendition>`. */
   readonly #latest = new Map<string, LiveSnapshot>();
+  /** Streams whose publish was admitted and whose first snapshot has not come (expect): until when their playlist requests wait, and who waits. */
+  readonly #starting = new Map<string, { untilMs: number; waiters: Set<() => void> }>();
   /** The same snapshots by stream: `snapshots(group)` without a walk over every stream's. */
   readonly #snapshotsByGroup = new Map<string, Map<string, LiveSnapshot>>();
   readonly #forgetListeners = new Set<(group: string) => void>();
@@ -120,6 +122,7 @@ export class LiveDelivery {
    * are answered from, and every parked request it satisfies is answered now.
    */
   publish(group: string, snapshot: LiveSnapshot): void {
+    this.#started(group);
     const key = `${group}\n${snapshot.rendition}`;
     this.#latest.set(key, snapshot);
     let renditions = this.#snapshotsByGroup.get(group);
@@ -155,7 +158,51 @@ export class LiveDelivery {
   }
 
   /** The stream `group` is gone (its files deleted): its snapshots and counters are dropped. */
+  /**
+   * A publish of `group` was admitted (a new stream, or one taken over from another origin,
+   * docs/cluster.md): until its first snapshot, or `waitMs` (three target durations at the default
+   * segment target), a request for one of its playlists waits for it (`whenStarted`) instead of a
+   * 404 the moment before the playlist exists. Nothing to wait for when the stream already has
+   * snapshots (a publisher back within the end grace).
+   */
+  expect(group: string, waitMs = DEFAULT_START_WAIT_MS): void {
+    if (this.#snapshotsByGroup.has(group)) return;
+    const untilMs = Date.now() + waitMs;
+    const entry = this.#starting.get(group);
+    if (entry === undefined) this.#starting.set(group, { untilMs, waiters: new Set() });
+    else entry.untilMs = untilMs;
+  }
+
+  /** Resolves at `group`'s first snapshot or when its wait ends; undefined when it is not starting (or too many wait already). */
+  whenStarted(group: string): Promise<void> | undefined {
+    const entry = this.#starting.get(group);
+    if (entry === undefined) return undefined;
+    const left = entry.untilMs - Date.now();
+    if (left <= 0 || entry.waiters.size >= MAX_START_WAITERS) {
+      if (left <= 0) this.#started(group);
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        entry.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, left);
+      entry.waiters.add(done);
+    });
+  }
+
+  /** `group` is no longer starting: its first snapshot came, its wait ended, or it was forgotten. */
+  #started(group: string): void {
+    const entry = this.#starting.get(group);
+    if (entry === undefined) return;
+    this.#starting.delete(group);
+    for (const done of [...entry.waiters]) done();
+  }
+
   forget(group: string): void {
+    this.#started(group);
     for (const listener of this.#forgetListeners) listener(group);
     for (const rendition of this.#snapshotsByGroup.get(group)?.keys() ?? []) this.#latest.delete(`${group}\n${rendition}`);
     this.#snapshotsByGroup.delete(group);
@@ -274,9 +321,15 @@ export class LiveDelivery {
 
   /** Answers every parked request with 503 (the server is closing). */
   close(): void {
+    for (const group of [...this.#starting.keys()]) this.#started(group);
     for (const w of this.#parked.drain()) w.respond({ status: 503, cacheControl: NO_STORE });
   }
 }
+
+/** How long a starting stream's playlist requests wait for its first playlist: three target durations of the default 2 s segment. */
+export const DEFAULT_START_WAIT_MS = 6000;
+/** Requests that may wait for one stream's first playlist; past it they get the 404 at once. */
+const MAX_START_WAITERS = 10_000;
 
 /** A snapshot's playlist (or its delta update, when one is due) as a 200. */
 function playlistResponse(snapshot: LiveSnapshot, skip: boolean, blocking: boolean): LiveResponse {

@@ -90,7 +90,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
       claim: this.cluster === undefined ? undefined : (app, key) => this.cluster!.claim(app, key),
       limits: this.settings,
       events: {
-        publish: (stream) => this.emit('publish', stream),
+        publish: (stream) => { this.liveDelivery.expect(`${stream.app}/${stream.streamKey}`); this.emit('publish', stream); }, // playlists asked before they exist wait for them
         unpublish: (stream) => this.emit('unpublish', stream),
         limit: (stream, error) => {
           this.counters.keyframeOverdue += 1;
