@@ -58,6 +58,8 @@ Usage: tidecast [serve] [options]
        tidecast config example | config check <file>
        tidecast hash-key [key…]
        tidecast edge-config varnish | nginx | haproxy [--origin host:port]… [options]
+       tidecast cluster demo [--rtmp-port p] [--varnish-port p] [--nginx-port p]
+       tidecast loadgen --url <playlist> [--viewers n] [--duration s] [--publishers m …]  (\`tidecast loadgen --help\`)
 
 serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
 HLS (LL-HLS by default) and serves the playlists, segments and a player page over HTTP (HTTPS
@@ -83,4 +85,6 @@ config example prints the example config file (every key, its default and variab
 checks a file with the environment over it and says what it turns on. hash-key prints the
 sha256:<hex> of stream keys or API tokens for the config file (read from stdin when not given).
 edge-config writes a Varnish VCL, an nginx configuration or an HAProxy configuration for caching
-edges and RTMP balancing in front of several origins (\`tidecast edge-config --help\`, docs/cluster.md).`;
+edges and RTMP balancing in front of several origins (\`tidecast edge-config --help\`, docs/cluster.md).
+cluster demo runs a whole cluster on loopback (redis-server, two origins, HAProxy, Varnish and nginx
+edges from the Debian packages) and prints where to publish and play; Ctrl-C stops it.`;

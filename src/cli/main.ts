@@ -12,7 +12,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'package') return (await import('./package.js')).runPackage(rest);
   if (command === 'config') return (await import('./config-command.js')).runConfig(rest, process.env);
   if (command === 'hash-key') return (await import('./config-command.js')).runHashKey(rest);
+  if (command === 'cluster') return (await import('./cluster-demo.js')).runClusterCommand(rest);
   if (command === 'edge-config') return (await import('./edge-config-command.js')).runEdgeConfig(rest);
+  if (command === 'loadgen') return (await import('./loadgen-command.js')).runLoadgenCommand(rest);
   const { serve } = await import('./serve.js');
   return serve(command === 'serve' ? rest : argv);
 }
