@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore, type MaybePromise, type MemoryStoreCounters, type MemoryStoreOptions, type SegmentStore, type StoredFile } from '../store/index.js';
@@ -55,7 +55,11 @@ export interface ServerStore {
 
 export function createServerStore(options: { store?: SegmentStore; memoryStore?: MemoryStoreOptions; storeTaps?: readonly StoreTap[] }): ServerStore {
   // Segments kept after a playlist's window (6.2.2) wait on disk, not in memory, unless the embedder brings its own store.
-  const spillDir = options.store === undefined && options.memoryStore?.spillDir === undefined ? mkdtempSync(join(tmpdir(), 'tidecast-spill-')) : undefined;
+  let spillDir: string | undefined;
+  if (options.store === undefined && options.memoryStore?.spillDir === undefined) {
+    removeDeadSpillDirs(tmpdir());
+    spillDir = mkdtempSync(join(tmpdir(), `${SPILL_PREFIX}${process.pid}-`));
+  }
   const base = options.store ?? new MemoryStore({ ...options.memoryStore, spillDir: options.memoryStore?.spillDir ?? spillDir });
   const taps = [...(options.storeTaps ?? [])];
   return {
@@ -71,4 +75,47 @@ export function createServerStore(options: { store?: SegmentStore; memoryStore?:
       rmSync(spillDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
+}
+
+/** The default store's spill folder: `tidecast-spill-<pid>-<random>` in the system's temporary folder. */
+const SPILL_PREFIX = 'tidecast-spill-';
+const SPILL_FOLDER = /^tidecast-spill-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Spill folders of servers that died without their close() (kill -9, an OOM kill, a crash) would
+ * stay in the temporary folder, a window of segments each: a crash-and-restart loop would fill the
+ * disk. A server removes, as it starts, those whose process is gone (its pid in the name; a pid in
+ * use, by anything, keeps its folder: a live server's is never touched). Best effort: a folder it
+ * cannot read or remove is left.
+ */
+export function removeDeadSpillDirs(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = SPILL_FOLDER.exec(name)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed += 1;
+    } catch {
+      // another user's, or being removed by someone else
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
