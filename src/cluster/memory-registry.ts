@@ -136,6 +136,15 @@ export class MemoryStreamRegistry extends EventEmitter<StreamRegistryEvents> imp
     return new Map(this.#claims);
   }
 
+  /** One process, no pauses to fear: holding the claim is owning. */
+  holds(key: string): boolean {
+    return this.#claims.has(key);
+  }
+
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   origins(): ReadonlyMap<string, OriginInfo> {
     return new Map(this.#store.origins);
   }

@@ -76,6 +76,8 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
   #subscriberReady = false;
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
+  /** When the last refresh round finished (performance.now()): a gap longer than a lease means this process was paused. */
+  #roundEndedAt = performance.now();
   #started = false;
   #closed = false;
 
@@ -180,6 +182,14 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
     const map = new Map<string, StreamClaim>();
     for (const [key, c] of this.#claims) map.set(key, { key, epoch: c.epoch, continuation: c.continuation, confirmed: c.confirmed });
     return map;
+  }
+
+  holds(key: string): boolean {
+    return this.#claims.has(key) && performance.now() - this.#roundEndedAt < this.#o.leaseMs;
+  }
+
+  settled(): Promise<void> {
+    return this.#runTick();
   }
 
   origins(): ReadonlyMap<string, OriginInfo> {
@@ -301,7 +311,11 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
   /** One round of the timer; a round already running is joined, not doubled. */
   #runTick(): Promise<void> {
     if (this.#closed && this.#tick === undefined) return Promise.resolve();
-    this.#tick ??= this.#round().finally(() => (this.#tick = undefined));
+    // A round ends refreshed, fenced or degraded: either way this origin has asked, so holds() trusts its claims again.
+    this.#tick ??= this.#round().finally(() => {
+      this.#tick = undefined;
+      this.#roundEndedAt = performance.now();
+    });
     return this.#tick;
   }
 

@@ -127,6 +127,16 @@ export interface StreamRegistry extends EventEmitter<StreamRegistryEvents> {
   routes(): ReadonlyMap<string, StreamRoute>;
   /** The claims this origin holds. */
   claims(): ReadonlyMap<string, StreamClaim>;
+  /**
+   * Whether this origin may act as `key`'s owner right now: it holds the claim, and its own refresh
+   * rounds have kept running. After a pause longer than a lease (the process stopped, the event
+   * loop blocked), another origin may have taken the key over meanwhile: until the next round has
+   * asked the shared store, the claim is suspect and this is false (docs/cluster.md "Fencing").
+   * A store that is only unreachable leaves it true: origins keep serving what they own.
+   */
+  holds(key: string): boolean;
+  /** Resolves when the refresh round under way (or, when suspect, the next one) has finished. */
+  settled(): Promise<void>;
   /** The origins whose heartbeat is current, id → info (this one included). */
   origins(): ReadonlyMap<string, OriginInfo>;
   /** The load this origin reports in its next heartbeats. */

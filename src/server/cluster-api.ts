@@ -20,7 +20,7 @@ export const ClusterView = Type.Object(
     health: stringEnum(['ok', 'degraded']),
     origins: Type.Array(Type.Object({ id: Type.String(), baseUrl: Type.String(), load: Type.Number(), updatedAtMs: Type.Integer({ description: 'Its last heartbeat, epoch ms (its clock)' }) })),
     streams: Type.Array(Type.Object({ key: Type.String({ description: '<app>/<key>' }), owner: Type.String(), epoch: Type.Integer({ description: 'The fencing token: raised by every claim' }), baseUrl: Type.String(), ...Position })),
-    claims: Type.Array(Type.Object({ key: Type.String(), epoch: Type.Integer(), confirmed: Type.Boolean({ description: 'False: made while the store was unreachable, held locally until it returns' }) })),
+    claims: Type.Array(Type.Object({ key: Type.String(), epoch: Type.Integer(), confirmed: Type.Boolean({ description: 'False: made while the store was unreachable, held locally until it returns' }), holds: Type.Boolean({ description: 'Whether this origin acts as the owner now: false while the claim is suspect after a pause longer than a lease, until the next refresh round has asked the store' }) })),
   },
   { description: "This origin's view of the cluster" },
 );
@@ -35,7 +35,7 @@ export function clusterApiRoutes(sources: { registry(): StreamRegistry | undefin
         health: registry.health(),
         origins: [...registry.origins().values()].map((o) => ({ id: o.id, baseUrl: o.baseUrl, load: o.load, updatedAtMs: o.updatedAtMs })),
         streams: [...registry.routes().values()].map((r) => ({ key: r.key, owner: r.owner, epoch: r.epoch, baseUrl: r.baseUrl, msn: r.position.msn, dseq: r.position.dseq })),
-        claims: [...registry.claims().values()].map((c) => ({ key: c.key, epoch: c.epoch, confirmed: c.confirmed })),
+        claims: [...registry.claims().values()].map((c) => ({ key: c.key, epoch: c.epoch, confirmed: c.confirmed, holds: registry.holds(c.key) })),
       };
     });
   };

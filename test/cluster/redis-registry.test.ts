@@ -139,6 +139,29 @@ describe.skipIf(redisServerPath === undefined)(`RedisStreamRegistry${REDIS_SKIP_
     await r.close();
   });
 
+  it('holds(): a pause longer than a lease makes the claim suspect until the next round has asked Redis', async () => {
+    const p = prefix();
+    const a = await registry(p, 'a');
+    await a.claim('live/k');
+    expect(a.holds('live/k')).toBe(true);
+    expect(a.holds('live/other')).toBe(false);
+    // The event loop blocked past the lease (what SIGSTOP does to the whole process): no round ran meanwhile.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FAST.leaseMs + 200);
+    expect(a.holds('live/k')).toBe(false);
+    await a.settled();
+    expect(a.holds('live/k')).toBe(true);
+    // Taken over during the pause: the round that follows fences the claim instead.
+    const b = await registry(p, 'b');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FAST.leaseMs + 200);
+    const lost = new Promise<ClaimLost>((resolve) => a.once('lost', resolve));
+    await b.claim('live/k');
+    expect(a.holds('live/k')).toBe(false);
+    await a.settled();
+    expect((await lost).newerEpoch).toBe(2);
+    expect(a.holds('live/k')).toBe(false);
+    expect(a.claims().has('live/k')).toBe(false);
+  });
+
   it('options are checked at construction, each refusal naming the option', () => {
     const bad = (o: object): (() => void) => () => new RedisStreamRegistry({ url: server.url, originId: 'a', ...o });
     expect(bad({ url: 'http://x' })).toThrow(/option url/);
