@@ -49,6 +49,8 @@ export interface OpenSegment {
   readonly discontinuity?: boolean;
   readonly programDateTimeMs?: number;
   readonly generation?: number;
+  /** The cluster epoch its files are named with (objectNamePrefix). */
+  readonly epoch?: number;
   /** S@t it will have. */
   readonly startTicks?: number;
 }
@@ -63,6 +65,8 @@ export interface LiveSegment {
   readonly discontinuity: boolean;
   /** Its init section is `init-<generation>.mp4`. */
   readonly generation: number;
+  /** The cluster epoch its files are named with: `e<epoch>-init-<generation>.mp4`, `e<epoch>-<msn>.m4s` (objectNamePrefix). */
+  readonly epoch?: number;
   /** S@t and S@d, in the track's timescale (segments without them are not listed). */
   readonly startTicks?: number;
   readonly durationTicks?: number;
@@ -109,5 +113,14 @@ export function timed(s: LiveSegment): s is TimedSegment {
 export function openingSegment(rendition: DashRendition): TimedSegment | undefined {
   const open = rendition.timeline.open;
   if (open?.discontinuity !== true || open.startTicks === undefined || open.programDateTimeMs === undefined || open.generation === undefined) return undefined;
-  return { msn: open.msn, programDateTimeMs: open.programDateTimeMs, discontinuity: true, generation: open.generation, startTicks: open.startTicks, durationTicks: 0, track: rendition.track };
+  return { msn: open.msn, programDateTimeMs: open.programDateTimeMs, discontinuity: true, generation: open.generation, ...(open.epoch === undefined ? {} : { epoch: open.epoch }), startTicks: open.startTicks, durationTicks: 0, track: rendition.track };
+}
+
+/**
+ * The prefix of the object names a packager with a cluster epoch writes, `e<epoch>-` (the HLS
+ * packager's live-names.ts: dash/ does not depend on hls/); nothing without one. Every segment
+ * of a Period was written by one packager, so its first segment's epoch names them all.
+ */
+export function objectNamePrefix(epoch: number | undefined): string {
+  return epoch === undefined ? '' : `e${epoch}-`;
 }

@@ -1,11 +1,12 @@
 import type { AdaptationSet, Descriptor, Mpd, Period, Representation, UtcTiming } from './mpd-model.js';
-import { openingSegment, timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
+import { objectNamePrefix, openingSegment, timed, type DashRendition, type ListedSegments, type LiveMpdOptions, type LowLatencyDashOptions, type TimedSegment } from './live-input.js';
 import { frameRateText, leader, lowLatencyRefusal, LL_GRID_REANCHOR_FRACTION, sameCodecs, timelineEntries } from './live-rules.js';
 
 /**
  * A live DASH presentation rendered from the same timelines as the LL-HLS playlists: every
  * Representation is an HLS rendition, every media segment the same file (`<rendition>/<msn>.m4s`,
- * `$Number$` = the media sequence number), every init section the same `init-<generation>.mp4`.
+ * `$Number$` = the media sequence number), every init section the same `init-<generation>.mp4`,
+ * both with the `e<epoch>-` prefix of the packager that wrote them in cluster mode.
  *
  * The timing contract (DASH-IF IOP "Timing"): MPD@availabilityStartTime (AST) is the
  * PROGRAM-DATE-TIME of the first segment this presentation listed and never changes; each HLS
@@ -322,13 +323,14 @@ export class LiveDashPresentation {
     while (from > 0 && segments[from - 1]!.msn === segments[from]!.msn - 1) from -= 1;
     const run = segments.slice(from);
     const generation = run[0]!.generation;
+    const prefix = objectNamePrefix(run[0]!.epoch);
     // The Period's own track: an older Period keeps the codec and size of its init section.
     const track = run[0]!.track ?? rendition.track;
     const base = {
       timescale: track.timescale,
       presentationTimeOffset: pto,
-      initialization: `${rendition.name}/init-${generation}.mp4`,
-      media: `${rendition.name}/$Number$.m4s`,
+      initialization: `${rendition.name}/${prefix}init-${generation}.mp4`,
+      media: `${rendition.name}/${prefix}$Number$.m4s`,
     };
     const segmentTemplate =
       lowLatency === undefined

@@ -41,14 +41,15 @@ export {
   liveEdge,
   liveLowLatencyPlaylist,
   lowLatencyServerControl,
-  parsePartUri,
+  partFileState,
   partState,
-  partUri,
   renditionReport,
 } from './live-low-latency.js';
+export { epochPrefix, initUri, parseLiveObjectName, parsePartUri, parseSegmentUri, partUri, segmentUri } from './live-names.js';
+export type { LiveObjectName } from './live-names.js';
 export type { BlockingRequest, LiveEdge, LiveViewOptions, OpenSegmentTags } from './live-low-latency.js';
 export { fittedPartTarget } from './part-target.js';
-export { createLiveTimeline, appendLiveSegment, endLiveTimeline, reopenLiveTimeline, liveMediaPlaylist, initUri } from './live-timeline.js';
+export { createLiveTimeline, appendLiveSegment, endLiveTimeline, reopenLiveTimeline, liveMediaPlaylist } from './live-timeline.js';
 export type { LivePart, LiveSegment, LiveTimeline, LiveWindowPolicy, LiveTimelineUpdate, OpenLiveSegment } from './live-timeline.js';
 export { applyChanges, ChangeQueue } from './live-changes.js';
 export type { StoreChange } from './live-changes.js';

@@ -1,5 +1,6 @@
 import type { MaybePromise, SegmentStore, StoredFile } from '../store/index.js';
-import { initUri, type LiveTimelineUpdate } from './live-timeline.js';
+import { initUri } from './live-names.js';
+import type { LiveTimelineUpdate } from './live-timeline.js';
 
 /**
  * The "then act" half of the live packager (the model: membrane's manifest returns changesets a
@@ -33,7 +34,8 @@ export function windowChanges(folder: string, update: Omit<LiveTimelineUpdate, '
     changes.push({ type: 'delete', path: `${folder}/${old.uri}` });
     for (const p of old.parts ?? []) changes.push({ type: 'delete', path: `${folder}/${p.uri}` });
   }
-  for (const generation of update.releasedGenerations) changes.push({ type: 'delete', path: `${folder}/${initUri(generation)}` });
+  // An init file is named with the epoch of the segments that used it (live-names.ts).
+  for (const generation of update.releasedGenerations) changes.push({ type: 'delete', path: `${folder}/${initUri(generation, update.expired.find((s) => s.generation === generation)?.epoch)}` });
   return changes;
 }
 

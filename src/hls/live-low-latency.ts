@@ -1,8 +1,9 @@
 import { renderedSeconds } from './attributes.js';
 import { invalid } from './invalid.js';
 import type { LivePlaylistKind } from './live-options.js';
-import { initUri, liveMediaPlaylist, liveSegmentModel, type LivePart, type LiveTimeline } from './live-timeline.js';
+import { liveMediaPlaylist, liveSegmentModel, type LivePart, type LiveTimeline } from './live-timeline.js';
 import type { LiveModels } from './live-models.js';
+import { initUri, partUri } from './live-names.js';
 import type { MediaPlaylist, MediaSegment, PartialSegment, RenditionReport, ServerControl } from './media-playlist.js';
 
 /**
@@ -18,6 +19,8 @@ export interface OpenSegmentTags {
   readonly programDateTimeMs: number;
   readonly discontinuity: boolean;
   readonly generation: number;
+  /** The cluster epoch its files are named with (live-names.ts); absent: plain names. */
+  readonly epoch?: number;
   /** The decode time of its first sample (track timescale). */
   readonly startTicks?: number;
 }
@@ -43,16 +46,7 @@ export function openPartsOf(timeline: LiveTimeline, msn: number): readonly LiveP
   return timeline.open?.msn === msn ? timeline.open.parts : undefined;
 }
 
-/** URI of a part: `<msn>.<index>.m4s`, next to its segment `<msn>.m4s`. */
-export function partUri(msn: number, index: number): string {
-  return `${msn}.${index}.m4s`;
-}
-
-/** `<msn>.<index>.m4s` back to its numbers; undefined for any other name. */
-export function parsePartUri(name: string): { msn: number; index: number } | undefined {
-  const match = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,5})\.m4s$/.exec(name);
-  return match === null ? undefined : { msn: Number(match[1]), index: Number(match[2]) };
-}
+export { partUri, parsePartUri } from './live-names.js';
 
 /** Seconds rounded up to whole milliseconds, so a bound computed from them is never undercut. */
 function ceilMs(seconds: number): number {
@@ -121,7 +115,7 @@ export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveView
       return models?.withParts(s) ?? { ...liveSegmentModel(s), parts: parts.map(livePartModel) };
     });
   const segments = models?.list(options.skip === true ? 'skip' : 'low-latency', timeline.segments, `${withParts} ${skipped}`, listed) ?? listed();
-  const nextPart = open === undefined ? partUri(Math.max(timeline.nextMsn, 0), 0) : partUri(open.msn, openParts.length);
+  const nextPart = open === undefined ? partUri(Math.max(timeline.nextMsn, 0), 0, timeline.epoch) : partUri(open.msn, openParts.length, timeline.epoch);
   return {
     ...liveMediaPlaylist(timeline, options.playlistType, segments),
     partTargetSeconds: partTarget,
@@ -131,7 +125,7 @@ export function liveLowLatencyPlaylist(timeline: LiveTimeline, options: LiveView
       ? {
           openSegment: {
             parts: openParts.map((p) => models?.part(p) ?? livePartModel(p)),
-            map: { uri: initUri(open.generation) },
+            map: { uri: initUri(open.generation, open.epoch) },
             programDateTimeMs: open.programDateTimeMs,
             ...(open.discontinuity ? { discontinuity: true } : {}),
           },
@@ -253,4 +247,14 @@ export function partState(timeline: LiveTimeline, msn: number, index: number): '
   const edgeMsn = edge?.msn ?? timeline.nextMsn - 1;
   if (open !== undefined && msn === open.msn) return index <= open.parts.length + 2 ? 'pending' : 'never';
   return msn <= edgeMsn + 1 && index <= 2 ? 'pending' : 'never';
+}
+
+/**
+ * partState of a requested part file, by its parsed name: a name with another epoch's prefix than
+ * the timeline's (or without one when the timeline has one, or the reverse) is another origin's or
+ * another packager's object, which this timeline never lists: 'never', like any part that will
+ * not appear.
+ */
+export function partFileState(timeline: LiveTimeline, name: { readonly msn: number; readonly index: number; readonly epoch?: number }): 'listed' | 'pending' | 'never' {
+  return name.epoch === timeline.epoch ? partState(timeline, name.msn, name.index) : 'never';
 }

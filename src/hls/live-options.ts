@@ -16,6 +16,8 @@ export interface LiveSegmentEvent {
   /** Init segment generation the segment decodes with (`init-<generation>.mp4`). */
   readonly generation: number;
   readonly discontinuity: boolean;
+  /** The packager's `epoch`, when it has one: its files' names carry it (live-names.ts). */
+  readonly epoch?: number;
 }
 
 /** What the packager tells an embedder about each LL-HLS part it publishes. */
@@ -29,6 +31,8 @@ export interface LivePartEvent {
   readonly durationSeconds: number;
   readonly byteLength: number;
   readonly independent: boolean;
+  /** The packager's `epoch`, when it has one. */
+  readonly epoch?: number;
 }
 
 /** `'sliding'`: a live window (no EXT-X-PLAYLIST-TYPE); `'EVENT'`: 4.4.3.5, segments are only appended. */
@@ -101,6 +105,14 @@ export interface LivePackagerOptions {
    * previous packager's `continuation` said. Default: a new presentation from 0.
    */
   continueFrom?: LiveContinuation;
+  /**
+   * The stream's cluster epoch (its claim's fencing token, src/cluster): every object name this
+   * packager writes and lists starts with `e<epoch>-` (`e7-init-0.mp4`, `e7-12.m4s`,
+   * `e7-12.3.m4s`; live-names.ts), so no two origins, nor a stale owner and the new one, ever write
+   * the same immutable name (docs/cluster.md "Object names"). Playlist names do not change. A
+   * non-negative safe integer. Default none: the names without a prefix.
+   */
+  epoch?: number;
   /** Called once per published segment, after its files were handed to the store. */
   onSegment?: (event: LiveSegmentEvent) => void;
   /** LL-HLS: called once per published part, after its file was handed to the store. */
@@ -176,6 +188,7 @@ export interface ResolvedLiveOptions {
   readonly playlistType: LivePlaylistKind;
   readonly targetDurationSeconds: number;
   readonly continueFrom: LiveContinuation | undefined;
+  readonly epoch: number | undefined;
 }
 
 /** Defaults filled in, every value checked; a bad one throws ERR_CONFIG_INVALID naming it. */
@@ -202,5 +215,6 @@ export function resolveLiveOptions(options: LivePackagerOptions = {}): ResolvedL
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalidOption(name, 'a function', String(options[name]));
   }
   const continueFrom = options.continueFrom === undefined ? undefined : { mediaSequence: integer('continueFrom.mediaSequence', options.continueFrom.mediaSequence, 0, Number.MAX_SAFE_INTEGER), discontinuitySequence: integer('continueFrom.discontinuitySequence', options.continueFrom.discontinuitySequence, 0, Number.MAX_SAFE_INTEGER) };
-  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds, continueFrom };
+  const epoch = options.epoch === undefined ? undefined : integer('epoch', options.epoch, 0, Number.MAX_SAFE_INTEGER);
+  return { lowLatency, ...segmenter, windowSegments, keepAfterWindowSegments, hotSegments, playlistType, targetDurationSeconds, continueFrom, epoch };
 }

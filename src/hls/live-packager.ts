@@ -5,8 +5,9 @@ import type { MaybePromise, SegmentStore } from '../store/index.js';
 import { renderedSeconds } from './attributes.js';
 import { declaredDurationSeconds } from './declared-time.js';
 import { ChangeQueue, windowChanges, type StoreChange } from './live-changes.js';
-import { appendLivePart, openPartsOf, partUri } from './live-low-latency.js';
+import { appendLivePart, openPartsOf } from './live-low-latency.js';
 import { LiveModels } from './live-models.js';
+import { epochField, initUri, partUri, segmentUri } from './live-names.js';
 import { liveSnapshot, type LiveSnapshot, type LiveSnapshotListener } from './live-snapshot.js';
 import { PresentationClock } from './presentation-clock.js';
 import { resolveLiveOptions, type LiveContinuation, type LivePackagerOptions, type LivePartEvent, type LiveSegmentEvent, type ResolvedLiveOptions } from './live-options.js';
@@ -14,7 +15,7 @@ import { listedAverage, liveRenditionPlaylists, plainMultivariant, renderLiveMul
 import { checkedRenditionName, deferredTextFile, fragmentFile, mediaContentType, renditionName, textFile, type LiveRendition } from './live-rendition.js';
 import { fittedPartTarget, partsOffTarget } from './part-target.js';
 import { joinedFragmentsFile, segmentSamples } from './segment-file.js';
-import { appendLiveSegment, awayLiveTimeline, createLiveTimeline, endLiveTimeline, initUri, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
+import { appendLiveSegment, awayLiveTimeline, createLiveTimeline, endLiveTimeline, reopenLiveTimeline, type LivePart, type LiveSegment, type LiveTimeline } from './live-timeline.js';
 
 export interface LivePackagerCounters {
   /** Segments published, all renditions. */
@@ -42,6 +43,7 @@ export interface LivePackagerCounters {
  *   <track>/index.m3u8            media playlist, a sliding window (or EVENT)
  *   <track>/init-<generation>.mp4 CMAF header; a new generation per change of codec parameters
  *   <track>/<msn>.m4s             CMAF segments, deleted keepAfterWindowSegments after leaving the window
+ *   with an `epoch` (cluster mode), every name but a playlist's starts `e<epoch>-` (live-names.ts)
  *
  * Every call decides its store changes first (a pure LiveTimeline per rendition), then applies
  * them in order. Time is a parameter (`nowMs`, epoch ms): the packager has no clock and no timer.
@@ -102,7 +104,7 @@ export class HlsLivePackager {
       // Reopened after end(): the playlist loses its ENDLIST now, in the store and the snapshot alike.
       if (rendition.timeline !== ended) this.#playlist(rendition, changes, false);
       const init = initSegment([track]);
-      changes.push({ type: 'put', path: `${rendition.name}/${initUri(this.#generation)}`, file: { pieces: [init], byteLength: init.byteLength, contentType: mediaContentType(track) } });
+      changes.push({ type: 'put', path: `${rendition.name}/${initUri(this.#generation, this.#options.epoch)}`, file: { pieces: [init], byteLength: init.byteLength, contentType: mediaContentType(track) } });
     }
     for (const rendition of this.#renditions.values()) {
       if (tracks.some((t) => t.id === rendition.track.id) || rendition.removed) continue;
@@ -283,7 +285,7 @@ export class HlsLivePackager {
     if (existing !== undefined) return existing;
     const partTargetSeconds = this.#options.lowLatency ? fittedPartTarget(track, this.#options.partTargetSeconds) : undefined;
     const continued = this.#options.continueFrom;
-    const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds, continued?.discontinuitySequence ?? 0);
+    const timeline = createLiveTimeline(this.#options.targetDurationSeconds, this.#nextMsn, partTargetSeconds, continued?.discontinuitySequence ?? 0, this.#options.epoch);
     const rendition: LiveRendition = {
       track,
       name: checkedRenditionName(track, this.#nameOf?.(track, tracks) ?? renditionName(track, tracks), this.#renditions.values()),
@@ -344,17 +346,19 @@ export class HlsLivePackager {
     if (renderedSeconds(durationSeconds) <= 0 || rendition.partTargetSeconds === undefined) return;
     const open = rendition.timeline.open;
     const index = open?.msn === p.segmentSequence ? open.parts.length : 0;
-    const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index), durationSeconds, independent: p.independent, byteLength: f.byteLength };
+    const epoch = this.#options.epoch;
+    const part: LivePart = { msn: p.segmentSequence, index, uri: partUri(p.segmentSequence, index, epoch), durationSeconds, independent: p.independent, byteLength: f.byteLength };
     rendition.timeline = appendLivePart(rendition.timeline, part, {
       programDateTimeMs: open?.msn === p.segmentSequence ? open.programDateTimeMs : this.#clock.dateOf(p.samples, rendition.track.timescale, this.#lastNowMs, p.segmentSequence),
       discontinuity: open?.msn === p.segmentSequence ? open.discontinuity : rendition.discontinuityNext,
       generation: this.#generation,
+      ...epochField(epoch),
       startTicks: open?.msn === p.segmentSequence ? open.startTicks : p.startDts,
     });
     this.#counters.parts += 1;
     changes.push({ type: 'put', path: `${rendition.name}/${part.uri}`, file: fragmentFile(f, mediaContentType(rendition.track)) });
     touched.add(rendition);
-    published.push({ track: rendition.name, trackId: p.trackId, msn: part.msn, index: part.index, durationSeconds, byteLength: f.byteLength, independent: p.independent });
+    published.push({ track: rendition.name, trackId: p.trackId, msn: part.msn, index: part.index, durationSeconds, byteLength: f.byteLength, independent: p.independent, ...epochField(epoch) });
   }
 
   #segment(s: SegmenterSegment, changes: StoreChange[], deletes: StoreChange[], published: LiveSegmentEvent[], touched: Set<LiveRendition>, withSamples: Array<[LiveSegmentEvent, () => readonly Sample[], Track]>): void {
@@ -383,13 +387,14 @@ export class HlsLivePackager {
     if (parts !== undefined && rendition.partTargetSeconds !== undefined) this.#counters.partsOffTarget += partsOffTarget(parts, rendition.partTargetSeconds);
     const segment: LiveSegment = {
       msn: s.sequence,
-      uri: `${s.sequence}.m4s`,
+      uri: segmentUri(s.sequence, this.#options.epoch),
       durationSeconds,
       byteLength: file?.byteLength ?? f!.byteLength,
       // The date its parts were listed with, when they were: a segment's date does not move once out.
       programDateTimeMs: rendition.timeline.open?.msn === s.sequence ? rendition.timeline.open.programDateTimeMs : this.#clock.dateOf(allSamples(), rendition.track.timescale, this.#lastNowMs, s.sequence),
       discontinuity: rendition.discontinuityNext,
       generation: this.#generation,
+      ...epochField(this.#options.epoch),
       ...(parts !== undefined ? { parts } : {}),
       startTicks: s.startDts,
       durationTicks: s.duration,
@@ -406,7 +411,7 @@ export class HlsLivePackager {
     touched.add(rendition);
     deletes.push(...windowChanges(rendition.name, update));
     const { msn, byteLength, programDateTimeMs, generation, discontinuity } = segment;
-    const event: LiveSegmentEvent = { track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity };
+    const event: LiveSegmentEvent = { track: rendition.name, trackId: s.trackId, msn, durationSeconds, byteLength, programDateTimeMs, generation, discontinuity, ...epochField(segment.epoch) };
     published.push(event);
     if (this.#onSegmentSamples !== undefined) withSamples.push([event, allSamples, rendition.track]);
   }

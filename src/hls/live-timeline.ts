@@ -1,6 +1,7 @@
 import type { Track } from '../media/index.js';
 import { averageBitrate, peakBitrate } from './bitrate.js';
 import { invalid } from './invalid.js';
+import { epochField, initUri } from './live-names.js';
 import type { LivePlaylistKind } from './live-options.js';
 import type { MediaPlaylist, MediaSegment } from './media-playlist.js';
 import { roundedSegmentSeconds } from './target-duration.js';
@@ -16,7 +17,7 @@ import { roundedSegmentSeconds } from './target-duration.js';
 export interface LiveSegment {
   /** Media sequence number (RFC 8216bis 4.4.3.2). */
   readonly msn: number;
-  /** URI relative to the media playlist: `<msn>.m4s`. */
+  /** URI relative to the media playlist: `<msn>.m4s`, `e<epoch>-<msn>.m4s` with an epoch (live-names.ts). */
   readonly uri: string;
   readonly durationSeconds: number;
   readonly byteLength: number;
@@ -24,8 +25,10 @@ export interface LiveSegment {
   readonly programDateTimeMs: number;
   /** EXT-X-DISCONTINUITY before it (4.4.4.3): a republish or a new encoder configuration. */
   readonly discontinuity: boolean;
-  /** Init segment generation: its EXT-X-MAP is `init-<generation>.mp4`. */
+  /** Init segment generation: its EXT-X-MAP is `init-<generation>.mp4` (initUri(generation, epoch)). */
   readonly generation: number;
+  /** The cluster epoch its files are named with (live-names.ts); absent: plain names. */
+  readonly epoch?: number;
   /** LL-HLS: the parts it was published as, in order (their durations add up to durationSeconds). */
   readonly parts?: readonly LivePart[];
   /**
@@ -46,7 +49,7 @@ export interface LivePart {
   readonly msn: number;
   /** Position in the Parent Segment, from 0. */
   readonly index: number;
-  /** `<msn>.<index>.m4s`. */
+  /** `<msn>.<index>.m4s`, with its segment's epoch prefix. */
   readonly uri: string;
   readonly durationSeconds: number;
   /** Starts with an independent frame (INDEPENDENT=YES). */
@@ -60,6 +63,8 @@ export interface OpenLiveSegment {
   readonly programDateTimeMs: number;
   readonly discontinuity: boolean;
   readonly generation: number;
+  /** The cluster epoch its files are named with; absent: plain names. */
+  readonly epoch?: number;
   /** The decode time of its first sample, in the track's timescale (what S@t will be). */
   readonly startTicks?: number;
   readonly parts: readonly LivePart[];
@@ -92,6 +97,11 @@ export interface LiveTimeline {
   readonly partTargetSeconds: number | undefined;
   /** LL-HLS: the segment whose parts are being published, until appendLiveSegment lists it. */
   readonly open: OpenLiveSegment | undefined;
+  /**
+   * The cluster epoch the packager names its objects with (live-names.ts), fixed for the
+   * timeline's life: the preload hint's part, and which part names can still appear. Absent: plain names.
+   */
+  readonly epoch?: number;
 }
 
 /** What the window policy reads from the options. */
@@ -118,7 +128,7 @@ export interface LiveTimelineUpdate {
   readonly releasedGenerations: readonly number[];
 }
 
-export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, partTargetSeconds?: number, discontinuitySequence = 0): LiveTimeline {
+export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, partTargetSeconds?: number, discontinuitySequence = 0, epoch?: number): LiveTimeline {
   return {
     segments: [],
     retired: [],
@@ -132,11 +142,8 @@ export function createLiveTimeline(targetDurationSeconds: number, firstMsn = 0, 
     away: false,
     partTargetSeconds,
     open: undefined,
+    ...epochField(epoch),
   };
-}
-
-export function initUri(generation: number): string {
-  return `init-${generation}.mp4`;
 }
 
 /**
@@ -194,6 +201,7 @@ export function appendLiveSegment(timeline: LiveTimeline, segment: LiveSegment, 
     away: timeline.away,
     partTargetSeconds: timeline.partTargetSeconds,
     open: timeline.open !== undefined && timeline.open.msn > segment.msn ? timeline.open : undefined,
+    ...epochField(timeline.epoch),
   };
   // A segment kept for no time at all (keepAfterWindowSegments 0) is deleted, not retired.
   const goneNow = new Set(expired);
@@ -260,7 +268,7 @@ export function liveSegmentModel(s: LiveSegment): MediaSegment {
   return {
     uri: s.uri,
     durationSeconds: s.durationSeconds,
-    map: { uri: initUri(s.generation) },
+    map: { uri: initUri(s.generation, s.epoch) },
     programDateTimeMs: s.programDateTimeMs,
     ...(s.discontinuity ? { discontinuity: true } : {}),
   };

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ServerResponse } from 'node:http';
 import { LiveDashPresentation, renderMpd, type DashRendition, type LowLatencyDashOptions } from '../dash/index.js';
-import type { LiveSnapshot } from '../hls/index.js';
+import { parseSegmentUri, type LiveSnapshot } from '../hls/index.js';
 import type { SegmentStore, StoredFile } from '../store/index.js';
 import { MEDIA_CACHE_CONTROL } from './cache-control.js';
 import { CORS_HEADERS } from './cors.js';
@@ -68,7 +68,6 @@ const STALL_SEGMENTS = 3;
  */
 const HOLD_AWAY_SEGMENTS = 10;
 
-const SEGMENT_FILE = /^(0|[1-9]\d{0,15})\.m4s$/;
 /** Part files kept joined for chunked answers: a few segments' worth of parts of a few streams' renditions. */
 const PART_CACHE_FILES = 256;
 /** Part write records kept between two takePartWrites calls. */
@@ -186,12 +185,13 @@ export class DashDelivery extends EventEmitter<DashDeliveryEvents> {
    * is returned; otherwise false and the caller answers (404).
    */
   segment(group: string, rendition: string, file: string, res: ServerResponse, head: boolean): boolean {
-    const match = SEGMENT_FILE.exec(file);
-    if (match === null) return false;
-    const msn = Number(match[1]);
+    const name = parseSegmentUri(file);
+    if (name === undefined) return false;
+    const msn = name.msn;
     const live = this.#options.liveDelivery;
     const snapshot = live.snapshot(group, rendition);
-    if (snapshot === undefined || snapshot.timeline.partTargetSeconds === undefined || snapshot.timeline.ended) return false;
+    // Another epoch's name (live-names.ts) is another packager's file: never this one's to write.
+    if (snapshot === undefined || snapshot.timeline.partTargetSeconds === undefined || snapshot.timeline.ended || name.epoch !== snapshot.timeline.epoch) return false;
     const { timeline } = snapshot;
     const writing = timeline.open?.msn ?? timeline.nextMsn;
     if (msn < writing || msn > writing + 1) return false;

@@ -1,4 +1,4 @@
-import { blockingReloadState, parsePartUri, partState, type BlockingRequest, type LiveSnapshot, type LiveTimeline } from '../hls/index.js';
+import { blockingReloadState, parsePartUri, partFileState, partState, type BlockingRequest, type LiveSnapshot, type LiveTimeline } from '../hls/index.js';
 import { checkIntegerOption } from '../config/index.js';
 import { BLOCKING_PLAYLIST_CACHE_CONTROL, GONE_CACHE_CONTROL, LIVE_PLAYLIST_CACHE_CONTROL, MEDIA_CACHE_CONTROL, NO_STORE_CACHE_CONTROL } from './cache-control.js';
 import { ParkedRequests, systemParkingClock, type ParkingClock } from './parked-requests.js';
@@ -296,7 +296,7 @@ export class LiveDelivery {
     const name = parsePartUri(file);
     if (name === undefined) return undefined;
     const timeline = this.snapshot(group, rendition)?.timeline;
-    const state = timeline === undefined ? 'never' : partState(timeline, name.msn, name.index);
+    const state = timeline === undefined ? 'never' : partFileState(timeline, name);
     if (state === 'listed') {
       respond({ status: 200, kind: 'part', cacheControl: MEDIA_CACHE_CONTROL });
       return noop;

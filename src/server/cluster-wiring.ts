@@ -15,7 +15,9 @@ import type { HttpFront } from './http-server.js';
  *   before it is admitted (rtmp-ingest.ts `claim`); when another origin held it, the new packager
  *   continues that origin's playlists (`continueFrom`): the media sequence one past the number the
  *   registry last heard (a segment the old owner made after its last report is never renumbered),
- *   the discontinuity sequence, and EXT-X-DISCONTINUITY on the first segment.
+ *   the discontinuity sequence, and EXT-X-DISCONTINUITY on the first segment. Every packager here
+ *   names its objects with the claim's epoch (`epoch`: `e<epoch>-12.m4s`, hls/live-names.ts), so
+ *   no cache mixes two origins' objects, nor a stale owner's with the new one's.
  * - **Reports after each segment** (the registry's heartbeat with the playlists' position), and
  *   releases the claim with its position when the publisher leaves.
  * - **Steps back when fenced**: on 'lost' (a newer claim elsewhere) the publish here is ended
@@ -52,8 +54,8 @@ export class ClusterMembership {
   readonly #hooks: ClusterHooks;
   readonly #http: FastifyInstance;
   #registry: StreamRegistry | undefined;
-  /** The continuation a claim found for the stream's next packager, taken once. */
-  readonly #continuations = new Map<string, LiveContinuation>();
+  /** What a claim gave the stream's next packager (its epoch, the continuation it found), taken once. */
+  readonly #claimed = new Map<string, Pick<LivePackagerOptions, 'continueFrom' | 'epoch'>>();
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   constructor(options: ClusterOptions, hooks: ClusterHooks, http: FastifyInstance) {
@@ -91,16 +93,22 @@ export class ClusterMembership {
     const name = `${app}/${streamKey}`;
     const claim = await this.registry.claim(name);
     const from = claim.continuation;
-    if (from === undefined || (from.msn === 0 && from.dseq === 0)) this.#continuations.delete(name);
-    else this.#continuations.set(name, { mediaSequence: from.msn + 1, discontinuitySequence: from.dseq });
+    const fresh = from === undefined || (from.msn === 0 && from.dseq === 0);
+    this.#claimed.set(name, { epoch: claim.epoch, ...(fresh ? {} : { continueFrom: { mediaSequence: from.msn + 1, discontinuitySequence: from.dseq } }) });
   }
 
-  /** The packager options of a stream's new HLS egress: `continueFrom` when a claim found one. */
-  packagerOptions(app: string, streamKey: string): Pick<LivePackagerOptions, 'continueFrom'> {
+  /**
+   * The packager options of a stream's new HLS egress: the claim's `epoch` (the first claim's too),
+   * and `continueFrom` when the claim found one. Without a claim kept here, the registry's claim
+   * of the stream still gives the epoch.
+   */
+  packagerOptions(app: string, streamKey: string): Pick<LivePackagerOptions, 'continueFrom' | 'epoch'> {
     const name = `${app}/${streamKey}`;
-    const from = this.#continuations.get(name);
-    this.#continuations.delete(name);
-    return from === undefined ? {} : { continueFrom: from };
+    const claimed = this.#claimed.get(name);
+    this.#claimed.delete(name);
+    if (claimed !== undefined) return claimed;
+    const epoch = this.registry.claims().get(name)?.epoch;
+    return epoch === undefined ? {} : { epoch };
   }
 
   /** After each segment: the claim's heartbeat with the playlists' position. */
@@ -112,7 +120,7 @@ export class ClusterMembership {
   /** The publisher left: the claim goes, its position kept for whoever publishes next. */
   unpublish(app: string, streamKey: string): void {
     const name = `${app}/${streamKey}`;
-    this.#continuations.delete(name);
+    this.#claimed.delete(name);
     if (this.registry.claims().has(name)) void this.registry.release(name, this.#position(app, streamKey)).catch(() => undefined);
   }
 

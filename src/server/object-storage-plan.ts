@@ -1,3 +1,5 @@
+import { parseLiveObjectName } from '../hls/index.js';
+
 /**
  * What object storage does with each file the packagers put (pure: no I/O, no clock). A bucket
  * behind a CDN serves plain HLS (RFC 8216bis without the LL-HLS tags): init segments, media
@@ -15,6 +17,10 @@
  *   <app>/<key>/<r>/<msn>.<index>.m4s       →  (not uploaded: an LL-HLS part)
  *   <app>/<key>/<r>/plain.m3u8              →  <app>/<key>/<r>/index.m3u8        LL-HLS on
  *   <app>/<key>/<r>/index.m3u8              →  <app>/<key>/<r>/index.m3u8        LL-HLS off only
+ *
+ * In cluster mode the media names start with the stream's epoch, `e<epoch>-` (hls/live-names.ts):
+ * they are uploaded under the names the playlists list, prefix and all, so a bucket that two
+ * origins fed holds each one's objects apart, as a cache does.
  */
 
 /**
@@ -43,8 +49,8 @@ export interface PutPlan {
   readonly lowLatency: boolean;
 }
 
+/** A recording's names (recorder-playlists.ts): always without an epoch. */
 const SEGMENT = /^\d+\.m4s$/;
-const PART = /^\d+\.\d+\.m4s$/;
 const INIT = /^init-\d+\.mp4$/;
 
 /** The plan for a put of `path`; `lowLatency(stream)` says whether the stream is known to be LL-HLS. */
@@ -56,9 +62,10 @@ export function planPut(path: string, lowLatency: (stream: string) => boolean): 
   if (parts.length === 3) return parts[2] === 'index.m3u8' ? plan('multivariant') : plan(undefined, path, parts[2] === 'plain.m3u8');
   if (parts.length !== 4) return plan(undefined);
   const file = parts[3]!;
-  if (SEGMENT.test(file)) return plan('segment');
-  if (INIT.test(file)) return plan('init');
-  if (PART.test(file)) return plan(undefined, path, true);
+  const media = parseLiveObjectName(file)?.kind;
+  if (media === 'segment') return plan('segment');
+  if (media === 'init') return plan('init');
+  if (media === 'part') return plan(undefined, path, true);
   if (file === 'plain.m3u8') return plan('playlist', `${stream}/${parts[2]}/index.m3u8`, true);
   if (file === 'index.m3u8' && !lowLatency(stream)) return plan('playlist');
   return plan(undefined);

@@ -1,6 +1,6 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { LiveSegmentEvent } from '../hls/index.js';
+import { parseLiveObjectName, type LiveSegmentEvent } from '../hls/index.js';
 import type { StoredFile } from '../store/index.js';
 import { expandTemplate, resolveRecordOptions, type RecordOptions, type ResolvedRecordOptions } from './recorder-options.js';
 import { Recording, type RecordingEvent } from './recorder-recording.js';
@@ -47,10 +47,6 @@ interface StreamRecordings {
   closing: Recording[];
 }
 
-const INIT = /^init-(\d+)\.mp4$/;
-const PART = /^(\d+)\.(\d+)\.m4s$/;
-const SEGMENT = /^(\d+)\.m4s$/;
-
 export class Recorder implements StoreTap {
   readonly dir: string;
   /** The start-up repair, retention and disk check: done. */
@@ -86,24 +82,22 @@ export class Recorder implements StoreTap {
   put(storePath: string, file: StoredFile): void {
     const parts = storePath.split('/');
     if (parts.length !== 4) return;
-    const [app, key, rendition, name] = parts as [string, string, string, string];
-    const init = INIT.exec(name);
-    if (init !== null) {
-      const generation = Number(init[1]);
-      this.#keepInit(`${app}/${key}/${rendition}`, generation, file);
-      this.#streams.get(`${app}/${key}`)?.current?.init(rendition, generation, file);
+    const [app, key, rendition] = parts as [string, string, string, string];
+    // The packager's names, with or without a cluster epoch's prefix (live-names.ts): a recording
+    // is written with the plain names (recorder-playlists.ts), so its repair, VOD and export do not change.
+    const name = parseLiveObjectName(parts[3]!);
+    if (name?.kind === 'init') {
+      this.#keepInit(`${app}/${key}/${rendition}`, name.generation, file);
+      this.#streams.get(`${app}/${key}`)?.current?.init(rendition, name.generation, file);
       return;
     }
-    const part = PART.exec(name);
-    if (part !== null) {
-      const msn = Number(part[1]);
-      this.#seen(app, key, msn);
-      this.#route(app, key, msn, true)?.part(rendition, msn, Number(part[2]), file);
+    if (name?.kind === 'part') {
+      this.#seen(app, key, name.msn);
+      this.#route(app, key, name.msn, true)?.part(rendition, name.msn, name.index, file);
       return;
     }
-    const segment = SEGMENT.exec(name);
-    if (segment === null) return;
-    const msn = Number(segment[1]);
+    if (name?.kind !== 'segment') return;
+    const msn = name.msn;
     this.#seen(app, key, msn);
     const recording = this.#route(app, key, msn, true);
     recording?.segment(rendition, msn, file);
@@ -113,13 +107,13 @@ export class Recorder implements StoreTap {
 
   delete(storePath: string): void {
     const parts = storePath.split('/');
-    const init = parts.length === 4 ? INIT.exec(parts[3]!) : null;
-    if (init === null) return;
+    const init = parts.length === 4 ? parseLiveObjectName(parts[3]!) : undefined;
+    if (init?.kind !== 'init') return;
     // The stream's files are going (it ended a retention ago): so does what is kept of it.
     this.#lastMsn.delete(`${parts[0]}/${parts[1]}`);
     const name = parts.slice(0, 3).join('/');
     const kept = this.#inits.get(name);
-    kept?.delete(Number(init[1]));
+    kept?.delete(init.generation);
     if (kept?.size === 0) this.#inits.delete(name);
   }
 

@@ -1,4 +1,4 @@
-import { renderMediaPlaylist, type LiveSegmentEvent, type MediaPlaylist } from '../hls/index.js';
+import { epochPrefix, renderMediaPlaylist, type LiveSegmentEvent, type MediaPlaylist } from '../hls/index.js';
 import type { Sample, Track } from '../media/index.js';
 import type { SegmentStore } from '../store/index.js';
 import { TsMuxer } from '../ts/index.js';
@@ -7,7 +7,8 @@ import { TsMuxer } from '../ts/index.js';
  * One stream's HLS over MPEG-TS for legacy players and set-top boxes (docs/hls.md "MPEG-TS"):
  * `ts.m3u8` (plain HLS, version 3) and `ts/<msn>.ts`, muxed by our TsMuxer from the very samples
  * of each CMAF segment, so TS segments start and end where the fMP4 ones do and carry the same
- * numbers. It runs only while someone reads it: the first request of `ts.m3u8` starts it (and
+ * numbers (in cluster mode the same `e<epoch>-` prefix too: `ts/e7-12.ts`, hls/live-names.ts).
+ * It runs only while someone reads it: the first request of `ts.m3u8` starts it (and
  * waits for its first segment), and once nobody has asked for the playlist for
  * TS_IDLE_SEGMENTS segment targets it stops and its files go. One program: the first video track
  * (the ladder's top rung) and the first audio track.
@@ -123,7 +124,7 @@ export class TsOutput {
     const input = new Map(collected.map((c) => [c.track.id, c.samples()] as const));
     const bytes = this.#muxer.segment(input, { discontinuity });
     const lead = collected.find((c) => c.track.kind === 'video') ?? collected[0]!;
-    const segment: TsSegment = { msn, uri: `ts/${msn}.ts`, durationSeconds: lead.event.durationSeconds, programDateTimeMs: lead.event.programDateTimeMs, discontinuity: discontinuity && this.#segments.length + this.#retired.length > 0 };
+    const segment: TsSegment = { msn, uri: `ts/${epochPrefix(lead.event.epoch)}${msn}.ts`, durationSeconds: lead.event.durationSeconds, programDateTimeMs: lead.event.programDateTimeMs, discontinuity: discontinuity && this.#segments.length + this.#retired.length > 0 };
     this.counters.segments += 1;
     this.counters.bytes += bytes.byteLength;
     this.#put(segment.uri, bytes);

@@ -82,7 +82,7 @@ describe.skipIf(skipReason !== undefined)(`cluster origins: SIGKILL of the owner
         try {
           const response = await fetch(`${b.httpUrl}/live/cam/video/index.m3u8`, { signal: AbortSignal.timeout(3000) });
           const body = await response.text();
-          const msns = [...body.matchAll(/^(\d+)\.m4s$/gm)].map((m) => Number(m[1]));
+          const msns = [...body.matchAll(/^(?:e\d+-)?(\d+)\.m4s$/gm)].map((m) => Number(m[1]));
           polls.push({
             atMs,
             status: response.status,

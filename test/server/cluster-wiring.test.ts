@@ -12,7 +12,8 @@ import { fixtureTags } from '../helpers/recording.js';
  * publish claims its stream; the other origin forwards that stream's requests to the owner; a
  * publish of the same stream on the other origin takes it over: the old owner ends its publish
  * (ERR_MEDIA_TAKEN_OVER) and forwards from then on, and the new owner's playlists continue the old
- * one's numbers (one skipped, never reused) with one EXT-X-DISCONTINUITY.
+ * one's numbers (one skipped, never reused) with one EXT-X-DISCONTINUITY. Each owner's object
+ * names carry its claim's epoch (`e1-3.m4s` at the first, `e2-…` at the second).
  */
 
 interface Origin {
@@ -55,13 +56,18 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<{
 }
 
 function segmentsOf(playlist: string): Array<{ msn: number; discontinuity: boolean }> {
-  const out: Array<{ msn: number; discontinuity: boolean }> = [];
+  return segmentNames(playlist).map(({ msn, discontinuity }) => ({ msn, discontinuity }));
+}
+
+/** The segments of a media playlist with the epoch their names carry (undefined: no prefix). */
+function segmentNames(playlist: string): Array<{ msn: number; discontinuity: boolean; epoch: number | undefined }> {
+  const out: Array<{ msn: number; discontinuity: boolean; epoch: number | undefined }> = [];
   let tagged = false;
   for (const line of playlist.split('\n')) {
     if (line === '#EXT-X-DISCONTINUITY') tagged = true;
-    const m = /^(\d+)\.m4s$/.exec(line);
+    const m = /^(?:e(\d+)-)?(\d+)\.m4s$/.exec(line);
     if (m !== null) {
-      out.push({ msn: Number(m[1]), discontinuity: tagged });
+      out.push({ msn: Number(m[2]), discontinuity: tagged, epoch: m[1] === undefined ? undefined : Number(m[1]) });
       tagged = false;
     }
   }
@@ -122,6 +128,11 @@ describe('cluster wiring: claims, forwarding, takeover', () => {
     expect(continued[0]).toEqual({ msn: lastAtA + 2, discontinuity: true });
     expect(continued.slice(1).every((s) => !s.discontinuity)).toBe(true);
     expect(atB.body).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0');
+    // Each owner names its objects with its claim's epoch: no name of a's is ever one of b's.
+    expect(new Set(segmentNames(atA.body).map((s) => s.epoch))).toEqual(new Set([1]));
+    expect(new Set(segmentNames(atB.body).map((s) => s.epoch))).toEqual(new Set([2]));
+    expect(atA.body).toMatch(/#EXT-X-MAP:URI="e1-init-0\.mp4"/);
+    expect(atB.body).toMatch(/#EXT-X-MAP:URI="e2-init-0\.mp4"/);
 
     // a now forwards to b; a forwarded request is answered where it lands, never forwarded again.
     const viaA = await get(`${a.httpUrl}/live/cam/video/index.m3u8`);
