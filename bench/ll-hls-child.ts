@@ -24,6 +24,13 @@
  *
  * `stop` kills ffmpeg (by its PID) and closes the server; losing the parent does the same. ffmpeg
  * is also bounded by `-t` (argv[2], seconds), so it cannot outlive a killed child for long.
+ *
+ * With argv[4] = W > 0 it is the multi-process origin of `tidecast serve --http-workers W`: the
+ * server listens on an internal port and W HTTP workers (src/server/http-workers.ts, coalescing
+ * proxies) share the port `ready` reports. Then `parked` counts the requests waiting in the
+ * workers (polled every 50 ms: the 'part' event reports the last poll), `usage` adds the workers'
+ * RSS and heap to the child's (after a GC in each), and `written` is the workers' collapsed
+ * answers (the first and last time a worker's release loop began and ended).
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -32,11 +39,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createMediaServer } from '../src/server/index.js';
+import { internalHttpOptions, startHttpWorkers } from '../src/server/http-workers.js';
 import { locateFfmpeg } from '../src/transcode/index.js';
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
 const seconds = Number(process.argv[2] ?? 60);
 const key = process.argv[3] ?? 'll';
+const workerCount = Number(process.argv[4] ?? 0);
 const fixture = fileURLToPath(new URL('../fixtures/media/h264-aac.flv', import.meta.url));
 
 const ffmpeg = await locateFfmpeg();
@@ -47,18 +56,37 @@ if (ffmpeg === undefined) {
 
 // The load generator is one address (127.0.0.1) opening thousands of connections: above the
 // per-address defaults (docs/limits.md), which are meant for the open internet.
+const httpOptions = { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 };
 const server = createMediaServer({
   rtmp: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 1000 },
-  http: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 100_000, maxConnections: 100_000 },
+  http: workerCount > 0 ? internalHttpOptions(httpOptions) : httpOptions,
   endGraceMs: 1000,
 });
+/** With workers: the requests waiting in them at the last poll. */
+let workerWaiting = 0;
+const parkedNow = (): number => (workers === undefined ? server.liveDelivery.parked : workerWaiting);
 server.on('part', (_stream, p) => {
-  if (p.track === 'video') process.send!({ type: 'part', msn: p.msn, index: p.index, at: epochMs(), parked: server.liveDelivery.parked });
+  if (p.track === 'video') process.send!({ type: 'part', msn: p.msn, index: p.index, at: epochMs(), parked: parkedNow() });
 });
 server.on('segment', (_stream, s) => {
-  if (s.track === 'video') process.send!({ type: 'segment', msn: s.msn, at: epochMs(), parked: server.liveDelivery.parked });
+  if (s.track === 'video') process.send!({ type: 'segment', msn: s.msn, at: epochMs(), parked: parkedNow() });
 });
-const { rtmp, http } = await server.listen();
+const { rtmp, http: internal } = await server.listen();
+const workers = workerCount > 0 ? await startHttpWorkers({ count: workerCount, upstreamPort: internal.port, host: '127.0.0.1', port: 0, maxConnections: 100_000, maxConnectionsPerAddress: 100_000 }) : undefined;
+const http = { port: workers?.port ?? internal.port };
+if (workers !== undefined) {
+  // One poll at a time, 50 ms after the last answer.
+  const poll = (): void => {
+    workers.stats().then(
+      (all) => {
+        workerWaiting = all.reduce((sum, w) => sum + w.waiting, 0);
+        setTimeout(poll, 50).unref();
+      },
+      () => undefined,
+    );
+  };
+  poll();
+}
 
 // When the server handed each blocking playlist answer to its socket (the return of the Node
 // response's end(), which writes it): the server's own share of the release, apart from the clients
@@ -97,7 +125,7 @@ const stop = (): void => {
   killPublisher();
   const bound = setTimeout(() => process.exit(0), 3000);
   bound.unref();
-  void server.close().then(() => process.exit(0));
+  void (workers?.close() ?? Promise.resolve()).then(() => server.close()).then(() => process.exit(0));
 };
 
 process.send!({ type: 'ready', httpPort: http.port, rtmpPort: rtmp.port, ffmpegPid: publisher.pid });
@@ -128,10 +156,21 @@ process.on('message', (m: { type: string; gc?: boolean; action?: 'start' | 'stop
   if (m.type === 'usage') {
     if (m.gc === true) (globalThis as { gc?: () => void }).gc?.();
     const mem = process.memoryUsage();
-    process.send!({ type: 'usage', rss: mem.rss, heapUsed: mem.heapUsed, parked: server.liveDelivery.parked, at: epochMs() });
+    if (workers === undefined) process.send!({ type: 'usage', rss: mem.rss, heapUsed: mem.heapUsed, parked: server.liveDelivery.parked, at: epochMs() });
+    else
+      void workers.stats({ memory: true, gc: m.gc === true }).then((all) => {
+        workerWaiting = all.reduce((sum, w) => sum + w.waiting, 0);
+        process.send!({ type: 'usage', rss: all.reduce((sum, w) => sum + w.rss!, mem.rss), heapUsed: all.reduce((sum, w) => sum + w.heapUsed!, mem.heapUsed), parked: workerWaiting, at: epochMs() });
+      });
   } else if (m.type === 'written') {
-    process.send!({ type: 'written', count: written.length, first: Math.min(...written), last: Math.max(...written) });
-    written = [];
+    if (workers === undefined) {
+      process.send!({ type: 'written', count: written.length, first: Math.min(...written), last: Math.max(...written) });
+      written = [];
+    } else
+      void workers.stats({ writes: true }).then((all) => {
+        const writes = all.map((w) => w.writes!);
+        process.send!({ type: 'written', count: writes.reduce((sum, w) => sum + w.count, 0), first: Math.min(...writes.map((w) => w.first)), last: Math.max(...writes.map((w) => w.last)) });
+      });
   } else if (m.type === 'dash-writes') {
     // DASH chunked answers: per part file, when it was first and last written (epoch ms) and to how many answers.
     process.send!({ type: 'dash-writes', writes: [...server.dash.takePartWrites()].map(([path, w]) => ({ path, ...w })), open: server.dash.openChunked });

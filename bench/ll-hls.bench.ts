@@ -2,6 +2,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { llWorkersBench } from './ll-workers.js';
 
 /**
  * LL-HLS parked blocking playlist requests (RFC 8216bis 6.2.5.2) under load: N clients wait on one
@@ -84,11 +85,15 @@ export class LlServerChild {
     return this.#child.pid;
   }
 
-  /** Forks bench/ll-hls-child.ts (`node --import tsx --expose-gc`); resolves once ffmpeg publishes parts. */
-  static async start(options: { publishSeconds: number; key?: string; execArgv?: readonly string[] }): Promise<LlServerChild> {
+  /**
+   * Forks bench/ll-hls-child.ts (`node --import tsx --expose-gc`); resolves once ffmpeg publishes
+   * parts. `workers` > 0: the multi-process origin (`tidecast serve --http-workers <workers>`), the
+   * clients connecting to the workers' shared port.
+   */
+  static async start(options: { publishSeconds: number; key?: string; execArgv?: readonly string[]; workers?: number }): Promise<LlServerChild> {
     const path = new URL('./ll-hls-child.ts', import.meta.url).pathname;
     const execArgv = ['--import', 'tsx', '--expose-gc', ...(options.execArgv ?? [])];
-    const child = fork(path, [String(options.publishSeconds), options.key ?? 'll'], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(path, [String(options.publishSeconds), options.key ?? 'll', String(options.workers ?? 0)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     try {
       const ready = await message<{ httpPort: number; ffmpegPid?: number }>(child, 'ready', 20_000);
       const server = new LlServerChild(child, ready.httpPort, ready.ffmpegPid);
@@ -546,7 +551,9 @@ export function figures(load: ParkedLoad): ParkedFigures {
 /**
  * The bench (bench/main.ts, last section): a fresh server child per N (so each RSS figure starts
  * from the same idle server), N = 100, 1 000, 2 000 parked (quick: 100, 500) over 7 timed rounds
- * (quick: 3); then one connection's blocking reload for the next part, 20 parts (quick: 10).
+ * (quick: 3); then one connection's blocking reload for the next part, 20 parts (quick: 10); then
+ * the multi-process origin (bench/ll-workers.ts): 2 000 parked through 0, 1 and 2 HTTP workers and
+ * 10 000 through 0 and 2 (quick: 500 through 0 and 2).
  */
 export async function llHlsBench(options: { quick: boolean }): Promise<string> {
   const counts = options.quick ? [100, 500] : [100, 1000, 2000];
@@ -563,10 +570,14 @@ export async function llHlsBench(options: { quick: boolean }): Promise<string> {
     }
   }
   const single = await singleRequest(options.quick ? 10 : 20);
+  // The same through the multi-process origin (bench/ll-workers.ts): 2 000 and 10 000 parked.
+  const workers = await llWorkersBench({ quick: options.quick });
   return [
     render(rows),
     '',
     `single blocking reload (one connection, _HLS_part = the next part, as a player asks): part published → answer received, median ${single.median.toFixed(2)} ms, p95 ${single.p95.toFixed(2)} ms, max ${single.max.toFixed(2)} ms over ${single.rounds} parts`,
+    '',
+    workers,
   ].join('\n');
 }
 

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { chunkStreamSuite } from './chunk-reader.bench.js';
+import { clusterBenchMain } from './cluster.js';
 import { dashChunkedBench } from './dash-chunked.bench.js';
 import { liveServerBench } from './live-server.bench.js';
 import { llHlsBench } from './ll-hls.bench.js';
@@ -15,6 +16,10 @@ import { transcodeBench } from './transcode.bench.js';
  *
  *   npm run bench               full run (about 20 s per suite after the one-time recordings)
  *   npm run bench -- --quick    short run for CI: same cases, smaller time budgets
+ *   npm run bench -- cluster    the cluster suite alone, opt-in (bench/cluster.ts: redis-server, two
+ *                               origins, HAProxy, Varnish and nginx edges; its options follow, e.g.
+ *                               `-- cluster --viewers 200 --seconds 60 --parked 2000,10000`); never
+ *                               part of the full run or of --quick
  *
  * Then come `tidecast package` against ffmpeg as whole processes (package-cli.bench.ts), the live
  * server under concurrent publishers and the serving of a live stream's files, both side by side
@@ -38,6 +43,12 @@ function table(rows: BenchRow[]): string {
 }
 
 async function main(): Promise<void> {
+  const cluster = process.argv.indexOf('cluster', 2);
+  if (cluster >= 0) {
+    process.stderr.write('bench: cluster (opt-in suite)…\n');
+    await clusterBenchMain(process.argv.slice(cluster + 1));
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const rows: BenchRow[] = [];
   for (const suite of SUITES) {

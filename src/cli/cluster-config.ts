@@ -10,7 +10,7 @@ import type { MediaServerOptions } from '../server/index.js';
  */
 export const CLUSTER_SCHEMA = Type.Object(
   {
-    redisUrl: Type.String({ secret: true, examples: ['redis://10.0.0.5:6379'], description: 'The registry: redis://[user:password@]host[:port][/db] or rediss:// (TLS).' }),
+    redisUrl: Type.String({ secret: true, examples: ['redis://10.0.0.5:6379'], description: 'The registry, and the live jobs when `redis` is not set (docs/cluster.md "Jobs across origins"): redis://[user:password@]host[:port][/db] or rediss:// (TLS).' }),
     originId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$', examples: ['origin-a'], description: "This origin's id, unique in the cluster. Default: <hostname>-<http port>." })),
     baseUrl: Type.Optional(Type.String({ format: 'url', examples: ['http://10.0.0.11:8080'], description: "This origin's HTTP base URL as the other origins reach it (they forward its streams' requests there). Default: http://<host>:<http port>." })),
     prefix: Type.Optional(Type.String({ default: DEFAULT_REGISTRY_PREFIX, description: "Prefix of the registry's Redis keys and channel, so clusters can share a Redis." })),

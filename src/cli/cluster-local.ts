@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket, createServer } from 'node:net';
+import { Socket, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { haproxyArgs, haproxyCfg, nginxArgs, nginxConf, varnishdArgs, varnishVcl, type EdgeDescription, type HostPort } from '../cluster/edge-config/index.js';
@@ -23,6 +23,12 @@ export interface LocalClusterOptions {
   readonly varnishPort: number;
   /** The nginx edge's HTTP port; 0 picks a free one. */
   readonly nginxPort: number;
+  /**
+   * The command and first arguments that run the tidecast CLI for the origins (default: this
+   * process's node, its loader flags and entry point, as `tidecast cluster demo` runs); a test
+   * under vitest passes `[process.execPath, '--import', 'tsx', 'src/cli/main.ts']`.
+   */
+  readonly originCommand?: readonly string[];
   /** Extra `tidecast serve` arguments for both origins. */
   readonly originArgs?: readonly string[];
   /** Extra environment of both origins (TIDECAST_CLUSTER_LEASE_MS, …). */
@@ -51,6 +57,18 @@ export interface LocalCluster {
   readonly processes: ReadonlyMap<string, ChildProcess>;
   /** The PIDs by name. */
   pids(): Record<string, number | undefined>;
+  /**
+   * Starts origin `id` again on its ports (the edges' and HAProxy's configurations name them) once
+   * its process has ended (a scenario SIGKILLed it); resolves when it listens. The new process
+   * replaces the old one in `processes`.
+   */
+  restartOrigin(id: string): Promise<void>;
+  /**
+   * One command on HAProxy's runtime API (its admin socket in the run directory), e.g.
+   * `set server tc_rtmp_origins/origin0 state maint`; resolves with its answer. The servers are
+   * `origin0`, `origin1` in the order of `origins`.
+   */
+  haproxyCommand(command: string): Promise<string>;
   /** Ends every process (SIGTERM, SIGKILL after 3 s; a stopped one is continued first) and removes the directory. */
   stop(): Promise<void>;
 }
@@ -98,14 +116,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       { id: 'origin-a', http: aHttp, rtmp: aRtmp },
       { id: 'origin-b', http: bHttp, rtmp: bRtmp },
     ];
-    await Promise.all(
-      origins.map((o) => {
-        const env = { ...process.env, ...options.originEnv, TIDECAST_CLUSTER_REDIS_URL: `redis://127.0.0.1:${redisPort}`, TIDECAST_CLUSTER_ORIGIN_ID: o.id };
-        // The same entry point and loader flags as this process (dist/cli/main.js, or src with tsx).
-        const child = start(o.id, process.execPath, [...process.execArgv, process.argv[1]!, 'serve', '--host', '127.0.0.1', '--http-port', String(o.http), '--rtmp-port', String(o.rtmp), '--rtmp-proxy-protocol', 'on', ...(options.originArgs ?? [])], env);
-        return waitForLine(child, '"msg":"listening"', START_TIMEOUT_MS, o.id);
-      }),
-    );
+    const startOrigin = (o: LocalOrigin): Promise<void> => {
+      const env = { ...process.env, ...options.originEnv, TIDECAST_CLUSTER_REDIS_URL: `redis://127.0.0.1:${redisPort}`, TIDECAST_CLUSTER_ORIGIN_ID: o.id };
+      // The same entry point and loader flags as this process (dist/cli/main.js, or src with tsx).
+      const [command, ...first] = options.originCommand ?? [process.execPath, ...process.execArgv, process.argv[1]!];
+      const child = start(o.id, command!, [...first, 'serve', '--host', '127.0.0.1', '--http-port', String(o.http), '--rtmp-port', String(o.rtmp), '--rtmp-proxy-protocol', 'on', ...(options.originArgs ?? [])], env);
+      return waitForLine(child, '"msg":"listening"', START_TIMEOUT_MS, o.id);
+    };
+    await Promise.all(origins.map(startOrigin));
     const description = (listen: number, engine: string): EdgeDescription => {
       const runDir = join(dir, engine);
       mkdirSync(runDir, { recursive: true, mode: 0o755 });
@@ -122,7 +140,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       };
     };
     const haproxy = description(rtmpPort, 'haproxy');
-    writeFileSync(join(haproxy.runDir, 'haproxy.cfg'), haproxyCfg(haproxy));
+    // The generated configuration plus an admin socket, for the scenarios' planned moves (a server set to maint).
+    const haproxySocket = join(haproxy.runDir, 'admin.sock');
+    writeFileSync(join(haproxy.runDir, 'haproxy.cfg'), haproxyCfg(haproxy).replace(/^global\n/m, `global\n    stats socket ${haproxySocket} mode 600 level admin\n`));
     start('haproxy', paths.haproxy, haproxyArgs(join(haproxy.runDir, 'haproxy.cfg')));
     const varnish = description(varnishPort, 'varnish');
     writeFileSync(join(dir, 'edge.vcl'), varnishVcl(varnish));
@@ -140,6 +160,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       origins,
       processes,
       pids: () => Object.fromEntries([...processes].map(([name, child]) => [name, child.pid])),
+      restartOrigin: async (id) => {
+        const origin = origins.find((o) => o.id === id);
+        if (origin === undefined) throw new Error(`no origin ${id}`);
+        const old = processes.get(id);
+        if (old !== undefined && old.exitCode === null && old.signalCode === null) throw new Error(`${id} is still running (pid ${old.pid})`);
+        await startOrigin(origin);
+      },
+      haproxyCommand: (command) => unixCommand(haproxySocket, command),
       stop,
     };
   } catch (error) {
@@ -240,5 +268,25 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGCONT');
     child.kill('SIGTERM');
+  });
+}
+
+/** Sends one line to a UNIX socket (HAProxy's runtime API) and resolves with everything it answers before it closes. */
+function unixCommand(path: string, command: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(new Error(`${path}: no answer to '${command}' in ${timeoutMs} ms`)), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => (answer += text));
+    socket.once('connect', () => socket.write(`${command}\n`));
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(answer.trim());
+    });
   });
 }

@@ -58,7 +58,7 @@ Usage: tidecast [serve] [options]
        tidecast config example | config check <file>
        tidecast hash-key [key…]
        tidecast edge-config varnish | nginx | haproxy [--origin host:port]… [options]
-       tidecast cluster demo [--rtmp-port p] [--varnish-port p] [--nginx-port p]
+       tidecast cluster demo [--rtmp-port p] [--varnish-port p] [--nginx-port p] [--scenario name|all]
        tidecast loadgen --url <playlist> [--viewers n] [--duration s] [--publishers m …]  (\`tidecast loadgen --help\`)
 
 serve (the default) ingests RTMP (OBS, FFmpeg, GStreamer, librtmp), packages each stream as live
@@ -87,4 +87,6 @@ sha256:<hex> of stream keys or API tokens for the config file (read from stdin w
 edge-config writes a Varnish VCL, an nginx configuration or an HAProxy configuration for caching
 edges and RTMP balancing in front of several origins (\`tidecast edge-config --help\`, docs/cluster.md).
 cluster demo runs a whole cluster on loopback (redis-server, two origins, HAProxy, Varnish and nginx
-edges from the Debian packages) and prints where to publish and play; Ctrl-C stops it.`;
+edges from the Debian packages) and prints where to publish and play; Ctrl-C stops it. With --scenario
+origin-kill|origin-freeze|redis-outage|publisher-move|all it runs the scripted faults instead and exits
+0 when every check held (\`tidecast cluster --help\`).`;

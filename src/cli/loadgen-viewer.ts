@@ -34,6 +34,19 @@ export interface ViewerOptions {
   readonly pool: HttpPool;
   /** A request not answered in this time counts as a network error (status 0). */
   readonly requestTimeoutMs: number;
+  /** Called with each recorded answer (bench/cluster.ts pairs answers for the same part across hops); nothing else depends on it. */
+  readonly onAnswer?: (answer: AnswerTiming) => void;
+}
+
+/** One recorded answer's timing, for `onAnswer`: epoch ms (performance.timeOrigin + performance.now()). */
+export interface AnswerTiming {
+  readonly url: string;
+  readonly kind: RequestKind;
+  /** HTTP status; 0 for a network error or a timeout. */
+  readonly status: number;
+  readonly sentAt: number;
+  readonly lastByteAt: number;
+  readonly cache: 'hit' | 'miss' | undefined;
 }
 
 /** Between retries of a playlist that is not there yet (404) or answered an error. */
@@ -70,6 +83,7 @@ class Viewer {
    */
   async get(url: string, kind: RequestKind | ((a: Answer) => RequestKind), waiting = false): Promise<Answer | undefined> {
     const started = performance.now();
+    const sentAt = performance.timeOrigin + started;
     let answer: Answer;
     let cache: ReturnType<typeof cacheVerdict>;
     try {
@@ -87,7 +101,9 @@ class Viewer {
       return answer;
     }
     const latencyMs = performance.now() - started;
-    this.o.recorder.request({ kind: typeof kind === 'function' ? kind(answer) : kind, status: answer.status, latencyMs, bytes: answer.bytes, cache });
+    const recorded = typeof kind === 'function' ? kind(answer) : kind;
+    this.o.recorder.request({ kind: recorded, status: answer.status, latencyMs, bytes: answer.bytes, cache });
+    this.o.onAnswer?.({ url, kind: recorded, status: answer.status, sentAt, lastByteAt: answer.lastByteAt, cache });
     return answer;
   }
 

@@ -4,7 +4,7 @@ import { invalidOption } from '../config/index.js';
 import { HttpPool } from './loadgen-http.js';
 import { recordingOf, ReplayPublisher, type PublisherStats } from './loadgen-publisher.js';
 import { LoadRecorder, type LoadSummary } from './loadgen-stats.js';
-import { runViewer, sleep } from './loadgen-viewer.js';
+import { runViewer, sleep, type AnswerTiming } from './loadgen-viewer.js';
 
 /**
  * The load generator (`tidecast loadgen`, bench/loadgen.ts, test/cli/loadgen.test.ts): M real-time
@@ -32,6 +32,8 @@ export interface LoadgenOptions {
   readonly requestTimeoutMs?: number;
   /** Ends the run early (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Each recorded answer's URL, kind, status and times (ViewerOptions.onAnswer); the CLI does not set it. */
+  readonly onAnswer?: (answer: AnswerTiming) => void;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function runLoadgen(o: LoadgenOptions): Promise<LoadgenReport> {
     const viewers = Array.from({ length: o.viewers }, async (_, i) => {
       await sleep((o.rampSeconds * 1000 * i) / Math.max(1, o.viewers), stop.signal);
       if (stop.signal.aborted) return;
-      await runViewer({ url: indexedUrl(o.url, i % streams, streams), recorder, pool, signal: stop.signal, requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS });
+      await runViewer({ url: indexedUrl(o.url, i % streams, streams), recorder, pool, signal: stop.signal, requestTimeoutMs: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, ...(o.onAnswer === undefined ? {} : { onAnswer: o.onAnswer }) });
     });
     await Promise.all(viewers);
     clearTimeout(timer);

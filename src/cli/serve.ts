@@ -21,7 +21,10 @@ import { controlPlaneOptions, describeAuth } from './control-options.js';
 import { recordOptions } from './record-config.js';
 import { clusterOptions } from './cluster-config.js';
 import { JsonFileJobStore, RedisJobStore } from '../transcode/index.js';
+import { internalHttpOptions, startHttpWorkers, type HttpWorkers } from '../server/http-workers.js';
 import type { LadderChoice } from '../server/index.js';
+import type { JobsOptions } from '../server/job-runtime.js';
+import { DEFAULT_REGISTRY_PREFIX } from '../cluster/index.js';
 
 export { HELP };
 
@@ -93,7 +96,7 @@ async function readSetting(option: 'tlsCert' | 'tlsKey', path: string): Promise<
  */
 export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: LadderChoice): MediaServerOptions {
   return {
-    jobs: { store: config.redis === 'off' ? new JsonFileJobStore(config.jobsFile) : new RedisJobStore({ url: config.redis }) },
+    jobs: jobsOptions(config),
     ...(ladder === undefined ? {} : { transcode: { ladder } }),
     rtmp: {
       port: config.rtmpPort,
@@ -133,6 +136,19 @@ export function mediaServerOptions(config: ServerConfig, tls?: TlsPem, ladder?: 
   };
 }
 
+/**
+ * Where live jobs persist (docs/jobs.md "Persistence and restarts"): `redis` when it is set; else,
+ * in a cluster (the `cluster` section), the cluster's Redis under its prefix (`<prefix>jobs`), so
+ * one setting makes jobs cluster-wide; else the JSON file `jobsFile`. In a cluster the store is
+ * shared: every origin sees every job, and a job's running state is its runner's (job-runtime.ts).
+ */
+export function jobsOptions(config: Pick<ServerConfig, 'redis' | 'jobsFile' | 'cluster'>): JobsOptions {
+  const shared = config.cluster === undefined ? {} : { shared: true };
+  if (config.redis !== 'off') return { store: new RedisJobStore({ url: config.redis }), ...shared };
+  if (config.cluster !== undefined) return { store: new RedisJobStore({ url: config.cluster.redisUrl, prefix: config.cluster.prefix ?? DEFAULT_REGISTRY_PREFIX }), shared: true };
+  return { store: new JsonFileJobStore(config.jobsFile) };
+}
+
 export async function serve(args: string[]): Promise<void> {
   const { config, help } = await serveConfig(args, process.env);
   if (help) {
@@ -143,19 +159,43 @@ export async function serve(args: string[]): Promise<void> {
   const ladder = await readLadderChoice(config.ladder);
   const log = createLogger(process.env, process.stdout.isTTY === true);
   tuneHeapGrowing(config.heapGrowingPercent);
-  const server = createMediaServer(mediaServerOptions(config, tls, ladder));
+  const options = mediaServerOptions(config, tls, ladder);
+  // --http-workers: the media server's HTTP on an internal loopback port, the workers on the public one.
+  const server = createMediaServer(config.httpWorkers > 0 ? { ...options, http: internalHttpOptions(options.http) } : options);
   logServerEvents(server, log);
   logStreamCounters(server, log);
   const { rtmp, http } = await server.listen();
+  let workers: HttpWorkers | undefined;
+  if (config.httpWorkers > 0) {
+    const limits = { maxConnections: config.httpMaxConnections, maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress };
+    try {
+      workers = await startHttpWorkers({ count: config.httpWorkers, upstreamPort: http.port, host: config.host, port: config.httpPort, ...limits, log });
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    log.info({ httpWorkers: workers.count, workerPids: workers.pids(), httpPort: workers.port, internalHttpPort: http.port }, `HTTP: ${workers.count} worker processes on port ${workers.port}, collapsing requests to the media server on 127.0.0.1:${http.port}`);
+  }
+  const httpPort = workers?.port ?? http.port;
   if (ladder !== undefined) {
     if (server.ladders.off !== undefined) log.warn({ ladder: config.ladder }, server.ladders.off);
     else log.info({ ladder: config.ladder, ffmpeg: server.ladders.ffmpeg?.path }, `ABR ladder ${config.ladder}: transcoding with ${server.ladders.ffmpeg?.path}`);
   }
   const auth = describeAuth(config.auth);
   const features = { tls: tls !== undefined, lowLatency: config.lowLatency, partDuration: config.partDuration, ...(auth === undefined ? {} : { auth }) };
-  process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort: http.port }, publicHost(config.host), features) + '\n');
+  process.stdout.write(settingsBlock({ host: config.host, rtmpPort: rtmp.port, httpPort }, publicHost(config.host), features) + '\n');
   log.info(
-    { rtmpPort: rtmp.port, httpPort: http.port, host: config.host, segmentDuration: config.segmentDuration, lowLatency: config.lowLatency, partDuration: config.lowLatency ? config.partDuration : undefined, tls: tls !== undefined, auth: config.auth !== undefined },
+    {
+      rtmpPort: rtmp.port,
+      httpPort,
+      host: config.host,
+      segmentDuration: config.segmentDuration,
+      lowLatency: config.lowLatency,
+      partDuration: config.lowLatency ? config.partDuration : undefined,
+      tls: tls !== undefined,
+      auth: config.auth !== undefined,
+      ...(workers === undefined ? {} : { httpWorkers: workers.count, workerPids: workers.pids(), internalHttpPort: http.port }),
+    },
     'listening',
   );
 
@@ -172,7 +212,8 @@ export async function serve(args: string[]): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    server.close().then(
+    // The workers first (no new requests reach the server), then the server.
+    (workers?.close() ?? Promise.resolve()).then(() => server.close()).then(
       () => {
         log.info('stopped');
         process.exit(0);

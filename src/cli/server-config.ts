@@ -16,6 +16,7 @@ import {
   RTMP_SERVER_OPTION_RANGES,
 } from '../rtmp/server-options.js';
 import { DEFAULT_HEAP_GROWING_PERCENT, HEAP_GROWING_PERCENT_RANGE } from '../server/heap-tuning.js';
+import { DEFAULT_HTTP_WORKERS, HTTP_WORKERS_RANGE } from '../server/http-workers.js';
 import { DEFAULT_MAX_BYTES_WITHOUT_KEYFRAME, DEFAULT_MAX_KEYFRAME_INTERVAL_MS } from '../server/keyframe-watch.js';
 import {
   DEFAULT_END_GRACE_MS,
@@ -105,6 +106,12 @@ export interface ServerConfig extends ConfigSections {
   rtmpProxyProtocolTrusted: string;
   /** V8's heap growing factor, 1 + p/100, set for the process at start; 0 leaves V8's own. Default 300 (src/server/heap-tuning.ts). */
   heapGrowingPercent: number;
+  /**
+   * HTTP worker processes sharing the public HTTP port, each a coalescing proxy to the media server
+   * on an internal loopback port (src/server/http-workers.ts); 0 (the default): one process, the
+   * media server on the public port itself. Not with TLS.
+   */
+  httpWorkers: number;
   /** ABR ladder: off, a preset name, or a ladder file (src/cli/ladder-config.ts). Default off. */
   ladder: string;
   /** Live jobs' state file (the job API's default store). */
@@ -149,6 +156,7 @@ export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = {
   rtmpProxyProtocol: false,
   rtmpProxyProtocolTrusted: DEFAULT_PROXY_PROTOCOL_TRUSTED.join(','),
   heapGrowingPercent: DEFAULT_HEAP_GROWING_PERCENT,
+  httpWorkers: DEFAULT_HTTP_WORKERS,
   ladder: 'off',
   jobsFile: 'tidecast-jobs.json',
   redis: 'off',
@@ -233,6 +241,13 @@ const FIELD_SPECS: Readonly<Record<ServerConfigKey, ServerConfigFieldSpec>> = {
   rtmpProxyProtocol: { flag: '--rtmp-proxy-protocol', kind: 'boolean', value: '<on|off>', help: "every RTMP connection begins with a PROXY protocol header (HAProxy send-proxy-v2): sessions see the client's address" },
   rtmpProxyProtocolTrusted: { flag: '--rtmp-proxy-protocol-trusted', kind: 'string', value: '<list>', help: 'with --rtmp-proxy-protocol: balancers allowed to connect, addresses and CIDR ranges separated by commas' },
   heapGrowingPercent: { flag: '--heap-growing-percent', kind: 'number', range: HEAP_GROWING_PERCENT_RANGE, value: '<p>', help: "V8's heap growing factor, 1 + p/100 (0: V8's own); fewer full collections, more memory between them" },
+  httpWorkers: {
+    flag: '--http-workers',
+    kind: 'number',
+    range: HTTP_WORKERS_RANGE,
+    value: '<n>',
+    help: 'worker processes sharing the HTTP port, each collapsing identical requests (blocking reloads) to the media server (0: one process; not with TLS)',
+  },
   ladder: { flag: '--ladder', kind: 'string', value: '<preset|file|off>', help: 'ABR ladder (ffmpeg): off, a preset (default: 1080p/720p/480p/360p, capped at the source), or a JSON/YAML ladder file' },
   jobsFile: { flag: '--jobs-file', kind: 'string', value: '<file>', help: 'JSON state file of the live jobs (/api/jobs), written when a job changes' },
   redis: { flag: '--redis', kind: 'string', value: '<url>', help: 'keep live jobs in Redis (redis://host:port) instead of --jobs-file; off: the file' },
@@ -323,6 +338,7 @@ export function configLayerFromEnv(env: Readonly<Record<string, string | undefin
  * - `partDuration` unset anywhere is the default 0.2 s, lowered to the segment duration when that
  *   is shorter (as the packager does); set, with LL-HLS on, it must not exceed the segment duration.
  * - `tlsCert` and `tlsKey` go together: HTTPS needs both the certificate and its private key.
+ * - `httpWorkers` above 0 is refused with TLS: the workers speak plain HTTP/1.1.
  * - A section's required keys (a strategy's secret, a webhook's URL) are there, from the file or a
  *   variable.
  */
@@ -353,6 +369,14 @@ export function resolveServerConfig(layers: { flags?: ServerConfigLayer; env?: S
         { option: missing, value: '' },
       );
     }
+  }
+  const workersFrom = from('httpWorkers');
+  if (workersFrom !== undefined && config.httpWorkers > 0 && config.tlsCert !== undefined) {
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      `option httpWorkers (given by ${workersFrom}) must be 0 with HTTPS (tlsCert, tlsKey): the HTTP workers serve plain HTTP/1.1; put a TLS terminator in front of them, or leave httpWorkers at 0`,
+      { option: 'httpWorkers', value: String(config.httpWorkers) },
+    );
   }
   return config;
 }

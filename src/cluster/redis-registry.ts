@@ -76,8 +76,12 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
   #subscriberReady = false;
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
-  /** When the last refresh round finished (performance.now()): a gap longer than a lease means this process was paused. */
-  #roundEndedAt = performance.now();
+  /**
+   * When the last finished refresh round began (performance.now()): what it learnt is at least
+   * that recent. Longer ago than a lease: this process was paused (a round in flight across the
+   * pause finishes with an answer from before it, so its start counts, not its end).
+   */
+  #askedAt = performance.now();
   #started = false;
   #closed = false;
 
@@ -185,11 +189,13 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
   }
 
   holds(key: string): boolean {
-    return this.#claims.has(key) && performance.now() - this.#roundEndedAt < this.#o.leaseMs;
+    return this.#claims.has(key) && performance.now() - this.#askedAt < this.#o.leaseMs;
   }
 
-  settled(): Promise<void> {
-    return this.#runTick();
+  /** A round begun now: one already under way may have asked before a pause. */
+  async settled(): Promise<void> {
+    await this.#tick;
+    await this.#runTick();
   }
 
   origins(): ReadonlyMap<string, OriginInfo> {
@@ -264,7 +270,7 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
     const argv = [this.originId, claim.epoch, this.#o.baseUrl, p.msn, p.dseq, this.#o.now(), this.#o.leaseMs, this.#o.retainMs, this.channel, claim.key];
     const reply = await this.#lease(() => this.#client.tcRefresh(...this.#keys(claim.key), ...argv));
     if (reply === undefined) return 'degraded';
-    if (!reply.ok) this.#fence(claim.key, claim.epoch, reply.newerEpoch, reply.owner);
+    if (!reply.ok) this.#fence(claim.key, claim.epoch, reply.newerEpoch, reply.owner, reply.route);
     return this.#claims.get(claim.key)?.epoch === claim.epoch ? 'ok' : 'lost';
   }
 
@@ -273,14 +279,21 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
     return reply !== undefined;
   }
 
-  /** Our claim of `key` at `epoch` was fenced (a later claim of ours is left alone). */
-  #fence(key: string, epoch: number, newerEpoch: number | undefined, owner: string | undefined): void {
+  /**
+   * Our claim of `key` at `epoch` was fenced (a later claim of ours is left alone). When the store
+   * told where the stream went, the map says so at once: a request for it is forwarded there,
+   * never answered from this origin's stale copy.
+   */
+  #fence(key: string, epoch: number, newerEpoch: number | undefined, owner: string | undefined, to?: { url: string; position: StreamPosition }): void {
     const claim = this.#claims.get(key);
     if (claim === undefined || claim.epoch !== epoch) return;
     this.#claims.delete(key);
     this.#retain(key, epoch, claim.position);
     const route = this.#routes.get(key);
     if (route?.owner === this.originId && route.epoch === epoch) this.#setRoute(key, undefined);
+    if (to !== undefined && owner !== undefined && owner !== '' && newerEpoch !== undefined && (this.#routes.get(key)?.epoch ?? 0) < newerEpoch) {
+      this.#setRoute(key, { key, owner, epoch: newerEpoch, baseUrl: to.url, position: to.position });
+    }
     this.emit('lost', { key, epoch, newerEpoch, owner: owner === '' ? undefined : owner });
   }
 
@@ -312,11 +325,14 @@ export class RedisStreamRegistry extends EventEmitter<StreamRegistryEvents> impl
   #runTick(): Promise<void> {
     if (this.#closed && this.#tick === undefined) return Promise.resolve();
     // A round ends refreshed, fenced or degraded: either way this origin has asked, so holds() trusts its claims again.
-    this.#tick ??= this.#round().finally(() => {
+    if (this.#tick !== undefined) return this.#tick;
+    const askedAt = performance.now();
+    const tick = this.#round().finally(() => {
       this.#tick = undefined;
-      this.#roundEndedAt = performance.now();
+      this.#askedAt = askedAt;
     });
-    return this.#tick;
+    this.#tick = tick;
+    return tick;
   }
 
   async #round(): Promise<void> {

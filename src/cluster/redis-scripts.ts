@@ -55,14 +55,16 @@ return {1, epoch, msn or '', dseq or ''}
  * Heartbeat. ARGV: owner, epoch, url, msn, dseq, nowMs, leaseMs, retainMs, channel, key.
  * Extends the lease if owner and epoch match; re-creates it if it is absent (lapsed during an
  * outage, or Redis restarted empty) and no newer epoch exists; else refuses: the caller was fenced.
- * Returns {1, epoch, ''} extended, {2, epoch, ''} re-created, or {0, newerEpoch, owner}.
+ * Returns {1, epoch, ''} extended, {2, epoch, ''} re-created, or {0, newerEpoch, owner, url, msn,
+ * dseq} refused: the lease of the newer owner (url and position '' when it has lapsed), so that the
+ * fenced origin knows where the stream went at once.
  */
 export const REFRESH_LUA = `${PUBLISH}
 local epoch = tonumber(ARGV[2])
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner then
   local held = tonumber(redis.call('HGET', KEYS[1], 'epoch'))
-  if owner ~= ARGV[1] or held ~= epoch then return {0, held, owner} end
+  if owner ~= ARGV[1] or held ~= epoch then return {0, held, owner, redis.call('HGET', KEYS[1], 'url') or '', redis.call('HGET', KEYS[1], 'msn') or '', redis.call('HGET', KEYS[1], 'dseq') or ''} end
   redis.call('HSET', KEYS[1], 'msn', ARGV[4], 'dseq', ARGV[5], 'updatedAt', ARGV[6])
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
   redis.call('HSET', KEYS[2], 'msn', ARGV[4], 'dseq', ARGV[5])
@@ -104,15 +106,22 @@ return deleted
 `;
 
 /** What the claim and refresh scripts answered. */
-export type LeaseReply = { readonly ok: true; readonly recreated: boolean; readonly epoch: number; readonly msn: number | undefined; readonly dseq: number | undefined } | { readonly ok: false; readonly newerEpoch: number; readonly owner: string };
+export type LeaseReply =
+  | { readonly ok: true; readonly recreated: boolean; readonly epoch: number; readonly msn: number | undefined; readonly dseq: number | undefined }
+  | { readonly ok: false; readonly newerEpoch: number; readonly owner: string; readonly route?: { readonly url: string; readonly position: StreamPosition } };
 
 /** The claim or refresh script's array reply, typed; a shape the scripts never return is an Error. */
 export function parseLeaseReply(reply: unknown): LeaseReply {
   if (!Array.isArray(reply) || reply.length < 3) throw new Error(`registry script answered ${JSON.stringify(reply)}`);
-  const [status, epoch, third, fourth] = reply as unknown[];
+  const [status, epoch, third, fourth, fifth, sixth] = reply as unknown[];
   const epochNumber = Number(epoch);
-  if (status === 0) return { ok: false, newerEpoch: epochNumber, owner: String(third ?? '') };
   const count = (v: unknown): number | undefined => (v === '' || v === undefined || v === null ? undefined : Number(v));
+  if (status === 0) {
+    const owner = String(third ?? '');
+    const url = typeof fourth === 'string' ? fourth : '';
+    const route = owner !== '' && url !== '' ? { url, position: { msn: count(fifth) ?? 0, dseq: count(sixth) ?? 0 } } : undefined;
+    return { ok: false, newerEpoch: epochNumber, owner, ...(route === undefined ? {} : { route }) };
+  }
   return { ok: true, recreated: status === 2, epoch: epochNumber, msn: count(third), dseq: count(fourth) };
 }
 

@@ -22,6 +22,9 @@ import type { HttpFront } from './http-server.js';
  *   releases the claim with its position when the publisher leaves.
  * - **Steps back when fenced**: on 'lost' (a newer claim elsewhere) the publish here is ended
  *   (ERR_MEDIA_TAKEN_OVER) and from then on the stream's requests are forwarded.
+ * - **Waits when suspect**: after a pause longer than a lease (SIGSTOP, a blocked event loop) a
+ *   request for a stream this origin claims waits for the registry's next round (holds()), which
+ *   either confirms the claim or fences it, before it is served here or forwarded.
  * - **Forwards** a request for a stream another origin owns to that origin (from the registry's
  *   local map: no lookup in the shared store per request), so an edge may send any request to any
  *   origin. A forwarded request carries `x-tidecast-forwarded`, and is never forwarded again.
@@ -38,6 +41,9 @@ export interface ClusterOptions {
 
 /** The header a forwarded request carries: the forwarding origin's id. */
 export const FORWARDED_HEADER = 'x-tidecast-forwarded';
+
+/** How long a request for a suspect claim's stream waits for the registry's round before it is decided anyway. */
+const SUSPECT_WAIT_MS = 3000;
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) a proxy does not pass on. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
@@ -56,6 +62,8 @@ export class ClusterMembership {
   #registry: StreamRegistry | undefined;
   /** What a claim gave the stream's next packager (its epoch, the continuation it found), taken once. */
   readonly #claimed = new Map<string, Pick<LivePackagerOptions, 'continueFrom' | 'epoch'>>();
+  /** Streams this origin was fenced from (until it claims them again): never served from the stale copy. */
+  readonly #fenced = new Set<string>();
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   constructor(options: ClusterOptions, hooks: ClusterHooks, http: FastifyInstance) {
@@ -81,6 +89,7 @@ export class ClusterMembership {
   #watch(registry: StreamRegistry): StreamRegistry {
     this.#registry = registry;
     registry.on('lost', (lost) => {
+      this.#fenced.add(lost.key);
       const [app, streamKey] = splitName(lost.key);
       if (app === undefined) return;
       this.#hooks.kick(app, streamKey, new MediaError('ERR_MEDIA_TAKEN_OVER', `${lost.key} was taken over by ${lost.owner ?? 'another origin'} (epoch ${lost.newerEpoch ?? '?'} after ${lost.epoch})`, { app, streamKey }));
@@ -92,6 +101,7 @@ export class ClusterMembership {
   async claim(app: string, streamKey: string): Promise<void> {
     const name = `${app}/${streamKey}`;
     const claim = await this.registry.claim(name);
+    this.#fenced.delete(name);
     const from = claim.continuation;
     const fresh = from === undefined || (from.msn === 0 && from.dseq === 0);
     this.#claimed.set(name, { epoch: claim.epoch, ...(fresh ? {} : { continueFrom: { mediaSequence: from.msn + 1, discontinuitySequence: from.dseq } }) });
@@ -129,14 +139,25 @@ export class ClusterMembership {
     return position === undefined ? undefined : { msn: position.mediaSequence, dseq: position.discontinuitySequence };
   }
 
-  /** Where a request for `url` goes: the owner's base URL when another origin owns its stream, else undefined (served here). */
-  ownerOf(url: string, headers: IncomingMessage['headers']): string | undefined {
+  /**
+   * Where a request for `url` goes: the owner's base URL when another origin owns its stream;
+   * 'unavailable' when this origin was fenced from the stream and does not know the new owner
+   * (its own copy is stale: an edge should ask again, elsewhere); else undefined (served here).
+   */
+  ownerOf(url: string, headers: IncomingMessage['headers']): string | 'unavailable' | undefined {
     if (headers[FORWARDED_HEADER] !== undefined) return undefined;
     const name = streamOfPath(url);
     if (name === undefined) return undefined;
     const route = this.registry.lookup(name);
-    if (route === undefined || route.owner === this.registry.originId || route.baseUrl === '') return undefined;
+    if (route === undefined) return this.#fenced.has(name) ? 'unavailable' : undefined;
+    if (route.owner === this.registry.originId || route.baseUrl === '') return undefined;
     return route.baseUrl;
+  }
+
+  /** Forwards to `owner`, or answers 503 (not cached, retry in a second) when the owner is not known. */
+  #pass(owner: string, request: IncomingMessage, response: ServerResponse): void {
+    if (owner !== 'unavailable') return this.forward(owner, request, response);
+    response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' }).end(JSON.stringify({ error: 'this origin no longer owns the stream and does not know the new owner yet' }));
   }
 
   /**
@@ -161,22 +182,45 @@ export class ClusterMembership {
     request.pipe(upstream);
   }
 
+  /**
+   * Whether a request for `url` must wait before it is decided: this origin holds the stream's
+   * claim but the claim is suspect (a pause longer than a lease: the registry's holds()), so
+   * another origin may own the stream now. The answer comes after the registry's next round.
+   */
+  #suspect(url: string, headers: IncomingMessage['headers']): boolean {
+    if (headers[FORWARDED_HEADER] !== undefined) return false;
+    const name = streamOfPath(url);
+    return name !== undefined && this.registry.claims().has(name) && !this.registry.holds(name);
+  }
+
+  /** Resolves once the registry has asked the store (at most SUSPECT_WAIT_MS). */
+  #settled(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUSPECT_WAIT_MS)));
+    return Promise.race([this.registry.settled(), cap]).finally(() => clearTimeout(timer));
+  }
+
   /** Puts forwarding in front of HTTP delivery: the HTTP/1.1 front (stored files) and fastify's routes (HTTP/2, blocking reloads). */
   guard(front: HttpFront): void {
     const delivery = front.handler;
     if (delivery !== undefined) {
-      const forwarding: FrontHandler = (request, response, next) => {
+      const decide: FrontHandler = (request, response, next) => {
         const owner = this.ownerOf(request.url ?? '/', request.headers);
-        if (owner !== undefined) return this.forward(owner, request, response);
+        if (owner !== undefined) return this.#pass(owner, request, response);
         delivery(request, response, next);
       };
-      front.handler = forwarding;
+      front.handler = (request, response, next) => {
+        if (!this.#suspect(request.url ?? '/', request.headers)) return decide(request, response, next);
+        void this.#settled().then(() => decide(request, response, next));
+      };
     }
     this.#http.addHook('onRequest', async (request, reply) => {
-      const owner = this.ownerOf(request.raw.url ?? request.url, request.headers);
+      const url = request.raw.url ?? request.url;
+      if (this.#suspect(url, request.headers)) await this.#settled();
+      const owner = this.ownerOf(url, request.headers);
       if (owner === undefined) return;
       reply.hijack();
-      this.forward(owner, request.raw as IncomingMessage, reply.raw as ServerResponse);
+      this.#pass(owner, request.raw as IncomingMessage, reply.raw as ServerResponse);
     });
   }
 

@@ -46,9 +46,9 @@ export { DEFAULT_JOB_APP, JOB_SEGMENT_SECONDS_RANGE, parseJobRequest } from './j
 export type { JobOutput, JobSpec } from './job-spec.js';
 export { JOB_ID_BYTES, JOB_STATES, JOB_TRANSITIONS, MAX_JOB_HISTORY, STREAM_KEY_BYTES, canTransition, randomToken } from './job-model.js';
 export type { Job, JobError, JobEvent, JobState } from './job-model.js';
-export type { JobStore } from './job-store.js';
+export type { JobStore, JobStoreWatcher } from './job-store.js';
 export { JsonFileJobStore } from './job-store-file.js';
 export { DEFAULT_REDIS_JOB_PREFIX, RedisJobStore } from './job-store-redis.js';
 export type { RedisJobStoreOptions } from './job-store-redis.js';
 export { DEFAULT_JOB_LIST_LIMIT, JobService, MAX_JOBS, MAX_JOB_LIST_LIMIT } from './job-service.js';
-export type { JobListOptions, JobPage, JobServiceEvents, JobServiceOptions } from './job-service.js';
+export type { JobChangeOrigin, JobCondition, JobListOptions, JobPage, JobServiceEvents, JobServiceOptions } from './job-service.js';

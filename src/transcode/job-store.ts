@@ -3,8 +3,14 @@ import { jobShapeProblem, type Job } from './job-model.js';
 
 /**
  * Where live jobs persist, so a restart finds them: JsonFileJobStore (a state file, the default)
- * or RedisJobStore. A store is one server's: it is written by one JobService at a time, which
- * serializes its calls; a store still keeps two writes from interleaving on its own.
+ * or RedisJobStore. A store is written by one JobService per server, which serializes its calls; a
+ * store still keeps two writes from interleaving on its own.
+ *
+ * A store several servers share (RedisJobStore: the origins of a cluster, docs/cluster.md "Jobs
+ * across origins") also has `get`, `replace` and `watch`: each server's JobService reads the other
+ * servers' changes as they are made, and writes a job only over the version it decided on (a
+ * compare-and-set), so two servers never overwrite each other's change unseen. The file store has
+ * none of them: one process owns its file.
  *
  * Failures are rejections with a TranscodeError: ERR_TRANSCODE_JOB_STORE_CORRUPT when what is
  * stored is not jobs (the file or key named, nothing reset or overwritten), and
@@ -19,6 +25,28 @@ export interface JobStore {
   delete(id: string): Promise<void>;
   /** Finishes pending writes and lets go of the file or connection. */
   close(): Promise<void>;
+  /** The job `id` as stored now, or undefined when there is none (a shared store). */
+  get?(id: string): Promise<Job | undefined>;
+  /**
+   * Stores `job` only if the stored job of its id is still `previous` (JSON-equal; undefined: none is
+   * stored). Resolves true when it was stored, false when another writer changed or deleted it (or
+   * made one of that id) in the meantime: read it again and decide again (a shared store).
+   */
+  replace?(job: Job, previous: Job | undefined): Promise<boolean>;
+  /**
+   * Tells `watcher` of the changes other writers make (not this instance's own), from now until
+   * close (a shared store). Resolves once the first subscription is made; a store that cannot be
+   * reached then keeps trying in the background and says `resync` when it gets through.
+   */
+  watch?(watcher: JobStoreWatcher): Promise<void>;
+}
+
+/** What a shared store tells its watcher. Listeners must not throw. */
+export interface JobStoreWatcher {
+  /** Another writer put or deleted the job `id`: read it again (`get`). */
+  changed(id: string): void;
+  /** Changes may have been missed (the subscription was made, or made again after a disconnection): load every job again. */
+  resync(): void;
 }
 
 /** ERR_TRANSCODE_JOB_STORE_CORRUPT: `where` (a file path, a Redis key and field) holds no job. */

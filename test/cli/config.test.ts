@@ -136,6 +136,7 @@ describe('precedence: flag > environment > config file > default', () => {
       maxKeyframeIntervalMs: 30_000,
       maxBytesWithoutKeyframe: 64 * 1024 * 1024,
       heapGrowingPercent: 300,
+      httpWorkers: 0,
       ladder: 'off',
       jobsFile: 'tidecast-jobs.json',
       redis: 'off',

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStreamRegistry, type ClaimLost, type RedisRegistryOptions, type RouteChange } from '../../src/cluster/index.js';
-import { REFRESH_LUA, RELEASE_LUA } from '../../src/cluster/redis-scripts.js';
+import { CLAIM_LUA, REFRESH_LUA, RELEASE_LUA } from '../../src/cluster/redis-scripts.js';
 import { freePort } from '../helpers/process.js';
 import { REDIS_SKIP_REASON, redisServerPath, startRedis, type RedisServer } from '../helpers/redis.js';
 import { FAST, openRegistry, SLOW, waitFor } from './registry-helpers.js';
@@ -88,12 +88,24 @@ describe.skipIf(redisServerPath === undefined)(`RedisStreamRegistry${REDIS_SKIP_
     expect(await a.refresh('live/k', { msn: 99, dseq: 9 })).toBe('lost');
     // What a paused old owner would send, straight to the scripts: refused, the lease untouched.
     const keys = [`${p}stream:live/k`, `${p}epoch:live/k`];
-    expect(await raw.eval(REFRESH_LUA, 2, ...keys, 'a', 1, 'http://a', 99, 9, Date.now(), 60_000, 60_000, `${p}routes`, 'live/k')).toEqual([0, 2, 'b']);
+    expect(await raw.eval(REFRESH_LUA, 2, ...keys, 'a', 1, 'http://a', 99, 9, Date.now(), 60_000, 60_000, `${p}routes`, 'live/k')).toEqual([0, 2, 'b', 'http://b.test:8000', '20', '2']);
     expect(await raw.eval(RELEASE_LUA, 2, ...keys, 'a', 1, 99, 9, 60_000, `${p}routes`, 'live/k')).toBe(0);
     expect(await raw.hgetall(keys[0]!)).toMatchObject({ owner: 'b', epoch: '2', msn: '20', dseq: '2' });
     expect(await raw.hget(keys[1]!, 'msn')).toBe('20');
     await a.release('live/k');
     expect(await raw.hget(keys[0]!, 'owner')).toBe('b');
+  });
+
+  it('a refresh that finds itself fenced puts the new owner in the map at once (no message needed)', async () => {
+    const p = prefix();
+    const a = await registry(p, 'a', SLOW);
+    await a.claim('live/k');
+    // b's claim, its message sent where a does not listen: a learns of it only by refreshing.
+    const keys = [`${p}stream:live/k`, `${p}epoch:live/k`];
+    await raw.eval(CLAIM_LUA, 2, ...keys, 'b', 'http://b.test:8000', Date.now(), 60_000, 60_000, `${p}elsewhere`, 'live/k', -1, 0);
+    expect(a.lookup('live/k')?.owner).toBe('a');
+    expect(await a.refresh('live/k', { msn: 4, dseq: 0 })).toBe('lost');
+    expect(a.lookup('live/k')).toEqual({ key: 'live/k', owner: 'b', epoch: 2, baseUrl: 'http://b.test:8000', position: { msn: 0, dseq: 0 } });
   });
 
   it('pub/sub: a claim and a release reach another origin’s map without waiting for a refresh', async () => {
