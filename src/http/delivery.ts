@@ -160,11 +160,13 @@ async function serveFile(options: DeliveryOptions, request: FileRequest, reply: 
   }
   // A stream whose publish was just admitted here (new, or taken over from another origin): a
   // playlist asked the moment before it exists is answered once it does (LiveDelivery.expect).
-  const starting = file === undefined && rest.endsWith('.m3u8') ? live?.whenStarted(group) : undefined;
-  if (starting !== undefined) {
+  // Each rendition's first playlist comes with its own first snapshot: look again after each one.
+  let starting = file === undefined && rest.endsWith('.m3u8') ? live?.whenStarted(group) : undefined;
+  while (starting !== undefined) {
     await starting;
     const later = await options.store.get(path);
     if (later !== undefined) return sendFile(request, reply, later, cacheControlFor(path));
+    starting = live?.whenStarted(group);
   }
   // Not live here (yet): the stream may start, or move here from another origin, any moment.
   if (file === undefined) return reply.code(404).header('cache-control', NO_STORE_CACHE_CONTROL).send({ error: 'not found' });

@@ -122,7 +122,7 @@ export class LiveDelivery {
    * are answered from, and every parked request it satisfies is answered now.
    */
   publish(group: string, snapshot: LiveSnapshot): void {
-    this.#started(group);
+    if (this.#starting.size > 0) this.#wake(group);
     const key = `${group}\n${snapshot.rendition}`;
     this.#latest.set(key, snapshot);
     let renditions = this.#snapshotsByGroup.get(group);
@@ -161,8 +161,8 @@ export class LiveDelivery {
   /**
    * A publish of `group` was admitted (a new stream, or one taken over from another origin,
    * docs/cluster.md): until its first snapshot, or `waitMs` (three target durations at the default
-   * segment target), a request for one of its playlists waits for it (`whenStarted`) instead of a
-   * 404 the moment before the playlist exists. Nothing to wait for when the stream already has
+   * segment target), a request for one of its playlists waits for it (`whenStarted`, again after
+   * each snapshot until that playlist exists) instead of a 404 the moment before it exists. Nothing to wait for when the stream already has
    * snapshots (a publisher back within the end grace).
    */
   expect(group: string, waitMs = DEFAULT_START_WAIT_MS): void {
@@ -173,7 +173,7 @@ export class LiveDelivery {
     else entry.untilMs = untilMs;
   }
 
-  /** Resolves at `group`'s first snapshot or when its wait ends; undefined when it is not starting (or too many wait already). */
+  /** Resolves at `group`'s next snapshot or when its wait ends; undefined when it is not starting (or too many wait already). */
   whenStarted(group: string): Promise<void> | undefined {
     const entry = this.#starting.get(group);
     if (entry === undefined) return undefined;
@@ -193,7 +193,19 @@ export class LiveDelivery {
     });
   }
 
-  /** `group` is no longer starting: its first snapshot came, its wait ended, or it was forgotten. */
+  /**
+   * A snapshot of starting `group` came: its waiters look again (each rendition's first playlist
+   * comes with its own first snapshot, the audio one a little after the video one). The group
+   * stays starting until its wait ends, for the playlists that do not exist yet.
+   */
+  #wake(group: string): void {
+    const entry = this.#starting.get(group);
+    if (entry === undefined) return;
+    if (Date.now() >= entry.untilMs) return this.#started(group);
+    for (const done of [...entry.waiters]) done();
+  }
+
+  /** `group` is no longer starting: its wait ended, or it was forgotten. */
   #started(group: string): void {
     const entry = this.#starting.get(group);
     if (entry === undefined) return;
@@ -317,6 +329,22 @@ export class LiveDelivery {
       return noop;
     }
     return this.#parked.park(`${group}\n${waiter.rendition}`, waiter, 3 * timeline.targetDurationSeconds * 1000);
+  }
+
+  /**
+   * Answers stream `group`'s parked requests with 503 (not cached) now: the stream moved to another
+   * origin (docs/cluster.md), whose parts these requests would otherwise wait out the hold for;
+   * asked again, they are forwarded there.
+   */
+  unpark(group: string): number {
+    let answered = 0;
+    for (const rendition of this.#snapshotsByGroup.get(group)?.keys() ?? []) {
+      for (const w of this.#parked.release(`${group}\n${rendition}`, () => true)) {
+        w.respond({ status: 503, cacheControl: NO_STORE });
+        answered += 1;
+      }
+    }
+    return answered;
   }
 
   /** Answers every parked request with 503 (the server is closing). */

@@ -42,6 +42,9 @@ export interface ClusterOptions {
 /** The header a forwarded request carries: the forwarding origin's id. */
 export const FORWARDED_HEADER = 'x-tidecast-forwarded';
 
+/** How long requests for a stream another origin released keep going to it: the default end grace (its playlists stay until then). */
+const RELEASED_FORWARD_MS = 10_000;
+
 /** How long a request for a suspect claim's stream waits for the registry's round before it is decided anyway. */
 const SUSPECT_WAIT_MS = 3000;
 
@@ -51,6 +54,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 export interface ClusterHooks {
   /** Ends the live RTMP publish of a stream, if any. */
   readonly kick: (app: string, streamKey: string, error: TidecastError) => boolean;
+  /** Answers the stream's parked blocking requests now (503): it moved to another origin. */
+  readonly unpark: (group: string) => void;
   /** The stream's packager's position, if it has one here. */
   readonly position: (app: string, streamKey: string) => LiveContinuation | undefined;
 }
@@ -62,6 +67,8 @@ export class ClusterMembership {
   #registry: StreamRegistry | undefined;
   /** What a claim gave the stream's next packager (its epoch, the continuation it found), taken once. */
   readonly #claimed = new Map<string, Pick<LivePackagerOptions, 'continueFrom' | 'epoch'>>();
+  /** Streams another origin released lately: its base URL, forwarded to until `untilMs`. */
+  readonly #released = new Map<string, { baseUrl: string; untilMs: number }>();
   /** Streams this origin was fenced from (until it claims them again): never served from the stale copy. */
   readonly #fenced = new Set<string>();
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -88,8 +95,18 @@ export class ClusterMembership {
 
   #watch(registry: StreamRegistry): StreamRegistry {
     this.#registry = registry;
+    registry.on('change', ({ key, route, previous }) => {
+      const me = registry.originId;
+      // Moved away from here: what is parked here would wait out the hold for parts made elsewhere.
+      if (previous?.owner === me && route !== undefined && route.owner !== me) this.#hooks.unpark(key);
+      // Released by another origin: for the end grace its last playlists are still there (and a
+      // reconnect is likely), so requests keep going to it instead of a 404 here.
+      if (route === undefined && previous !== undefined && previous.owner !== me && previous.baseUrl !== '') this.#released.set(key, { baseUrl: previous.baseUrl, untilMs: Date.now() + RELEASED_FORWARD_MS });
+      else this.#released.delete(key);
+    });
     registry.on('lost', (lost) => {
       this.#fenced.add(lost.key);
+      this.#hooks.unpark(lost.key);
       const [app, streamKey] = splitName(lost.key);
       if (app === undefined) return;
       this.#hooks.kick(app, streamKey, new MediaError('ERR_MEDIA_TAKEN_OVER', `${lost.key} was taken over by ${lost.owner ?? 'another origin'} (epoch ${lost.newerEpoch ?? '?'} after ${lost.epoch})`, { app, streamKey }));
@@ -149,7 +166,12 @@ export class ClusterMembership {
     const name = streamOfPath(url);
     if (name === undefined) return undefined;
     const route = this.registry.lookup(name);
-    if (route === undefined) return this.#fenced.has(name) ? 'unavailable' : undefined;
+    if (route === undefined) {
+      const released = this.#released.get(name);
+      if (released !== undefined && Date.now() < released.untilMs && !this.registry.claims().has(name)) return released.baseUrl;
+      if (released !== undefined) this.#released.delete(name);
+      return this.#fenced.has(name) ? 'unavailable' : undefined;
+    }
     if (route.owner === this.registry.originId || route.baseUrl === '') return undefined;
     return route.baseUrl;
   }

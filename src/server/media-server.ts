@@ -75,7 +75,7 @@ export class MediaServer extends EventEmitter<MediaServerEvents> {
     this.control.metrics.watchStore(() => this.storage.counters());
     front.handler = registerDelivery(this.http, { store: this.store, liveDelivery: this.liveDelivery, dash: this.dash, metrics: this.control.metrics, ts: tsPlaylists(this.hub, this.egress, resolveLiveOptions(options.hls).segmentTargetSeconds) });
     if (this.control.play !== undefined) guardPlayback(this.http, front, this.control.play); // HLS/DASH play auth: session tokens in the path
-    this.cluster = wireCluster(this, options.cluster, front, { kick: (a, k, error) => this.ingest.kick(a, k, error), position: (a, k) => { const s = this.hub.stream(a, k); return s === undefined ? undefined : this.egress.get(s)?.packager.continuation; } });
+    this.cluster = wireCluster(this, options.cluster, front, { kick: (a, k, error) => this.ingest.kick(a, k, error), unpark: (group) => this.liveDelivery.unpark(group), position: (a, k) => { const s = this.hub.stream(a, k); return s === undefined ? undefined : this.egress.get(s)?.packager.continuation; } });
     this.transcoding = new Transcoding(options, {
       hub: this.hub, rtmp: this.rtmp, now: this.now, kick: (app, key, error) => this.ingest.kick(app, key, error),
       warning: (name, message, details) => this.emit('transcodeWarning', name, message, details),

@@ -140,4 +140,39 @@ describe('cluster wiring: claims, forwarding, takeover', () => {
     const local = await get(`${a.httpUrl}/live/cam/video/index.m3u8`, { [FORWARDED_HEADER]: 'edge-test' });
     expect(segmentsOf(local.body).at(-1)!.msn).toBeLessThanOrEqual(lastAtA + 1);
   });
+
+  it('a blocking reload parked at the old owner is answered (503, not cached) as soon as the stream moves, not after the hold', async () => {
+    const store = new MemoryRegistryStore();
+    const a = await origin('a', store);
+    const b = await origin('b', store);
+    await publish(a, 'mv');
+    await waitUntil(async () => segmentsOf((await get(`${a.httpUrl}/live/mv/video/index.m3u8`)).body).length >= 2, 10_000, 'segments at a');
+    const last = segmentsOf((await get(`${a.httpUrl}/live/mv/video/index.m3u8`)).body).at(-1)!.msn;
+    // Parked at a (forwarded header: answered where it lands) for a part a will never make.
+    const parked = fetch(`${a.httpUrl}/live/mv/video/index.m3u8?_HLS_msn=${last + 3}&_HLS_part=0`, { headers: { [FORWARDED_HEADER]: 'edge-test' } });
+    await waitUntil(() => a.server.liveDelivery.parked > 0, 5000, 'the request parked at a');
+    const movedAt = Date.now();
+    await publish(b, 'mv');
+    const answer = await parked;
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(Date.now() - movedAt).toBeLessThan(2000);
+    expect(a.server.liveDelivery.parked).toBe(0);
+  });
+
+  it('for the end grace after another origin released a stream, its requests still go there (its last playlists), not a 404', async () => {
+    const store = new MemoryRegistryStore();
+    const a = await origin('a', store);
+    const b = await origin('b', store);
+    const { client } = await publish(a, 'rel');
+    await waitUntil(async () => segmentsOf((await get(`${a.httpUrl}/live/rel/video/index.m3u8`)).body).length >= 2, 10_000, 'segments at a');
+    expect(b.server.cluster!.registry.lookup('live/rel')?.owner).toBe('a');
+    await client.close();
+    await waitUntil(() => b.server.cluster!.registry.lookup('live/rel') === undefined, 5000, 'the release seen at b');
+    const viaB = await get(`${b.httpUrl}/live/rel/video/index.m3u8`);
+    expect(viaB.status).toBe(200);
+    expect(segmentsOf(viaB.body).length).toBeGreaterThanOrEqual(2);
+    // A stream nobody had stays b's own 404.
+    expect((await get(`${b.httpUrl}/live/never/video/index.m3u8`)).status).toBe(404);
+  });
 });

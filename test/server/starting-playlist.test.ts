@@ -7,7 +7,8 @@ import { fixtureTags } from '../helpers/recording.js';
 /*
  * A playlist asked the moment before it exists (LiveDelivery.expect, issue 14): once a publish is
  * admitted — a new stream, or one taken over from another origin of a cluster — a request for one
- * of its playlists waits for the first one instead of a 404; a stream nobody publishes still gets
+ * of its playlists waits for that playlist (each rendition's comes with its own first snapshot)
+ * instead of a 404; a stream nobody publishes still gets
  * its 404 at once.
  */
 
@@ -34,13 +35,18 @@ describe('a starting stream’s playlists', () => {
     const asked = Date.now();
     const media = fetch(`${httpUrl}/live/cam/video/index.m3u8`);
     const multivariant = fetch(`${httpUrl}/live/cam/index.m3u8`);
+    // Each rendition's first playlist comes with its own first snapshot (audio after video): a
+    // request for the audio one waits for that one, not only for the stream's first.
+    const audio = fetch(`${httpUrl}/live/cam/audio/index.m3u8`);
     // The encoder's first media comes 300 ms later.
     await new Promise((r) => setTimeout(r, 300));
     for (const t of fixtureTags()) {
       if (t.type === 8) stream.writeAudio(t.timestamp, t.body);
       else if (t.type === 9) stream.writeVideo(t.timestamp, t.body);
     }
-    const [m, v] = await Promise.all([media, multivariant]);
+    const [m, v, a] = await Promise.all([media, multivariant, audio]);
+    expect(a.status).toBe(200);
+    expect(await a.text()).toContain('#EXT-X-TARGETDURATION');
     expect(Date.now() - asked).toBeGreaterThanOrEqual(250);
     expect(m.status).toBe(200);
     expect(await m.text()).toContain('#EXT-X-TARGETDURATION');

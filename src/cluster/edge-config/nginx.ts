@@ -103,8 +103,10 @@ ${description.origins.map((origin) => `        server ${formatHostPort(origin)} 
         proxy_connect_timeout 1s;
         # A blocking reload waits at the origin up to ${t.blockingHoldSeconds} s.
         proxy_read_timeout ${duration(t.upstreamTimeoutSeconds)};
-        # A timeout is a slow part, not a dead origin: only a failed connection tries the next one.
-        proxy_next_upstream error;
+        # The read timeout is longer than the origin's longest hold (${t.blockingHoldSeconds} s, then a 503): an origin
+        # that says nothing for that long is stuck (frozen: it still accepts connections), so a
+        # timeout, like a failed connection, tries the next origin.
+        proxy_next_upstream error timeout;
         proxy_next_upstream_tries 2;
         proxy_buffering on;
         proxy_cache tidecast;
