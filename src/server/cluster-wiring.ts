@@ -97,8 +97,9 @@ export class ClusterMembership {
     this.#registry = registry;
     registry.on('change', ({ key, route, previous }) => {
       const me = registry.originId;
-      // Moved away from here: what is parked here would wait out the hold for parts made elsewhere.
-      if (previous?.owner === me && route !== undefined && route.owner !== me) this.#hooks.unpark(key);
+      // Another origin has it now (taken from here, or claimed after our publisher left): what is
+      // parked here would wait out the hold for parts made elsewhere.
+      if (route !== undefined && route.owner !== me) this.#hooks.unpark(key);
       // Released by another origin: for the end grace its last playlists are still there (and a
       // reconnect is likely), so requests keep going to it instead of a 404 here.
       if (route === undefined && previous !== undefined && previous.owner !== me && previous.baseUrl !== '') this.#released.set(key, { baseUrl: previous.baseUrl, untilMs: Date.now() + RELEASED_FORWARD_MS });

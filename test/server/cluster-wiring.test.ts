@@ -160,6 +160,23 @@ describe('cluster wiring: claims, forwarding, takeover', () => {
     expect(a.server.liveDelivery.parked).toBe(0);
   });
 
+  it('a blocking reload parked at an origin whose publisher left is answered at once when another origin claims the stream', async () => {
+    const store = new MemoryRegistryStore();
+    const a = await origin('a', store);
+    const b = await origin('b', store);
+    const { client } = await publish(a, 'left');
+    await waitUntil(async () => segmentsOf((await get(`${a.httpUrl}/live/left/video/index.m3u8`)).body).length >= 2, 10_000, 'segments at a');
+    const last = segmentsOf((await get(`${a.httpUrl}/live/left/video/index.m3u8`)).body).at(-1)!.msn;
+    const parked = fetch(`${a.httpUrl}/live/left/video/index.m3u8?_HLS_msn=${last + 3}&_HLS_part=0`, { headers: { [FORWARDED_HEADER]: 'edge-test' } });
+    await waitUntil(() => a.server.liveDelivery.parked > 0, 5000, 'the request parked at a');
+    await client.close();
+    await waitUntil(() => a.server.cluster!.registry.lookup('live/left') === undefined, 5000, 'the release');
+    const movedAt = Date.now();
+    await publish(b, 'left');
+    expect((await parked).status).toBe(503);
+    expect(Date.now() - movedAt).toBeLessThan(2000);
+  });
+
   it('for the end grace after another origin released a stream, its requests still go there (its last playlists), not a 404', async () => {
     const store = new MemoryRegistryStore();
     const a = await origin('a', store);
