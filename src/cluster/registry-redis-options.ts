@@ -1,4 +1,4 @@
-import { checkIntegerOption, invalidOption } from '../config/index.js';
+import { checkIntegerOption, invalidOption, redactedRedisUrl } from '../config/index.js';
 import { isOriginId, type RegistryIdentity } from './registry.js';
 
 /**
@@ -59,7 +59,7 @@ export interface CheckedRedisRegistryOptions {
 }
 
 export function checkRedisRegistryOptions(options: RedisRegistryOptions): CheckedRedisRegistryOptions {
-  const where = redactedUrl(options.url);
+  const where = redactedRedisUrl(options.url);
   if (where === undefined) throw invalidOption('url', 'a redis:// or rediss:// URL', '(not a redis URL)');
   if (!isOriginId(options.originId)) throw invalidOption('originId', '1 to 128 of [A-Za-z0-9._:-]', String(options.originId));
   const prefix = options.prefix ?? DEFAULT_REGISTRY_PREFIX;
@@ -79,17 +79,4 @@ export function checkRedisRegistryOptions(options: RedisRegistryOptions): Checke
     connectTimeoutMs: checkIntegerOption('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 10, 60_000),
     retainMs: checkIntegerOption('retainMs', options.retainMs ?? DEFAULT_RETAIN_MS, leaseMs, 2_147_483_647),
   };
-}
-
-/** `url` with its password replaced by `***`, or undefined when it is not a redis:// or rediss:// URL. */
-function redactedUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return undefined;
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }

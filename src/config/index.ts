@@ -6,3 +6,4 @@ export { PORT_RANGE, checkBooleanOption, checkIntegerOption, checkNumberOption, 
 export type { NumberRange } from './check-option.js';
 export { MAX_STREAM_NAME_LENGTH, isValidStreamName, streamNameProblem } from './stream-name-rule.js';
 export { ConnectionSlots } from './connection-slots.js';
+export { redactedRedisUrl } from './redis-url.js';

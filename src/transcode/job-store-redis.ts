@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { invalidOption } from '../config/index.js';
+import { invalidOption, redactedRedisUrl } from '../config/index.js';
 import { isTidecastError } from '../errors/index.js';
 import type { Job } from './job-model.js';
 import { parseStoredJob, unavailableJobStore, type JobStore, type JobStoreWatcher } from './job-store.js';
@@ -89,7 +89,7 @@ export class RedisJobStore implements JobStore {
   #closed = false;
 
   constructor(options: RedisJobStoreOptions) {
-    const shown = redactedUrl(options.url);
+    const shown = redactedRedisUrl(options.url);
     if (shown === undefined) throw invalidOption('url', 'a redis:// or rediss:// URL', '(not a redis URL)');
     this.key = `${options.prefix ?? DEFAULT_REDIS_JOB_PREFIX}jobs`;
     this.channel = `${this.key}:changes`;
@@ -227,17 +227,4 @@ function changedId(text: string, source: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `url` with its password replaced by `***`, or undefined when it is not a redis:// or rediss:// URL. */
-function redactedUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return undefined;
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }
