@@ -144,6 +144,12 @@ export class RtmpServer extends EventEmitter<RtmpServerEvents> {
    */
   private awaitProxyHeader(socket: Socket, peerAddress: string, onHeader: (header: ProxyHeader, rest: Uint8Array, reused: boolean) => void): ((bytes: Uint8Array, reused: boolean) => void) | undefined {
     const { maxConnections, proxyProtocolTrusted, proxyHeaderTimeoutMs } = this.settings;
+    // No peer address: the connection was gone before it was handled (a balancer's connect-only
+    // health check, every few seconds): nothing to refuse or to report.
+    if (peerAddress === '' && (socket.destroyed || socket.remoteAddress === undefined)) {
+      socket.destroy();
+      return undefined;
+    }
     if (!inAddressRanges(proxyProtocolTrusted, peerAddress)) {
       this.refuse(socket, new RtmpError('ERR_RTMP_PROXY_UNTRUSTED', `connection refused: ${peerAddress} is not in proxyProtocolTrusted, and only a trusted balancer may send a PROXY protocol header`, { remoteAddress: peerAddress }), peerAddress);
       return undefined;
