@@ -22,9 +22,16 @@ import { performance } from 'node:perf_hooks';
  * segment being written), is streamed: headers at once, then each chunk to every waiter; a waiter
  * joining late gets what came so far, as long as that is within `maxBufferBytes` — past it the
  * request takes no new waiters (the next asker starts its own). Hop-by-hop headers are dropped both
- * ways, X-Forwarded-For and X-Forwarded-Proto added. An upstream that fails before answering gives
- * every waiter a 502 with `cache-control: no-store`; after (mid-body) their connections are
- * destroyed. A waiter that leaves is dropped; when none remain the upstream request is aborted.
+ * ways, X-Forwarded-For and X-Forwarded-Proto added. A collapsed request whose kept-alive upstream
+ * connection is reset before any answer is sent once more on a new one; an upstream that fails
+ * before answering gives every waiter a 502 with `cache-control: no-store`; after (mid-body) their
+ * connections are destroyed. A waiter that leaves is dropped; when none remain the upstream request
+ * is aborted.
+ *
+ * Deliberate difference from "stream a long answer to its one requester uncollapsed": the length
+ * is known only once the answer comes, when the waiters are already collapsed on it, so a long
+ * answer is streamed to all of them (the upstream paused while one's socket is full) rather than
+ * asked for again per waiter.
  */
 
 /** Whole answers up to this are buffered and collapsed; longer ones are streamed (8 MiB). */
@@ -87,7 +94,7 @@ interface InFlight {
   readonly key: string;
   readonly head: boolean;
   readonly waiters: Set<Waiter>;
-  readonly upstream: ClientRequest;
+  upstream: ClientRequest;
   /** Streaming: headers written to the waiters; late joiners get `head` + `chunks`. */
   streaming?: { status: number; headers: OutgoingHttpHeaders; chunks: Buffer[]; bytes: number; paused: boolean; resume: () => void };
   /** Taking no new waiters (answered, failed, or too long to replay to a joiner). */
@@ -198,11 +205,25 @@ export class CoalescingProxy {
 
   #start(key: string, req: IncomingMessage): InFlight {
     this.#upstreamRequests++;
-    const upstream = httpRequest({ host: this.#host, port: this.#port, method: req.method, path: req.url, headers: this.#headers(req), agent: this.#agent });
-    const entry: InFlight = { key, head: req.method === 'HEAD', waiters: new Set(), upstream, closed: false };
-    upstream.on('response', (answer) => this.#answered(entry, answer));
-    upstream.on('error', () => this.#failed(entry));
-    upstream.end();
+    const options = { host: this.#host, port: this.#port, method: req.method, path: req.url, headers: this.#headers(req), agent: this.#agent };
+    const entry: InFlight = { key, head: req.method === 'HEAD', waiters: new Set(), upstream: undefined as unknown as ClientRequest, closed: false };
+    const send = (retry: boolean): ClientRequest => {
+      const upstream = httpRequest(options);
+      let answered = false;
+      upstream.on('response', (answer) => {
+        answered = true;
+        this.#answered(entry, answer);
+      });
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the origin closed as this request went out (Node's documented
+        // race, request.reusedSocket): a GET or HEAD is sent once more, on a new connection.
+        if (retry && !answered && upstream.reusedSocket && error.code === 'ECONNRESET' && entry.waiters.size > 0) entry.upstream = send(false);
+        else this.#failed(entry);
+      });
+      upstream.end();
+      return upstream;
+    };
+    entry.upstream = send(true);
     return entry;
   }
 

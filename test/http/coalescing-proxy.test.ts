@@ -215,6 +215,24 @@ describe('CoalescingProxy', () => {
     expect(proxy.stats.upstreamErrors).toBeGreaterThanOrEqual(2);
   });
 
+  it('a kept-alive upstream connection closed under a request: sent once more on a new one', async () => {
+    const { upstream, proxy, port } = await setup();
+    const first = get(port, '/live/cam/video/1.m4s');
+    await upstream.arrived(1);
+    upstream.held[0]!.res.writeHead(200, { 'content-length': 1 }).end('a');
+    expect((await first).body.toString()).toBe('a');
+    // The next request goes out on the kept-alive connection, which the origin closes unanswered.
+    const second = get(port, '/live/cam/video/2.m4s');
+    await upstream.arrived(2);
+    const reused = upstream.held[1]!;
+    expect(reused.req.socket).toBe(upstream.held[0]!.req.socket);
+    reused.req.socket.destroy();
+    await upstream.arrived(3);
+    upstream.held[2]!.res.writeHead(200, { 'content-length': 1 }).end('b');
+    expect(await second).toMatchObject({ status: 200 });
+    expect(proxy.stats.upstreamErrors).toBe(0);
+  });
+
   it('a waiter that leaves is dropped; when the last leaves, the upstream request is aborted', async () => {
     const { upstream, proxy, port } = await setup();
     const requests: Array<ReturnType<typeof request>> = [];
