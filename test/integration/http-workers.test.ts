@@ -13,6 +13,7 @@ import { killByPid, withTimeout } from '../helpers/process.js';
  * A worker SIGKILLed is started again; SIGTERM to the primary leaves no process: the primary and
  * every worker it ever started are gone. A primary killed with SIGKILL leaves no worker either (each
  * exits when its IPC channel closes).
+ * `TIDECAST_CLUSTER=1 npx vitest run test/integration/http-workers.test.ts` (about 12 s; .ci/run runs it).
  */
 
 const ffmpeg = await ffmpegPath();
@@ -63,7 +64,9 @@ function newestPart(playlist: string): { msn: number; index: number } | undefine
   return last === undefined ? undefined : { msn: Number(last[1]), index: Number(last[2]) };
 }
 
-describe.skipIf(ffmpeg === undefined)('tidecast serve --http-workers 2', () => {
+const skipReason = process.env['TIDECAST_CLUSTER'] !== '1' ? 'TIDECAST_CLUSTER=1 runs it (.ci/run, with the other scale-out suites)' : ffmpeg === undefined ? 'no ffmpeg' : undefined;
+
+describe.skipIf(skipReason !== undefined)(`tidecast serve --http-workers 2${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
   it('answers LL-HLS blocking reloads and parts through the workers, passes the API through, restarts a worker, and SIGTERM leaves no process', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--host', '127.0.0.1', '--rtmp-port', '0', '--http-port', '0', '--http-workers', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
