@@ -151,16 +151,19 @@ export class ControlPlane {
       const data = { jobId: job.id, app: job.app, streamKey: job.streamKey, state: job.state, ...(job.lastError === undefined ? {} : { lastError: job.lastError.message }) };
       this.events.send(type, data, `job/${job.id}`, this.#sources.now());
     };
-    jobs.on('change', (job) => {
+    // In a cluster every origin hears every job change; the one that made it tells it ('local'), so a
+    // change is sent once, not once per origin.
+    jobs.on('change', (job, origin) => {
       const previous = states.get(job.id);
       if (previous === job.state) return;
       states.set(job.id, job.state);
+      if (origin === 'remote') return;
       // A job just made (not updated since) is told as created, whatever state it starts in.
       send(previous === undefined && job.updatedAtMs === job.createdAtMs ? 'job.created' : `job.${job.state}`, job);
     });
-    jobs.on('delete', (job) => {
+    jobs.on('delete', (job, origin) => {
       states.delete(job.id);
-      send('job.deleted', job);
+      if (origin !== 'remote') send('job.deleted', job);
     });
   }
 
