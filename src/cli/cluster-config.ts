@@ -23,12 +23,17 @@ export const CLUSTER_SCHEMA = Type.Object(
 export type ClusterConfig = Static<typeof CLUSTER_SCHEMA>;
 
 /** The section as createMediaServer's `cluster` option: a RedisStreamRegistry made once the HTTP port is bound. */
-export function clusterOptions(config: { cluster?: ClusterConfig; host?: string }): Pick<MediaServerOptions, 'cluster'> {
+export function clusterOptions(config: { cluster?: ClusterConfig; host?: string; httpPort?: number; httpWorkers?: number }): Pick<MediaServerOptions, 'cluster'> {
   const section = config.cluster;
   if (section === undefined) return {};
+  // Behind HTTP workers (--http-workers) the media server's own port is internal (127.0.0.1, not
+  // reachable from other machines, and past the workers): other origins are given the public one,
+  // when it is a fixed port (with port 0 only baseUrl can say it).
+  const publicPort = (config.httpWorkers ?? 0) > 0 && config.httpPort !== undefined && config.httpPort !== 0 ? config.httpPort : undefined;
   return {
     cluster: {
-      registry: (bound) => {
+      registry: (internal) => {
+        const bound = publicPort === undefined ? internal : `http://127.0.0.1:${publicPort}`;
         const port = new URL(bound).port;
         const baseUrl = section.baseUrl ?? (config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? bound : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`);
         return new RedisStreamRegistry({
