@@ -20,7 +20,8 @@ import { ffmpegPath } from '../helpers/ffmpeg.js';
  * listing the awaited part, none arrived before it was published, and nothing stays parked. The
  * bound: the release spread (last answer received − part published), median of the three rounds.
  *
- * Default: 500 requests, bound 200 ms, figures printed. TIDECAST_LOAD=1 (CI runs load tests
+ * npm test skips it (.ci/run runs it at full size); TIDECAST_LL_PARKED=500: 500 requests, bound
+ * 200 ms, figures printed. TIDECAST_LOAD=1 (CI runs load tests
  * alone): 2 000 requests, bound 250 ms. The issue's target is 20 ms, which this 2-core machine does
  * not reach: one thread writing to 2 000 loopback sockets costs 16–18 µs a write even for bare
  * node:net with nothing else to do (32–37 ms for 2 000, docs/benchmarks.md "LL-HLS"), and the server
@@ -84,7 +85,9 @@ function parkedSuite(workers: number): void {
   );
 }
 
-describe.skipIf(ffmpeg === undefined || !FD_OK)(`LL-HLS: ${N} parked blocking playlist requests on one stream`, () => parkedSuite(0));
+// npm test leaves it to .ci/run (TIDECAST_LOAD=1), or TIDECAST_LL_PARKED=<n> runs it at that size.
+const RUN = FULL || process.env['TIDECAST_LL_PARKED'] !== undefined;
+describe.skipIf(ffmpeg === undefined || !FD_OK || !RUN)(`LL-HLS: ${N} parked blocking playlist requests on one stream${RUN ? '' : ' (skipped: TIDECAST_LOAD=1 runs it, .ci/run)'}`, () => parkedSuite(0));
 
 // The multi-process origin (issue 14, What-to-build 8), in the load run only: the same N through
 // two HTTP workers, each collapsing its share onto one request to the media server.
