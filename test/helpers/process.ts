@@ -127,3 +127,13 @@ export function spawnDaemon(path: string, args: readonly string[], graceMs: numb
   };
   return { child, pid, exited, stop };
 }
+
+/** Whether a process with `pid` exists (signal 0: nothing is sent). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
 import { waitUntil } from '../helpers/live.js';
-import { findOnPath, killByPid } from '../helpers/process.js';
+import { alive, findOnPath, killByPid } from '../helpers/process.js';
 
 /*
  * Issue 14, Done-when 4: `tidecast cluster demo` from the Debian packages (redis-server, haproxy,
@@ -36,14 +36,6 @@ afterAll(() => {
   if (demo !== undefined && demo.exitCode === null && demo.signalCode === null) killByPid(demo);
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(skipReason !== undefined)(`tidecast cluster demo${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
   it('starts the cluster, serves a publish through both edges, and stops everything on SIGINT', { timeout: 90_000 }, async () => {

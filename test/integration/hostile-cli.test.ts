@@ -16,7 +16,7 @@ import {
 } from '../helpers/attacks.js';
 import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
 import { getText, waitUntil } from '../helpers/live.js';
-import { delay, killByPid, spawnTool, withTimeout, type ToolResult } from '../helpers/process.js';
+import { alive, delay, killByPid, spawnTool, type ToolResult, withTimeout } from '../helpers/process.js';
 
 /*
  * Issue 15, Done when 2: the seven cases against the built command (`node dist/cli/main.js`) with
@@ -47,14 +47,6 @@ function rssBytes(pid: number): number {
   return m === null ? 0 : Number(m[1]) * 1024;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.runIf(RUN && ffmpeg !== undefined)('hostile clients against the built CLI (node dist/cli/main.js), RSS from /proc', () => {
   let server: { child: ReturnType<typeof spawnTool>['child']; done: Promise<ToolResult> };

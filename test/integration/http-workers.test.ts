@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ffmpegPath, fixturePath, spawnFfmpeg, type FfmpegRun } from '../helpers/ffmpeg.js';
 import { waitUntil } from '../helpers/live.js';
-import { killByPid, withTimeout } from '../helpers/process.js';
+import { alive, killByPid, withTimeout } from '../helpers/process.js';
 
 /*
  * The multi-process origin (issue 14, What-to-build 8): `tidecast serve --http-workers 2` with an
@@ -23,14 +23,6 @@ const children: ChildProcess[] = [];
 const publishers: FfmpegRun[] = [];
 const workerPids = new Set<number>();
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterAll(() => {
   for (const p of publishers) killByPid(p.child);
